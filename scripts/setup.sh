@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything the tests need: JS deps, redis-server/nats-server, and
+# (where Go is available) the pinned reference tools opa and gator.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+
+if [[ ! -d node_modules/.pnpm || pnpm-lock.yaml -nt node_modules/.modules.yaml ]]; then
+  pnpm install --frozen-lockfile --reporter=append-only
+fi
+
+need_apt=()
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v nats-server >/dev/null || need_apt+=(nats-server)
+command -v etcd >/dev/null || need_apt+=(etcd-server)
+if (( ${#need_apt[@]} )); then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "portcullis: apt-get install ${need_apt[*]}" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
+  else
+    echo "portcullis: missing ${need_apt[*]}; install them (e.g. apt-get install ${need_apt[*]}) or run as root" >&2
+    exit 1
+  fi
+fi
+
+bash "$ROOT/scripts/setup-go-tools.sh"

@@ -1,0 +1,1 @@
+export { natsServer, natsUrl, redisUrl, serviceUrl } from "./env.ts";
