@@ -33,4 +33,12 @@ wait_port "$REDIS_PORT" redis-server "$RUN_DIR/redis.log"
 wait_port "$NATS_PORT" nats-server "$RUN_DIR/nats.log"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT" NATS_URL="nats://127.0.0.1:$NATS_PORT"
 echo "== vitest (REDIS_URL=$REDIS_URL NATS_URL=$NATS_URL)"
-pnpm exec vitest run "$@"
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$RUN_DIR/vitest.json" "$@" || status=$?
+# The plain closing line CI reads, from vitest's own counts.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$RUN_DIR/vitest.json" || true
+exit "$status"
