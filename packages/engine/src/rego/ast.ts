@@ -38,7 +38,15 @@ export type Term =
    */
   | { type: "call"; op: Term; args: Term[]; loc: Location }
   /** `$"...{expr}..."` string interpolation; parts are literal strings or terms. */
-  | { type: "template"; parts: (string | Term)[]; loc: Location };
+  | {
+      type: "template";
+      parts: (string | Term)[];
+      loc: Location;
+      /** `$\`...\`` (multi-line, raw) rather than `$"..."` */
+      multiLine?: boolean;
+      /** `with` modifiers of a part's expression (`{a with input as x}`), by part index */
+      with?: (With[] | undefined)[];
+    };
 
 export type TermType = Term["type"];
 
@@ -64,13 +72,25 @@ export type ExprKind =
   /** `some v in xs` / `some k, v in xs` */
   | { type: "somein"; key?: Term; value: Term; collection: Term }
   /** `every v in xs { ... }` / `every k, v in xs { ... }` */
-  | { type: "every"; key?: Term; value: Term; domain: Term; body: Body };
+  | { type: "every"; key?: Term; value: Term; domain: Term; body: Body }
+  /**
+   * Experimental logic operators (`import future.keywords.or|and|not`, OPA's
+   * logicalor / logicaland / not-body): `a or b` succeeds once if either operand
+   * body succeeds, `a and b` if both do; each operand is its own body (a single
+   * literal, a `{ ... }` group or a parenthesized expression).
+   */
+  | { type: "or"; left: Body; right: Body }
+  | { type: "and"; left: Body; right: Body }
+  /** `not { body }` / `not ( ... )` under `future.keywords.not` (a plain `not x` stays `negated`). */
+  | { type: "not"; body: Body };
 
 export interface Expr {
   kind: ExprKind;
   negated: boolean;
   with: With[];
   loc: Location;
+  /** The `true` body the parser supplies for bodiless and default rules. */
+  generated?: boolean;
 }
 
 export type Body = Expr[];
@@ -80,6 +100,8 @@ export interface RuleHead {
    * The rule's ref relative to the package: `p` → [string "p"]; `a.b[x]` (v1 ref head)
    * → [string "a", string "b", var x]. Partial set `p[x]` (v0) / `p contains x` has
    * kind "set" with `key` x; partial object `p[k] = v` has kind "object".
+   * (set and object rules: `ref` excludes the key, e.g. [string "p"]; longer ref heads
+   * such as `a.b[x] := 1` are kind "complete" with the var in `ref`.)
    */
   ref: Term[];
   kind: "complete" | "set" | "object" | "function";
@@ -91,6 +113,8 @@ export interface RuleHead {
   args?: Term[];
   /** declared with `:=` */
   assign: boolean;
+  /** OPA's (legacy) Head.Name where OPA sets it (`p`, `p[x]`); only for OPA's JSON form. */
+  name?: string;
   loc: Location;
 }
 
@@ -102,7 +126,7 @@ export interface Rule {
   /** `else = v { ... }` chain (each link has its own head value and body). */
   else?: Rule;
   loc: Location;
-  /** Annotations from METADATA comments, if any, as parsed YAML. */
+  /** Annotations from a METADATA block (rule or document scope), in OPA's annotation JSON form. */
   annotations?: Record<string, unknown>;
 }
 
@@ -123,4 +147,6 @@ export interface Module {
   regoVersion: 0 | 1;
   file: string;
   comments: { text: string; loc: Location }[];
+  /** METADATA blocks with package or subpackages scope, in OPA's annotation JSON form. */
+  annotations?: Record<string, unknown>[];
 }

@@ -346,9 +346,22 @@ export function toJSON(v: Value): unknown {
   if (v === null || typeof v !== "object") return typeof v === "bigint" ? Number(v) : v;
   if (Array.isArray(v)) return v.map(toJSON);
   if (v instanceof RSet) return v.sorted().map(toJSON);
-  const out: Record<string, unknown> = {};
+  // keys in OPA's output order (sorted as JSON strings), so serialised results match `opa eval`
+  const ents: [string, Value][] = [];
   for (const [k, val] of objEntries(v))
-    out[typeof k === "string" ? k : JSON.stringify(toJSON(k))] = toJSON(val);
+    ents.push([typeof k === "string" ? k : JSON.stringify(toJSON(k)), val]);
+  ents.sort((x, y) => compareStrings(x[0], y[0]));
+  const out: Record<string, unknown> = {};
+  for (const [key, val] of ents) {
+    if (key === "__proto__")
+      Object.defineProperty(out, key, {
+        value: toJSON(val),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = toJSON(val);
+  }
   return out;
 }
 
@@ -377,4 +390,27 @@ export function toJSONText(v: Value): string {
 export function numberText(n: number): string {
   if (Number.isInteger(n) && Math.abs(n) >= 1e21) return BigInt(n).toString();
   return String(n);
+}
+
+/**
+ * Rego's term syntax for a value, as OPA prints it (print, string
+ * interpolation, sprintf %v): `[1, "a"]`, `{"k": 1}`, `{1, 2}`, `set()`.
+ */
+export function termString(v: Value): string {
+  switch (typeof v) {
+    case "string":
+      return JSON.stringify(v);
+    case "number":
+      return Number.isFinite(v) ? numberText(v) : String(v);
+    case "bigint":
+      return v.toString();
+    case "boolean":
+      return v ? "true" : "false";
+  }
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `[${v.map(termString).join(", ")}]`;
+  if (v instanceof RSet) return v.size === 0 ? "set()" : `{${v.sorted().map(termString).join(", ")}}`;
+  return `{${sortedEntries(v)
+    .map(([k, val]) => `${termString(k)}: ${termString(val)}`)
+    .join(", ")}}`;
 }

@@ -1,0 +1,1274 @@
+/**
+ * Recursive-descent Rego parser over the token array from lexer.ts.
+ *
+ * The grammar and its quirks follow OPA's parser: the same operator
+ * precedence (in < relations < | < & < + - < * / %), the same speculative
+ * parses (comprehension before set/object literal, `p if <expr>` before
+ * `p if { body }`), the same conversion of bodiless top-level statements into
+ * rules (module.ts), and the same messages where practical.
+ * Errors are thrown as RegoError (rego_parse_error); backtracking catches them.
+ */
+import type { Body, Expr, ExprKind, Location, Rule, RuleHead, Term, With } from "../ast.ts";
+import { RegoError } from "../errors.ts";
+import { normInt } from "../value.ts";
+import type { Token, TokenKind } from "./lexer.ts";
+
+/** Keywords in every Rego version. */
+export const BASE_KEYWORDS = new Set([
+  "package",
+  "import",
+  "as",
+  "default",
+  "else",
+  "not",
+  "some",
+  "with",
+  "null",
+  "true",
+  "false",
+]);
+/** Keywords that v0 needs `future.keywords` / `rego.v1` for; always on in v1. */
+export const FUTURE_KEYWORDS = ["contains", "every", "if", "in"];
+
+const RELATIONS: Record<string, string> = {
+  "==": "equal",
+  "!=": "neq",
+  "<": "lt",
+  "<=": "lte",
+  ">": "gt",
+  ">=": "gte",
+};
+const OR: Record<string, string> = { "|": "or" };
+const AND: Record<string, string> = { "&": "and" };
+const ARITH: Record<string, string> = { "+": "plus", "-": "minus" };
+const FACTOR: Record<string, string> = { "*": "mul", "/": "div", "%": "rem" };
+const HEAD_ILLEGAL = new Set(["+", "-", "*", "/", "%", "&", "|", "==", "!=", ">", ">=", "<", "<="]);
+
+/** Per-rule facts OPA keeps on the rule/head that the v1 checks need. */
+export interface RuleFlags {
+  hasIf: boolean;
+  hasContains: boolean;
+  generatedBody: boolean;
+  generatedValue: boolean;
+}
+
+/** A head as OPA shapes it (ref includes the leading var), before conversion to RuleHead. */
+export interface HeadInfo {
+  ref: Term[];
+  key?: Term;
+  value?: Term;
+  args?: Term[];
+  assign: boolean;
+  generatedValue: boolean;
+  contains: boolean;
+  loc: Location;
+  /** OPA's Head.Name (see RuleHead.name) */
+  name?: string;
+}
+
+interface SavedState {
+  i: number;
+  wildcard: number;
+}
+
+export class Parser {
+  tokens: Token[];
+  i = 0;
+  readonly file: string;
+  /** Future keywords currently enabled. */
+  readonly keywords: Set<string>;
+  /** Shared with template sub-parsers so `$N` numbering continues. */
+  counter: { wildcard: number };
+  readonly flags = new Map<Rule, RuleFlags>();
+  /** Appended to the next `illegal` message (OPA's future-keyword hints). */
+  pendingHint = "";
+
+  constructor(tokens: Token[], file: string, keywords: Set<string>, counter?: { wildcard: number }) {
+    this.tokens = tokens;
+    this.file = file;
+    this.keywords = keywords;
+    this.counter = counter ?? { wildcard: 0 };
+  }
+
+  // ---- token helpers ------------------------------------------------------
+
+  get tok(): Token {
+    return this.tokens[this.i];
+  }
+  next(): Token {
+    const t = this.tokens[this.i];
+    if (this.i < this.tokens.length - 1) this.i++;
+    return t;
+  }
+  save(): SavedState {
+    return { i: this.i, wildcard: this.counter.wildcard };
+  }
+  restore(s: SavedState): void {
+    this.i = s.i;
+    this.counter.wildcard = s.wildcard;
+  }
+  loc(t: Token = this.tok): Location {
+    return { file: this.file, row: t.row, col: t.col };
+  }
+
+  isKeywordName(name: string): boolean {
+    return BASE_KEYWORDS.has(name) || this.keywords.has(name);
+  }
+
+  /**
+   * The keyword token `idx` stands for, if any. A keyword immediately
+   * followed by `.` or `[` is a ref head instead (`in.foo`, `not.x`), as
+   * OPA's keywords-in-refs feature allows.
+   */
+  kwAt(idx: number): string | undefined {
+    const t = this.tokens[idx];
+    if (t.kind !== "ident" || !this.isKeywordName(t.text)) return undefined;
+    const n = this.tokens[idx + 1];
+    if (n && !n.ws && (n.kind === "." || n.kind === "[")) return undefined;
+    return t.text;
+  }
+  kw(): string | undefined {
+    return this.kwAt(this.i);
+  }
+  isKw(name: string): boolean {
+    return this.kw() === name;
+  }
+  /** A plain identifier (not acting as a keyword). */
+  isIdent(): boolean {
+    return this.tok.kind === "ident" && this.kw() === undefined;
+  }
+  is(kind: TokenKind): boolean {
+    return this.tok.kind === kind;
+  }
+
+  error(message: string, loc: Location = this.loc()): never {
+    throw new RegoError([{ code: "rego_parse_error", message, location: loc }]);
+  }
+
+  /** OPA's `unexpected <tok> token|keyword[: note]`. */
+  illegal(note = ""): never {
+    const t = this.tok;
+    let name: string;
+    let type = "token";
+    if (t.kind === "ident") {
+      if (this.kw() !== undefined) {
+        name = t.text;
+        type = "keyword";
+      } else name = "ident";
+    } else if (t.kind === "template") name = "string";
+    else name = t.kind;
+    const hint = this.pendingHint;
+    this.pendingHint = "";
+    this.error((note ? `unexpected ${name} ${type}: ${note}` : `unexpected ${name} ${type}`) + hint);
+  }
+
+  genWildcard(loc: Location): Term {
+    const name = `$${this.counter.wildcard++}`;
+    return { type: "var", name, loc, generated: true, wildcard: true };
+  }
+
+  // ---- bodies and literals ------------------------------------------------
+
+  /** A body up to `end` (not consumed). Module-level statements pass requireSemi. */
+  parseQuery(requireSemi: boolean, end: TokenKind): Body {
+    const body: Body = [];
+    if (this.tok.kind === end) this.error("found empty body");
+    for (;;) {
+      body.push(this.parseLiteral());
+      if (this.is(";")) {
+        this.next();
+        continue;
+      }
+      if (this.tok.kind === end || requireSemi) return body;
+      if (!this.tok.nl) this.illegal(`expected \\n or ; or ${end === "eof" ? "EOF" : end}`);
+    }
+  }
+
+  parseBody(end: TokenKind): Body {
+    return this.parseQuery(false, end);
+  }
+
+  parseLiteral(): Expr {
+    if (this.keywords.has("or") || this.keywords.has("and")) return this.parseLogicLiteral();
+    return this.parseSimpleLiteral(true);
+  }
+
+  /** `[not] expr [with ...]`, `some ...`, `every ...`. */
+  private parseSimpleLiteral(allowWith: boolean): Expr {
+    const loc = this.loc();
+    let negated = false;
+    if (this.isKw("not")) {
+      this.next();
+      negated = true;
+    }
+    const k = this.kw();
+    if (k === "some") {
+      if (negated) this.illegal("illegal negation of 'some'");
+      return this.parseSome(loc);
+    }
+    if (k === "every") {
+      if (negated) this.illegal("illegal negation of 'every'");
+      return this.parseEvery(loc);
+    }
+    const start = this.i;
+    const expr = this.parseExpr(loc);
+    expr.negated = negated;
+    if (expr.kind.type === "term" && expr.kind.term.type === "var" && expr.kind.term.name === "every")
+      this.everyHint(start);
+    if (allowWith && this.isKw("with")) expr.with = this.parseWith();
+    return expr;
+  }
+
+  // ---- experimental logic operators (`import future.keywords.and|or|not`) ----
+  // `a or b and c` is or(a, and(b, c)); operands are literals, `{ body }`
+  // groups or `( ... )`; a trailing `with` applies to the whole expression.
+
+  private parseLogicLiteral(): Expr {
+    const loc = this.loc();
+    const body = this.parseOrOperands();
+    if (body.length !== 1) this.error("expected a single expression, found a body", loc);
+    const expr = body[0];
+    if (this.isKw("with")) expr.with = [...expr.with, ...this.parseWith()];
+    return expr;
+  }
+
+  private parseOrOperands(): Body {
+    let left = this.parseAndOperands();
+    while (this.isKw("or")) {
+      const loc = left[0]?.loc ?? this.loc();
+      this.next();
+      const right = this.parseAndOperands();
+      left = [{ kind: { type: "or", left, right }, negated: false, with: [], loc }];
+    }
+    return left;
+  }
+
+  private parseAndOperands(): Body {
+    let left = this.parseLogicOperand();
+    while (this.isKw("and")) {
+      const loc = left[0]?.loc ?? this.loc();
+      this.next();
+      const right = this.parseLogicOperand();
+      left = [{ kind: { type: "and", left, right }, negated: false, with: [], loc }];
+    }
+    return left;
+  }
+
+  /** One operand as a body: a literal, a `{ body }` group, or a parenthesized logic expression. */
+  private parseLogicOperand(): Body {
+    const loc = this.loc();
+    const s = this.save();
+    const notGroup = this.isKw("not") && this.keywords.has("not");
+    if (notGroup) this.next();
+    const t = this.tok;
+    if (t.kind === "{" || t.kind === "(") {
+      const inner = this.save();
+      try {
+        const e = this.parseSimpleLiteral(false);
+        const isSet = e.kind.type === "term" && e.kind.term.type === "set";
+        if (!(isSet && (this.isKw("and") || this.isKw("or")))) {
+          if (notGroup) e.negated = !e.negated;
+          return [e];
+        }
+      } catch (err) {
+        if (!(err instanceof RegoError)) throw err;
+      }
+      this.restore(inner);
+      let body: Body;
+      if (t.kind === "{") {
+        this.next();
+        body = this.parseBody("}");
+        this.next();
+      } else {
+        this.next();
+        const e = this.parseLogicLiteral();
+        if (!this.is(")")) this.illegal("expected )");
+        this.next();
+        body = [e];
+      }
+      if (notGroup) return [{ kind: { type: "not", body }, negated: false, with: [], loc }];
+      return body;
+    }
+    this.restore(s);
+    return [this.parseSimpleLiteral(false)];
+  }
+
+  parseExpr(loc: Location): Expr {
+    const lhs = this.parseTermInfixCall();
+    const t = this.tok;
+    if (t.kind === ":=" || t.kind === "=") {
+      const op: Term = { type: "var", name: t.kind === ":=" ? "assign" : "eq", loc: this.loc(t) };
+      this.next();
+      const rhs = this.parseTermInfixCall();
+      return { kind: { type: "call", op, args: [lhs, rhs] }, negated: false, with: [], loc };
+    }
+    // A top-level call term becomes a call expression, as in OPA.
+    const kind: ExprKind =
+      lhs.type === "call" ? { type: "call", op: lhs.op, args: lhs.args } : { type: "term", term: lhs };
+    return { kind, negated: false, with: [], loc };
+  }
+
+  parseWith(): With[] {
+    const withs: With[] = [];
+    while (this.isKw("with")) {
+      const loc = this.loc();
+      this.next();
+      if (!this.isIdent()) this.illegal("expected ident");
+      const target = this.parseTerm();
+      if (target.type !== "ref" && target.type !== "var") this.illegal("expected with target path");
+      if (!this.isKw("as")) this.illegal("expected as keyword");
+      this.next();
+      const value = this.parseTermInfixCall();
+      withs.push({ target, value, loc });
+    }
+    return withs;
+  }
+
+  parseSome(loc: Location): Expr {
+    const s = this.save();
+    this.next();
+    // `some x in xs` / `some k, v in xs`
+    let term: Term | undefined;
+    try {
+      term = this.parseTermInfixCall();
+    } catch {
+      term = undefined;
+    }
+    if (term && term.type === "call") {
+      const name = opName(term.op);
+      let kind: ExprKind;
+      if (name === "internal.member_2") {
+        kind = { type: "somein", value: term.args[0], collection: term.args[1] };
+      } else if (name === "internal.member_3") {
+        kind = { type: "somein", key: term.args[0], value: term.args[1], collection: term.args[2] };
+      } else {
+        this.illegal("expected `x in xs` or `x, y in xs` expression");
+      }
+      const expr: Expr = { kind, negated: false, with: [], loc };
+      if (this.isKw("with")) expr.with = this.parseWith();
+      return expr;
+    }
+    this.restore(s);
+    const hint = this.keywords.has("in") ? "" : this.someInHint();
+    const vars: Term[] = [];
+    for (;;) {
+      this.next();
+      if (!this.isIdent()) this.illegalWithHint("expected var", hint);
+      vars.push(this.parseVar());
+      if (!this.is(",")) break;
+    }
+    if (hint && !this.tok.nl && !this.is(";") && !this.is("}") && !this.is("eof") && !this.is("]"))
+      this.illegalWithHint("expected \\n or ; or }", hint);
+    return { kind: { type: "some", vars }, negated: false, with: [], loc };
+  }
+
+  /** OPA hints at the missing import when `some x in xs` would parse with `in` enabled. */
+  private someInHint(): string {
+    const q = new Parser(this.tokens, this.file, new Set(FUTURE_KEYWORDS), { ...this.counter });
+    q.i = this.i + 1;
+    try {
+      const t = q.parseTermInfixCall();
+      const n = t.type === "call" ? opName(t.op) : undefined;
+      if (n === "internal.member_2" || n === "internal.member_3")
+        return " (hint: `import future.keywords.in` for `some x in xs` expressions)";
+    } catch {
+      // no hint
+    }
+    return "";
+  }
+
+  /** Hint for the next error when `every` would parse with `import future.keywords.every`. */
+  private everyHint(start: number): void {
+    if (this.keywords.has("every")) return;
+    const q = new Parser(this.tokens, this.file, new Set(FUTURE_KEYWORDS), { ...this.counter });
+    q.i = start;
+    try {
+      q.parseEvery(q.loc());
+      this.pendingHint = " (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)";
+    } catch {
+      // no hint
+    }
+  }
+
+  private illegalWithHint(note: string, hint: string): never {
+    try {
+      this.illegal(note);
+    } catch (e) {
+      if (!hint || !(e instanceof RegoError)) throw e;
+      const d = e.errors[0];
+      throw new RegoError([{ ...d, message: d.message + hint }]);
+    }
+  }
+
+  parseEvery(loc: Location): Expr {
+    this.next();
+    const term = this.parseTermInfixCall();
+    if (term.type !== "call") this.illegal("expected `x[, y] in xs { ... }` expression");
+    const name = opName(term.op);
+    let key: Term | undefined;
+    let value: Term;
+    let domain: Term;
+    if (name === "internal.member_2") {
+      [value, domain] = term.args;
+    } else if (name === "internal.member_3") {
+      [key, value, domain] = term.args;
+      if (key.type !== "var") this.illegal("expected key to be a variable");
+    } else {
+      this.illegal("expected `x[, y] in xs { ... }` expression");
+    }
+    if (value.type !== "var") this.illegal("expected value to be a variable");
+    if (!this.is("{")) this.illegal("missing body");
+    this.next();
+    const body = this.parseBody("}");
+    this.next();
+    const kind: ExprKind = key
+      ? { type: "every", key, value, domain, body }
+      : { type: "every", value, domain, body };
+    const expr: Expr = { kind, negated: false, with: [], loc };
+    if (this.isKw("with")) expr.with = this.parseWith();
+    return expr;
+  }
+
+  // ---- operators ----------------------------------------------------------
+
+  /** A term with infix operators; `k, v in xs` allowed (not inside lists). */
+  parseTermInfixCall(): Term {
+    return this.parseTermIn(true);
+  }
+  parseTermInfixCallInList(): Term {
+    return this.parseTermIn(false);
+  }
+
+  private parseTermIn(keyVal: boolean): Term {
+    let lhs = this.parseTermRelation();
+    for (;;) {
+      if (keyVal && this.is(",")) {
+        const s = this.save();
+        this.next();
+        try {
+          const mhs = this.parseTermRelation();
+          if (this.isKw("in")) {
+            const op = memberOp("member_3", this.loc());
+            this.next();
+            const rhs = this.parseTermRelation();
+            lhs = { type: "call", op, args: [lhs, mhs, rhs], loc: lhs.loc };
+            continue;
+          }
+        } catch {
+          // not `k, v in xs`
+        }
+        this.restore(s);
+      }
+      if (this.isKw("in")) {
+        const op = memberOp("member_2", this.loc());
+        this.next();
+        const rhs = this.parseTermRelation();
+        lhs = { type: "call", op, args: [lhs, rhs], loc: lhs.loc };
+        continue;
+      }
+      return lhs;
+    }
+  }
+
+  /** Left-associative binary level: `operand (op operand)*`. */
+  private binary(table: Record<string, string>, operand: (this: Parser) => Term): Term {
+    let lhs = operand.call(this);
+    for (;;) {
+      const name = table[this.tok.kind];
+      if (name === undefined) return lhs;
+      const op: Term = { type: "var", name, loc: this.loc() };
+      this.next();
+      const rhs = operand.call(this);
+      lhs = { type: "call", op, args: [lhs, rhs], loc: lhs.loc };
+    }
+  }
+
+  private parseTermRelation(): Term {
+    return this.binary(RELATIONS, this.parseTermOr);
+  }
+  private parseTermOr(): Term {
+    return this.binary(OR, this.parseTermAnd);
+  }
+  private parseTermAnd(): Term {
+    return this.binary(AND, this.parseTermArith);
+  }
+  private parseTermArith(): Term {
+    return this.binary(ARITH, this.parseTermFactor);
+  }
+  private parseTermFactor(): Term {
+    return this.binary(FACTOR, this.parseTerm);
+  }
+
+  // ---- terms --------------------------------------------------------------
+
+  parseTerm(): Term {
+    const t = this.tok;
+    let term: Term;
+    switch (t.kind) {
+      case "ident": {
+        const k = this.kw();
+        if (k === "null") {
+          term = { type: "null", loc: this.loc() };
+          this.next();
+        } else if (k === "true" || k === "false") {
+          term = { type: "boolean", value: k === "true", loc: this.loc() };
+          this.next();
+        } else if (k === undefined || k === "contains") {
+          // `contains` is only special in rule heads
+          term = this.parseVar();
+        } else this.illegal();
+        break;
+      }
+      case "number":
+      case "-":
+      case ".":
+        term = this.parseNumber();
+        break;
+      case "string":
+        term = { type: "string", value: t.text, loc: this.loc() };
+        this.next();
+        break;
+      case "template":
+        term = this.parseTemplate();
+        break;
+      case "[":
+        term = this.parseArray();
+        break;
+      case "{":
+        term = this.parseSetOrObject();
+        break;
+      case "(": {
+        this.next();
+        term = this.parseTermInfixCall();
+        if (!this.is(")")) this.error("non-terminated expression");
+        this.next();
+        break;
+      }
+      default:
+        this.illegal();
+    }
+    return this.parseTermFinish(term);
+  }
+
+  /** Continue a term into a ref or call when `.`, `[` or `(` follows without whitespace. */
+  private parseTermFinish(head: Term): Term {
+    const t = this.tok;
+    if (!t.ws && (t.kind === "(" || t.kind === "." || t.kind === "[")) return this.parseRef(head);
+    return rootRef(head);
+  }
+
+  parseVar(): Term {
+    const t = this.next();
+    const loc = this.loc(t);
+    if (t.text === "_") return this.genWildcard(loc);
+    return { type: "var", name: t.text, loc };
+  }
+
+  private parseNumber(): Term {
+    const loc = this.loc();
+    let prefix = "";
+    if (this.is("-")) {
+      prefix = "-";
+      this.next();
+      if (!this.is("number") && !this.is(".")) {
+        // unary minus on a non-number term: minus(0, x), as OPA does
+        const operand = this.parseTerm();
+        const zero: Term = { type: "number", value: 0, raw: "0", loc };
+        return { type: "call", op: { type: "var", name: "minus", loc }, args: [zero, operand], loc };
+      }
+    }
+    if (this.is(".")) {
+      prefix += ".";
+      this.next();
+      if (!this.is("number") || this.tok.ws) this.illegal("expected number");
+    }
+    const lit = this.tok.text;
+    if (!prefix.endsWith(".") && lit.length > 1 && lit[0] === "0") {
+      const isDecimal = lit[1] === ".";
+      const isScientific = lit.length > 2 && (lit[1] === "e" || lit[1] === "E");
+      if (!isDecimal && !isScientific) this.illegal("expected number without leading zero");
+    }
+    this.next();
+    const raw = prefix + lit;
+    return { type: "number", value: numberValue(raw), raw, loc };
+  }
+
+  private parseTemplate(): Term {
+    const t = this.next();
+    const loc = this.loc(t);
+    const parts: (string | Term)[] = [];
+    let withs: (With[] | undefined)[] | undefined;
+    for (const p of t.parts ?? []) {
+      if (typeof p === "string") {
+        if (p.length > 0) parts.push(p);
+        continue;
+      }
+      const sub = new Parser(p, this.file, this.keywords, this.counter);
+      if (sub.is("eof")) sub.error("invalid template-string expression");
+      const expr = sub.parseLiteral();
+      const eloc = expr.loc;
+      const k = expr.kind;
+      if (expr.negated) sub.error("unexpected negation ('not') in template-string expression", eloc);
+      if (k.type === "call" && opName(k.op) === "eq")
+        sub.error("unexpected unification ('=') in template-string expression", eloc);
+      if (k.type === "call" && opName(k.op) === "assign")
+        sub.error("unexpected assignment (':=') in template-string expression", eloc);
+      if (k.type === "every") sub.error("unexpected 'every' in template-string expression", eloc);
+      if (k.type === "some" || k.type === "somein")
+        sub.error("unexpected 'some' in template-string expression", eloc);
+      if (!sub.is("eof")) sub.error("expected } to end template string expression");
+      if (expr.with.length > 0) {
+        withs ??= [];
+        withs[parts.length] = expr.with;
+      }
+      if (k.type === "term") parts.push(k.term);
+      else if (k.type === "call") parts.push({ type: "call", op: k.op, args: k.args, loc: eloc });
+    }
+    const term: Term = { type: "template", parts, loc };
+    if (t.raw) term.multiLine = true;
+    if (withs) term.with = withs;
+    return term;
+  }
+
+  /** `wsFirst`: rule heads allow whitespace before the first `.`, `[` or `(`. */
+  parseRef(head: Term, wsFirst = false): Term {
+    const loc = head.loc;
+    switch (head.type) {
+      case "var":
+      case "array":
+      case "object":
+      case "set":
+      case "arraycompr":
+      case "setcompr":
+      case "objectcompr":
+      case "call":
+        break;
+      default:
+        this.error(`illegal ref (head cannot be ${valueName(head)})`, loc);
+    }
+    const path: Term[] = [];
+    for (let first = wsFirst; ; first = false) {
+      const t = this.tok;
+      if (t.ws && !first) break;
+      if (t.kind === ".") {
+        this.next();
+        const f = this.tok;
+        if (f.ws) this.error("unexpected whitespace token: expected ident");
+        if (f.kind !== "ident") this.illegal("expected ident");
+        path.push({ type: "string", value: f.text, loc: this.loc(f) });
+        this.next();
+      } else if (t.kind === "[") {
+        this.next();
+        const term = this.parseTermInfixCall();
+        if (!this.is("]")) this.illegal("expected ]");
+        path.push(term);
+        this.next();
+      } else if (t.kind === "(") {
+        const op: Term = path.length === 0 ? head : { type: "ref", head, path, loc };
+        const call = this.parseCall(op, loc);
+        const n = this.tok;
+        if (!n.ws && (n.kind === "." || n.kind === "[")) return this.parseRef(call);
+        return call;
+      } else break;
+    }
+    return path.length === 0 ? rootRef(head) : { type: "ref", head, path, loc };
+  }
+
+  private parseCall(op: Term, loc: Location): Term {
+    this.next(); // (
+    if (this.is(")")) {
+      this.next();
+      if (op.type === "var" && op.name === "set") return { type: "set", items: [], loc };
+      return { type: "call", op, args: [], loc };
+    }
+    return { type: "call", op, args: this.parseTermList(")"), loc };
+  }
+
+  /** Items up to `end` (consumed); a trailing comma is allowed. */
+  private parseTermList(end: TokenKind, items: Term[] = []): Term[] {
+    if (this.is(end)) {
+      this.next();
+      return items;
+    }
+    for (;;) {
+      items.push(this.parseTermInfixCallInList());
+      if (this.is(end)) {
+        this.next();
+        return items;
+      }
+      if (this.is(",")) {
+        this.next();
+        if (this.is(end)) {
+          this.next();
+          return items;
+        }
+        continue;
+      }
+      this.illegal(`expected "," or "${end}"`);
+    }
+  }
+
+  /** Parse a single term speculatively; undefined (state restored by caller) on error. */
+  private tryTerm(): Term | undefined {
+    try {
+      return this.parseTerm();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private parseArray(): Term {
+    const loc = this.loc();
+    this.next();
+    if (this.is("]")) {
+      this.next();
+      return { type: "array", items: [], loc };
+    }
+    let potentialComprehension = true;
+    if (this.is(",")) {
+      potentialComprehension = false;
+      this.next();
+    }
+    const s = this.save();
+    // A bare term first: `[x | ...]` is a comprehension, not an `or` call.
+    const head = this.tryTerm();
+    if (head) {
+      if (this.is("]")) {
+        this.next();
+        return { type: "array", items: [head], loc };
+      }
+      if (this.is(",")) {
+        this.next();
+        return { type: "array", items: this.parseTermList("]", [head]), loc };
+      }
+      if (this.is("|") && potentialComprehension) {
+        this.next();
+        const body = this.parseBody("]");
+        this.next();
+        return { type: "arraycompr", head, body, loc };
+      }
+    }
+    this.restore(s);
+    return { type: "array", items: this.parseTermList("]"), loc };
+  }
+
+  private parseSetOrObject(): Term {
+    const loc = this.loc();
+    this.next();
+    if (this.is("}")) {
+      this.next();
+      return { type: "object", entries: [], loc };
+    }
+    let potentialComprehension = true;
+    if (this.is(",")) {
+      potentialComprehension = false;
+      this.next();
+    }
+    const s = this.save();
+    let head = this.tryTerm();
+    if (head) {
+      if ((this.is("|") && potentialComprehension) || this.is("}") || this.is(","))
+        return this.parseSet(s, head, potentialComprehension, loc);
+      if (this.is(":")) return this.parseObject(head, potentialComprehension, loc);
+    }
+    this.restore(s);
+    head = this.parseTermInfixCallInList();
+    if (this.is("}") || this.is(",")) return this.parseSet(s, head, false, loc);
+    if (this.is(":")) return this.parseObject(head, potentialComprehension, loc);
+    this.illegal("non-terminated set");
+  }
+
+  private parseSet(s: SavedState, head: Term, potentialComprehension: boolean, loc: Location): Term {
+    if (this.is("}")) {
+      this.next();
+      return { type: "set", items: [head], loc };
+    }
+    if (this.is(",")) {
+      this.next();
+      return { type: "set", items: this.parseTermList("}", [head]), loc };
+    }
+    // `|`
+    if (potentialComprehension) {
+      this.next();
+      try {
+        const body = this.parseBody("}");
+        this.next();
+        return { type: "setcompr", head, body, loc };
+      } catch (e) {
+        // OPA falls back to a set literal (`{a | b, c}` is a set of an `or` call)
+        this.restore(s);
+        try {
+          return { type: "set", items: this.parseTermList("}"), loc };
+        } catch {
+          throw e;
+        }
+      }
+    }
+    this.restore(s);
+    return { type: "set", items: this.parseTermList("}"), loc };
+  }
+
+  private parseObject(key: Term, potentialComprehension: boolean, loc: Location): Term {
+    this.next(); // :
+    const s = this.save();
+    if (potentialComprehension) {
+      const v = this.tryTerm();
+      if (v) {
+        // `{k: v}` / `{k: v, ...}`: no relation possible after a bare value
+        if (this.is("}") || this.is(",")) return this.parseObjectFinish(key, v, true, loc);
+        if (this.is("|")) {
+          const ps = this.save();
+          try {
+            return this.parseObjectFinish(key, v, true, loc);
+          } catch {
+            this.restore(ps);
+          }
+        }
+      }
+    }
+    this.restore(s);
+    const v = this.parseTermInfixCallInList();
+    if (this.is("}") || this.is(",")) return this.parseObjectFinish(key, v, false, loc);
+    this.illegal("non-terminated object");
+  }
+
+  private parseObjectFinish(key: Term, value: Term, potentialComprehension: boolean, loc: Location): Term {
+    if (this.is("}")) {
+      this.next();
+      return { type: "object", entries: [[key, value]], loc };
+    }
+    if (this.is("|")) {
+      if (!potentialComprehension) this.illegal("non-terminated object");
+      this.next();
+      const body = this.parseBody("}");
+      this.next();
+      return { type: "objectcompr", key, value, body, loc };
+    }
+    // `,`
+    this.next();
+    return { type: "object", entries: this.parsePairList([[key, value]]), loc };
+  }
+
+  private parsePairList(entries: [Term, Term][]): [Term, Term][] {
+    if (this.is("}")) {
+      this.next();
+      return entries;
+    }
+    for (;;) {
+      const k = this.parseTermInfixCallInList();
+      if (!this.is(":")) this.illegal('expected ":"');
+      this.next();
+      const v = this.parseTermInfixCallInList();
+      entries.push([k, v]);
+      if (this.is("}")) {
+        this.next();
+        return entries;
+      }
+      if (this.is(",")) {
+        this.next();
+        if (this.is("}")) {
+          this.next();
+          return entries;
+        }
+        continue;
+      }
+      this.illegal('expected "," or "}"');
+    }
+  }
+
+  // ---- rules --------------------------------------------------------------
+
+  /**
+   * Rule(s) at the current position, or undefined when the statement is not
+   * rule syntax (module.ts then parses it as a body and converts it, as OPA
+   * does for `p := 1` or `p[x]` without a body).
+   */
+  parseRules(): Rule[] | undefined {
+    const ruleLoc = this.loc();
+    let isDefault = false;
+    if (this.isKw("default")) {
+      this.next();
+      isDefault = true;
+    }
+    if (!this.isIdent()) return undefined;
+    const head = this.parseHead();
+    if (!head) return undefined;
+
+    if (isDefault) {
+      this.validateDefault(head, ruleLoc);
+      const rule: Rule = { head: toRuleHead(head), body: [trueExpr(ruleLoc)], isDefault: true, loc: ruleLoc };
+      this.flags.set(rule, { hasIf: false, hasContains: false, generatedBody: false, generatedValue: false });
+      return [rule];
+    }
+
+    const hasIf = this.isKw("if");
+    if (hasIf && !head.contains && head.ref.length === 2) {
+      // `p[x] if ...` is a single-value rule p[x] (true unless a value is given)
+      const v = head.ref[1];
+      if ((!isGround(v) || v.type === "ref") && !head.args) head.key = v;
+      if (!head.value) {
+        head.generatedValue = true;
+        head.value = { type: "boolean", value: true, loc: head.loc };
+      } else if (head.ref[0].type === "var") head.name = head.ref[0].name;
+    }
+    if (!hasIf && !head.contains && !head.args && head.ref.length === 2) {
+      // v0 `p[x] { ... }` is a multi-value (set) rule; `p[k] = v { ... }` an object rule
+      head.key = head.ref[1];
+      if (head.ref[0].type === "var") head.name = head.ref[0].name;
+      if (!head.value) head.ref = head.ref.slice(0, 1);
+    }
+
+    let body: Body;
+    if (hasIf) {
+      this.next();
+      const s = this.save();
+      let expr: Expr | undefined;
+      try {
+        expr = this.parseLiteral();
+        // `p if { true }` is a body, not a set literal (sets are never false)
+        if (expr.kind.type === "term" && expr.kind.term.type === "set") expr = undefined;
+      } catch (e) {
+        expr = undefined;
+        if (!(e instanceof RegoError)) throw e;
+        this.restore(s);
+        if (!this.is("{")) throw e;
+      }
+      if (expr) body = [expr];
+      else {
+        this.restore(s);
+        this.next();
+        body = this.parseBody("}");
+        this.next();
+      }
+    } else if (this.is("{")) {
+      this.next();
+      body = this.parseBody("}");
+      this.next();
+    } else if (head.contains) {
+      const rule: Rule = {
+        head: toRuleHead(head),
+        body: [trueExpr(head.loc)],
+        isDefault: false,
+        loc: head.loc,
+      };
+      this.flags.set(rule, { hasIf: false, hasContains: true, generatedBody: true, generatedValue: false });
+      return [rule];
+    } else return undefined;
+
+    const rule: Rule = { head: toRuleHead(head), body, isDefault: false, loc: ruleLoc };
+    const flags: RuleFlags = {
+      hasIf,
+      hasContains: head.contains,
+      generatedBody: false,
+      generatedValue: head.generatedValue,
+    };
+    this.flags.set(rule, flags);
+
+    if (this.isKw("else")) {
+      if (!head.ref.slice(1).every(isGround))
+        this.error("else keyword cannot be used on rules with variables in head");
+      if (head.key) this.error("else keyword cannot be used on multi-value rules");
+      rule.else = this.parseElse(head, hasIf);
+    }
+
+    const rules = [rule];
+    // `p { a } { b }`: more bodies for the same head (each its own rule)
+    while (this.is("{")) {
+      if (rule.else) this.error("expected else keyword");
+      const loc = this.loc();
+      this.next();
+      const b = this.parseBody("}");
+      this.next();
+      const next: Rule = { head: this.copyHead(head, loc), body: b, isDefault: false, loc };
+      this.flags.set(next, { ...flags });
+      rules.push(next);
+    }
+    return rules;
+  }
+
+  /** A head copy for chained bodies / else branches, with fresh wildcard args. */
+  private copyHead(head: HeadInfo, loc: Location): RuleHead {
+    const h = toRuleHead(head);
+    h.loc = loc;
+    if (h.args) h.args = h.args.map((a) => (a.type === "var" && a.wildcard ? this.genWildcard(a.loc) : a));
+    return h;
+  }
+
+  private parseElse(head: HeadInfo, hadIf: boolean): Rule {
+    const loc = this.loc();
+    this.next(); // else
+    const h = this.copyHead(head, loc);
+    let generatedValue = false;
+    if (this.is("{") || this.isKw("if")) {
+      generatedValue = true;
+      h.value = { type: "boolean", value: true, loc };
+    } else if (this.is(":=") || this.is("=")) {
+      h.assign = this.is(":=");
+      this.next();
+      h.value = this.parseTermInfixCall();
+    } else this.illegal("expected else value term or rule body");
+
+    const rule: Rule = { head: h, body: [], isDefault: false, loc };
+    const hasIf = this.isKw("if");
+    if (!hasIf && !this.is("{")) {
+      rule.body = [trueExpr(loc)];
+      this.flags.set(rule, { hasIf: hadIf, hasContains: false, generatedBody: true, generatedValue });
+      return rule;
+    }
+    if (hasIf) this.next();
+    if (this.is("{")) {
+      this.next();
+      rule.body = this.parseBody("}");
+      this.next();
+    } else if (!this.is("eof")) {
+      rule.body = [this.parseLiteral()];
+    } else this.illegal("rule body expected");
+    // each else branch needs its own `if` in v1 (OPA does not copy the keyword)
+    this.flags.set(rule, { hasIf, hasContains: false, generatedBody: false, generatedValue });
+    if (this.isKw("else")) rule.else = this.parseElse(head, hadIf);
+    return rule;
+  }
+
+  private parseHead(): HeadInfo | undefined {
+    const loc = this.loc();
+    const first = this.parseVar();
+    const t = this.tok;
+    if (HEAD_ILLEGAL.has(t.kind)) this.illegal();
+    let term: Term;
+    if (t.kind === "(" || t.kind === "." || t.kind === "[") term = this.parseRef(first, true);
+    else term = rootRef(first);
+
+    const head: HeadInfo = { ref: [], assign: false, generatedValue: false, contains: false, loc };
+    if (term.type === "var") head.ref = [term];
+    else if (term.type === "ref") {
+      if (term.head.type !== "var") return undefined;
+      head.ref = [term.head, ...term.path];
+    } else if (term.type === "call") {
+      const op = term.op;
+      if (op.type === "var") head.ref = [op];
+      else if (op.type === "ref") {
+        if (op.head.type !== "var") this.illegal(`rule head ref ${termString(op)} invalid`);
+        head.ref = [op.head, ...op.path];
+      } else return undefined;
+      head.args = term.args;
+    } else return undefined;
+
+    if (this.isKw("contains")) {
+      if (head.args) {
+        const name = termString({ type: "ref", head: head.ref[0], path: head.ref.slice(1), loc });
+        this.illegal(
+          `the contains keyword can only be used with multi-value rule definitions (e.g., ${name} contains <VALUE> { ... })`,
+        );
+      }
+      this.next();
+      head.key = this.parseTermInfixCall();
+      head.contains = true;
+      return head;
+    }
+    if (this.is("=") || this.is(":=")) {
+      head.assign = this.is(":=");
+      this.next();
+      head.value = this.parseTermInfixCall();
+    }
+    if (!head.value && !head.key && (head.ref.length !== 2 || head.args)) {
+      head.generatedValue = true;
+      head.value = { type: "boolean", value: true, loc };
+    }
+    return head;
+  }
+
+  private validateDefault(head: HeadInfo, loc: Location): void {
+    if (!head.value) this.error("illegal default rule (must have a value)", loc);
+    const bad = findNonConstant(head.value);
+    if (bad) this.error(`illegal default rule (value cannot contain ${bad})`, loc);
+    if (head.args) {
+      const seen = new Set<string>();
+      for (const a of head.args) {
+        if (a.type !== "var")
+          this.error(`illegal default rule (arguments cannot contain ${valueName(a)})`, loc);
+        if (!a.wildcard && seen.has(a.name))
+          this.error(`illegal default rule (arguments cannot be repeated ${a.name})`, loc);
+        seen.add(a.name);
+      }
+    }
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------
+
+function memberOp(name: string, loc: Location): Term {
+  return {
+    type: "ref",
+    head: { type: "var", name: "internal", loc },
+    path: [{ type: "string", value: name, loc }],
+    loc,
+  };
+}
+
+/** `data` and `input` alone are refs, as in OPA. */
+function rootRef(t: Term): Term {
+  if (t.type === "var" && (t.name === "data" || t.name === "input") && !t.generated)
+    return { type: "ref", head: t, path: [], loc: t.loc };
+  return t;
+}
+
+export function trueExpr(loc: Location): Expr {
+  return {
+    kind: { type: "term", term: { type: "boolean", value: true, loc } },
+    negated: false,
+    with: [],
+    loc,
+    generated: true,
+  };
+}
+
+/** The dotted name of a call operator (`eq`, `internal.member_2`, `data.lib.f`), if it is a plain name. */
+export function opName(op: Term): string | undefined {
+  if (op.type === "var") return op.name;
+  if (op.type === "ref" && op.head.type === "var") {
+    let s = op.head.name;
+    for (const p of op.path) {
+      if (p.type !== "string") return undefined;
+      s += `.${p.value}`;
+    }
+    return s;
+  }
+  return undefined;
+}
+
+function numberValue(raw: string): number | bigint {
+  if (/^-?\d+$/.test(raw)) {
+    const n = Number(raw);
+    return Number.isSafeInteger(n) ? n : normInt(BigInt(raw));
+  }
+  const n = Number(raw);
+  // integral values written with exponents (1e30, 2e308) stay exact rather than
+  // rounding or overflowing to Infinity
+  if ((Number.isInteger(n) && !Number.isSafeInteger(n)) || !Number.isFinite(n)) {
+    const big = exactBigInt(raw);
+    if (big !== undefined) return normInt(big);
+  }
+  return n;
+}
+
+/** `1.5e30` → 1500000000000000000000000000000n when the value is integral. */
+function exactBigInt(raw: string): bigint | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(raw);
+  if (!m) return undefined;
+  const [, sign, int, frac = "", expS = "0"] = m;
+  const exp = Number(expS) - frac.length;
+  if (exp < 0 || exp > 100000) return undefined;
+  return BigInt(sign + int + frac) * 10n ** BigInt(exp);
+}
+
+export function valueName(t: Term): string {
+  switch (t.type) {
+    case "arraycompr":
+      return "arraycomprehension";
+    case "setcompr":
+      return "setcomprehension";
+    case "objectcompr":
+      return "objectcomprehension";
+    case "template":
+      return "templatestring";
+    default:
+      return t.type;
+  }
+}
+
+function isGround(t: Term): boolean {
+  switch (t.type) {
+    case "null":
+    case "boolean":
+    case "number":
+    case "string":
+      return true;
+    case "ref":
+      return isGround(t.head) && t.path.every(isGround);
+    case "array":
+    case "set":
+      return t.items.every(isGround);
+    case "object":
+      return t.entries.every(([k, v]) => isGround(k) && isGround(v));
+    case "call":
+      return isGround(t.op) && t.args.every(isGround);
+    case "template":
+      return t.parts.every((p) => typeof p === "string" || isGround(p));
+    default:
+      return false;
+  }
+}
+
+/** First ref/var/call outside comprehensions (default rule values must be constant). */
+function findNonConstant(t: Term): string | undefined {
+  switch (t.type) {
+    case "ref":
+    case "var":
+    case "call":
+      return t.type;
+    case "array":
+    case "set":
+      for (const x of t.items) {
+        const r = findNonConstant(x);
+        if (r) return r;
+      }
+      return undefined;
+    case "object":
+      for (const [k, v] of t.entries) {
+        const r = findNonConstant(k) ?? findNonConstant(v);
+        if (r) return r;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Rough Rego rendering of a term for messages. */
+export function termString(t: Term): string {
+  switch (t.type) {
+    case "null":
+      return "null";
+    case "boolean":
+      return String(t.value);
+    case "number":
+      return t.raw;
+    case "string":
+      return JSON.stringify(t.value);
+    case "var":
+      return t.name;
+    case "ref": {
+      let s = termString(t.head);
+      for (const p of t.path) {
+        if (p.type === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.value)) s += `.${p.value}`;
+        else s += `[${termString(p)}]`;
+      }
+      return s;
+    }
+    case "array":
+      return `[${t.items.map(termString).join(", ")}]`;
+    case "set":
+      return t.items.length ? `{${t.items.map(termString).join(", ")}}` : "set()";
+    case "object":
+      return `{${t.entries.map(([k, v]) => `${termString(k)}: ${termString(v)}`).join(", ")}}`;
+    case "call":
+      return `${termString(t.op)}(${t.args.map(termString).join(", ")})`;
+    default:
+      return t.type;
+  }
+}
+
+/** OPA's head shape → the AST's RuleHead (ref relative to the package, first element a string). */
+export function toRuleHead(h: HeadInfo): RuleHead {
+  const ref = h.ref.map(
+    (r, i): Term => (i === 0 && r.type === "var" ? { type: "string", value: r.name, loc: r.loc } : r),
+  );
+  const base: { assign: boolean; loc: Location; name?: string } = { assign: h.assign, loc: h.loc };
+  const first = h.ref[0];
+  if (h.name !== undefined) base.name = h.name;
+  else if (h.ref.length === 1 && first.type === "var") base.name = first.name;
+  if (h.args) return { ref, kind: "function", args: h.args, value: h.value, ...base };
+  if (h.key && !h.value) return { ref, kind: "set", key: h.key, ...base };
+  if (h.key && h.value) return { ref: ref.slice(0, -1), kind: "object", key: h.key, value: h.value, ...base };
+  return { ref, kind: "complete", value: h.value, ...base };
+}
