@@ -1,0 +1,497 @@
+/**
+ * Compiles parsed modules into a rule tree of resolved, safety-ordered rules,
+ * and queries into resolved bodies. Errors are collected and thrown together.
+ */
+import type { Body, Location, Module, Rule, Term } from "../ast.ts";
+import { RegoError, type RegoErrorDetail } from "../errors.ts";
+import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
+import { ruleMeta } from "./metadata.ts";
+import { nameParts, type ResolveEnv, RuleResolver, visitTermVars } from "./resolve.ts";
+import { checkHead, orderBody } from "./safety.ts";
+import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
+
+export interface CompiledPolicy {
+  root: RNode;
+  rules: CompiledRule[];
+  modules: Module[];
+  builtinArity: (name: string) => number | undefined;
+}
+
+export interface CompiledQuery {
+  body: IRBody;
+  nslots: number;
+  /** user-visible query vars: name → slot */
+  vars: [string, number][];
+}
+
+interface PkgInfo {
+  ruleNames: Set<string>;
+}
+
+export function compileModules(
+  modules: Module[],
+  builtinArity: (name: string) => number | undefined,
+): CompiledPolicy {
+  const errors: RegoErrorDetail[] = [];
+  const pkgs = new Map<string, PkgInfo>();
+  const functions = new Map<string, number>();
+  const zeroArg = new Set<string>();
+  for (const m of modules) {
+    const key = m.package.join(".");
+    let info = pkgs.get(key);
+    if (!info) {
+      info = { ruleNames: new Set() };
+      pkgs.set(key, info);
+    }
+    for (const r of m.rules) {
+      const first = r.head.ref[0];
+      if (first?.type === "string") info.ruleNames.add(first.value);
+      else if (first?.type === "var") info.ruleNames.add(first.name);
+      if (r.head.kind === "function") {
+        const parts = refStrings(r.head.ref);
+        const key = parts ? [...m.package, ...parts].join(".") : undefined;
+        if (key && (r.head.args?.length ?? 0) > 0) functions.set(key, r.head.args?.length ?? 0);
+        else if (key) zeroArg.add(key);
+      }
+    }
+  }
+  const root = newNode([]);
+  const rules: CompiledRule[] = [];
+  const dataWithTargets: { path: string[]; loc: Location }[] = [];
+  let nextId = 0;
+  for (const m of modules) {
+    nodeAt(root, m.package, true)!.isPackage = true;
+    const env: ResolveEnv = {
+      pkg: m.package,
+      ruleNames: pkgs.get(m.package.join("."))!.ruleNames,
+      imports: importsOf(m, errors),
+      functions,
+      zeroArg,
+      builtinArity,
+      errors,
+      regoVersion: m.regoVersion,
+      dataWithTargets,
+    };
+    for (const r of m.rules) {
+      const first = r.head.ref[0];
+      const rname = first?.type === "string" ? first.value : first?.type === "var" ? first.name : "";
+      env.meta = usesMetadata(m) ? ruleMeta(r, m, modules, rname) : undefined;
+      const cr = compileRule(r, r, m, env, root, () => nextId++);
+      if (!cr) continue;
+      rules.push(cr);
+      hang(cr, r, errors);
+    }
+  }
+  markRules(root);
+  checkWithTargets(root, dataWithTargets, errors);
+  checkRecursion(rules, root, errors);
+  if (errors.length) throw new RegoError(errors);
+  return { root, rules, modules, builtinArity };
+}
+
+const metaUse = new WeakMap<Module, boolean>();
+/** Cheap pre-check so only modules calling rego.metadata.* pay for computing it. */
+function usesMetadata(m: Module): boolean {
+  let u = metaUse.get(m);
+  if (u === undefined) {
+    u = JSON.stringify(m.rules, (_k, v) => (typeof v === "bigint" ? 0 : v)).includes('"metadata"');
+    metaUse.set(m, u);
+  }
+  return u;
+}
+
+function refStrings(ref: Term[]): string[] | undefined {
+  const out: string[] = [];
+  for (const t of ref) {
+    if (t.type === "string") out.push(t.value);
+    else if (t.type === "var" && out.length === 0) out.push(t.name);
+    else return undefined;
+  }
+  return out;
+}
+
+function importsOf(m: Module, errors: RegoErrorDetail[]): ResolveEnv["imports"] {
+  const out: ResolveEnv["imports"] = new Map();
+  for (const imp of m.imports) {
+    const parts = nameParts(imp.path);
+    if (!parts) continue;
+    const [root, ...path] = parts;
+    if (root !== "data" && root !== "input") continue; // future.keywords, rego.v1
+    const alias = imp.alias ?? parts[parts.length - 1];
+    const prev = out.get(alias);
+    if (prev)
+      errors.push({
+        code: "rego_compile_error",
+        message: `import must not shadow import ${[prev.root, ...prev.path].join(".")}`,
+        location: imp.loc,
+      });
+    out.set(alias, { root, path });
+  }
+  return out;
+}
+
+function compileRule(
+  r: Rule,
+  main: Rule,
+  m: Module,
+  env: ResolveEnv,
+  root: RNode,
+  id: () => number,
+): CompiledRule | undefined {
+  const rr = new RuleResolver(env);
+  const head = r.head;
+  let argTerms = head.args ?? main.head.args;
+  let bodyAst = r.body;
+  if (argTerms?.some((a) => !isArgPattern(a))) {
+    const extraExprs: Body = [];
+    argTerms = argTerms.map((a, i) => {
+      if (isArgPattern(a)) return a;
+      const v: Term = { type: "var", name: `$arg${i}`, loc: a.loc, generated: true };
+      extraExprs.push({
+        kind: { type: "call", op: { type: "var", name: "eq", loc: a.loc }, args: [v, a] },
+        negated: false,
+        with: [],
+        loc: a.loc,
+      });
+      return v;
+    });
+    bodyAst = [...r.body, ...extraExprs];
+  }
+  // `f() := v` is a plain rule in OPA (a zero-arg "function" is referenced without parens)
+  const isFn = main.head.kind === "function" && (main.head.args?.length ?? 0) > 0;
+  let args: IRTerm[] | undefined;
+  if (isFn && argTerms) {
+    rr.declareArgs(argTerms);
+    args = argTerms.map((a) => rr.term(a, rr.top));
+  }
+  const refTail = main.head.ref.slice(1);
+  const extra: Term[] = [...refTail];
+  if (main.head.key) extra.push(main.head.key);
+  if (head.value) extra.push(head.value);
+  for (const t of extra) visitTermVars(t, (n) => rr.headVars.add(n));
+  rr.prescan(rr.top, bodyAst, extra);
+  const body = rr.resolveBody(bodyAst, rr.top);
+  const first = main.head.ref[0];
+  const name = first.type === "string" ? first.value : first.type === "var" ? first.name : "";
+  const refIR: IRTerm[] = [{ t: "const", v: name }, ...refTail.map((t) => rr.term(t, rr.top))];
+  let kind: CompiledRule["kind"];
+  let value: IRTerm;
+  if (main.head.kind === "set") {
+    kind = "multi";
+    value = main.head.key ? rr.term(main.head.key, rr.top) : { t: "const", v: true };
+  } else {
+    kind = isFn ? "function" : "value";
+    if (main.head.kind === "object" && main.head.key) refIR.push(rr.term(main.head.key, rr.top));
+    value = head.value ? rr.term(head.value, rr.top) : { t: "const", v: true };
+  }
+  // ground prefix → node; the rest are key terms
+  const prefix: string[] = [...m.package];
+  let i = 0;
+  while (i < refIR.length) {
+    const t = refIR[i];
+    if (t.t === "const" && typeof t.v === "string") prefix.push(t.v);
+    else break;
+    i++;
+  }
+  const keys = refIR.slice(i);
+  const sctx = { names: rr.slotNames, wild: rr.wild, errors: env.errors };
+  const b0 = new Set<number>();
+  if (args) for (const a of args) collectSlots(a, b0);
+  const ordered = orderBody(body, b0, sctx);
+  checkHead([...keys, value], ordered.bound, sctx, r.head.loc);
+  const node = nodeAt(root, prefix, true)!;
+  const cr: CompiledRule = {
+    id: id(),
+    kind,
+    node,
+    keys,
+    value,
+    args,
+    body: ordered.body,
+    nslots: rr.nslots,
+    slotNames: rr.slotNames,
+    isDefault: main.isDefault,
+    loc: r.loc,
+    file: m.file,
+    ast: r,
+  };
+  if (r.else) cr.else = compileRule(r.else, main, m, env, root, id);
+  // slots allocated by later links are not in this rule's frame size; frames are per link
+  return cr;
+}
+
+/** Function args that can be matched directly (vars, scalars, arrays/objects of those). */
+function isArgPattern(t: Term): boolean {
+  switch (t.type) {
+    case "var":
+    case "null":
+    case "boolean":
+    case "number":
+    case "string":
+      return true;
+    case "array":
+      return t.items.every(isArgPattern);
+    case "object":
+      return t.entries.every(([k, v]) => isArgPattern(k) && isArgPattern(v));
+    case "ref":
+      return true;
+    default:
+      return false;
+  }
+}
+
+function collectSlots(t: IRTerm, acc: Set<number>): void {
+  if (t.t === "local") acc.add(t.slot);
+  else if (t.t === "array") for (const x of t.items) collectSlots(x, acc);
+  else if (t.t === "object") for (const [, v] of t.entries) collectSlots(v, acc);
+}
+
+function hang(cr: CompiledRule, r: Rule, errors: RegoErrorDetail[]): void {
+  const n = cr.node;
+  const conflict = () =>
+    errors.push({
+      code: "rego_type_error",
+      message: `conflicting rules data.${n.path.join(".")} found`,
+      location: r.loc,
+    });
+  if (cr.kind === "function") {
+    const arity = cr.args?.length ?? 0;
+    if (n.complete.length || n.partial.length || n.funcs.some((o) => (o.args?.length ?? 0) !== arity))
+      conflict();
+    n.funcs.push(cr);
+    return;
+  }
+  if (n.funcs.length) conflict();
+  const isSet = (o: CompiledRule) => o.kind === "multi" && !o.keys.length;
+  if (cr.kind === "multi" || cr.keys.length) {
+    if (n.complete.length || n.defaults.length || n.partial.some((o) => isSet(o) !== isSet(cr))) conflict();
+    n.partial.push(cr);
+  } else if (n.partial.length) {
+    conflict();
+    n.complete.push(cr);
+  } else if (cr.isDefault) {
+    if (n.defaults.length) {
+      const at = [...n.defaults, cr].map((d) => `${d.loc.file}:${d.loc.row}`).join(", ");
+      errors.push({
+        code: "rego_type_error",
+        message: `multiple default rules data.${n.path.join(".")} found at ${at}`,
+        location: r.loc,
+      });
+    }
+    n.defaults.push(cr);
+  } else n.complete.push(cr);
+}
+
+/** `with data.a.b.x` where data.a.b is a rule would replace part of a virtual document: OPA refuses. */
+function checkWithTargets(
+  root: RNode,
+  targets: { path: string[]; loc: Location }[],
+  errors: RegoErrorDetail[],
+): void {
+  for (const t of targets) {
+    let n: RNode | undefined = root;
+    for (let i = 0; n && i < t.path.length; i++) {
+      if (n !== root && ownRules(n)) {
+        errors.push({
+          code: "rego_compile_error",
+          message: "with keyword cannot partially replace virtual document(s)",
+          location: t.loc,
+        });
+        break;
+      }
+      n = n.children.get(t.path[i]);
+    }
+  }
+}
+
+// ---- recursion ------------------------------------------------------------
+
+function checkRecursion(rules: CompiledRule[], root: RNode, errors: RegoErrorDetail[]): void {
+  const deps = new Map<RNode, Set<RNode>>();
+  for (const r of rules) {
+    let s = deps.get(r.node);
+    if (!s) {
+      s = new Set();
+      deps.set(r.node, s);
+    }
+    for (let link: CompiledRule | undefined = r; link; link = link.else) {
+      const visit = (t: IRTerm) => termDeps(t, root, s!);
+      for (const x of link.body) exprDeps(x, visit);
+      visit(link.value);
+      for (const k of link.keys) visit(k);
+    }
+  }
+  const state = new Map<RNode, number>(); // 1 visiting, 2 done
+  const stack: RNode[] = [];
+  const reported = new Set<RNode>();
+  const dfs = (n: RNode): void => {
+    state.set(n, 1);
+    stack.push(n);
+    for (const d of deps.get(n) ?? []) {
+      const st = state.get(d);
+      if (st === 1) {
+        const cyc = stack.slice(stack.indexOf(d));
+        if (!reported.has(d)) {
+          reported.add(d);
+          const names = [...cyc, d].map((x) => `data.${x.path.join(".")}`);
+          const loc = rules.find((r) => r.node === d)?.loc;
+          errors.push({
+            code: "rego_recursion_error",
+            message: `rule data.${d.path.join(".")} is recursive: ${names.join(" -> ")}`,
+            location: loc,
+          });
+        }
+      } else if (!st) dfs(d);
+    }
+    stack.pop();
+    state.set(n, 2);
+  };
+  for (const n of deps.keys()) if (!state.get(n)) dfs(n);
+}
+
+function exprDeps(x: IRExpr, visit: (t: IRTerm) => void): void {
+  const e = x.e;
+  switch (e.k) {
+    case "eq":
+      visit(e.a);
+      visit(e.b);
+      break;
+    case "call":
+      if (e.fn.kind === "user")
+        visit({ t: "ref", head: { t: "data" }, path: constPath(e.fn.path!), loc: x.loc });
+      for (const a of e.args) visit(a);
+      if (e.out) visit(e.out);
+      break;
+    case "term":
+      visit(e.t);
+      break;
+    case "somein":
+      visit(e.coll);
+      if (e.key) visit(e.key);
+      visit(e.value);
+      break;
+    case "every":
+      visit(e.dom);
+      for (const y of e.body) exprDeps(y, visit);
+      break;
+    case "logic":
+      for (const y of e.left) exprDeps(y, visit);
+      for (const y of e.right ?? []) exprDeps(y, visit);
+      break;
+    case "true":
+      break;
+  }
+  for (const w of x.with) {
+    visit(w.value);
+    if (w.valueFn?.kind === "user")
+      visit({ t: "ref", head: { t: "data" }, path: constPath(w.valueFn.path!), loc: x.loc });
+  }
+}
+
+function constPath(p: string[]): IRTerm[] {
+  return p.map((v) => ({ t: "const", v }));
+}
+
+function bodyDeps(b: IRBody, visit: (t: IRTerm) => void): void {
+  for (const x of b) exprDeps(x, visit);
+}
+
+function termDeps(t: IRTerm, root: RNode, acc: Set<RNode>): void {
+  const visit = (u: IRTerm) => termDeps(u, root, acc);
+  switch (t.t) {
+    case "ref": {
+      if (t.head.t === "data") depWalk(root, t.path, 0, acc);
+      else visit(t.head);
+      for (const p of t.path) visit(p);
+      return;
+    }
+    case "data":
+      addAll(root, acc);
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) visit(x);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        visit(k);
+        visit(v);
+      }
+      return;
+    case "arraycompr":
+    case "setcompr":
+      visit(t.head);
+      bodyDeps(t.body, visit);
+      return;
+    case "objectcompr":
+      visit(t.key);
+      visit(t.value);
+      bodyDeps(t.body, visit);
+      return;
+    case "call":
+      if (t.fn.kind === "user")
+        visit({ t: "ref", head: { t: "data" }, path: constPath(t.fn.path!), loc: t.loc });
+      for (const a of t.args) visit(a);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") visit(p);
+      return;
+    default:
+      return;
+  }
+}
+
+/** Rule nodes a data ref may read: variable segments match any child. */
+function depWalk(n: RNode, path: IRTerm[], i: number, acc: Set<RNode>): void {
+  if (!n.hasRules) return;
+  if (n.complete.length || n.partial.length || n.defaults.length || n.funcs.length) {
+    acc.add(n);
+    if (n.children.size === 0) return;
+  }
+  if (i === path.length) {
+    addAll(n, acc);
+    return;
+  }
+  const p = path[i];
+  if (p.t === "const" && (typeof p.v === "string" || typeof p.v === "number")) {
+    const c = n.children.get(String(p.v));
+    if (c) depWalk(c, path, i + 1, acc);
+    return;
+  }
+  for (const c of n.children.values()) depWalk(c, path, i + 1, acc);
+}
+
+function addAll(n: RNode, acc: Set<RNode>): void {
+  if (!n.hasRules) return;
+  if (n.complete.length || n.partial.length || n.defaults.length || n.funcs.length) acc.add(n);
+  for (const c of n.children.values()) addAll(c, acc);
+}
+
+// ---- queries --------------------------------------------------------------
+
+export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery {
+  const errors: RegoErrorDetail[] = [];
+  const functions = new Map<string, number>();
+  for (const r of policy.rules)
+    if (r.kind === "function") functions.set(r.node.path.join("."), r.args?.length ?? 0);
+  const env: ResolveEnv = {
+    pkg: [],
+    ruleNames: new Set(),
+    imports: new Map(),
+    functions,
+    builtinArity: policy.builtinArity,
+    errors,
+  };
+  const rr = new RuleResolver(env);
+  rr.prescan(rr.top, body, []);
+  const ir = rr.resolveBody(body, rr.top);
+  const sctx = { names: rr.slotNames, wild: rr.wild, errors };
+  const ordered = orderBody(ir, new Set(), sctx);
+  if (errors.length) throw new RegoError(errors);
+  const vars: [string, number][] = [];
+  for (const [name, local] of rr.top.names) {
+    if (name.startsWith("$") || local.wildcard) continue;
+    vars.push([name, local.slot]);
+  }
+  return { body: ordered.body, nslots: rr.nslots, vars };
+}

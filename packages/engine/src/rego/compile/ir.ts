@@ -1,0 +1,64 @@
+/**
+ * The compiler's output: rule bodies with names resolved (locals are frame
+ * slots, globals are `data` paths, calls name their target) and expressions
+ * ordered for safety. eval/ turns this into closures.
+ */
+import type { Location } from "../ast.ts";
+import type { Value } from "../value.ts";
+
+export type IRTerm =
+  | { t: "const"; v: Value }
+  | { t: "local"; slot: number; name: string; wildcard?: boolean }
+  | { t: "input" }
+  | { t: "data" }
+  | { t: "ref"; head: IRTerm; path: IRTerm[]; loc: Location }
+  | { t: "array"; items: IRTerm[] }
+  | { t: "set"; items: IRTerm[] }
+  | { t: "object"; entries: [IRTerm, IRTerm][] }
+  /** comprehensions: `free` are the enclosing scope's slots they read */
+  | { t: "arraycompr"; head: IRTerm; body: IRBody; free: number[] }
+  | { t: "setcompr"; head: IRTerm; body: IRBody; free: number[] }
+  | { t: "objectcompr"; key: IRTerm; value: IRTerm; body: IRBody; free: number[] }
+  | { t: "call"; fn: FnRef; args: IRTerm[]; loc: Location }
+  /** `$"..."`: `withs[i]` are the `with` modifiers of part i's expression */
+  | { t: "template"; parts: (string | IRTerm)[]; withs?: (IRWith[] | undefined)[]; loc: Location };
+
+/** A call target: a builtin by name, or a user function by its data path. */
+export interface FnRef {
+  kind: "builtin" | "user";
+  /** builtin name ("count") or dotted data path ("data.pkg.f") */
+  name: string;
+  /** user functions: path below data */
+  path?: string[];
+  arity: number;
+}
+
+export interface IRWith {
+  /** "input", "data", or a function/builtin key (FnRef.name) */
+  kind: "input" | "data" | "fn";
+  path: string[];
+  fnName?: string;
+  value: IRTerm;
+  /** `with f as g` where g names a function rather than a value */
+  valueFn?: FnRef;
+  loc: Location;
+}
+
+export type IRExprKind =
+  | { k: "eq"; a: IRTerm; b: IRTerm }
+  | { k: "call"; fn: FnRef; args: IRTerm[]; out?: IRTerm }
+  | { k: "term"; t: IRTerm }
+  | { k: "somein"; key?: IRTerm; value: IRTerm; coll: IRTerm }
+  | { k: "every"; key?: IRTerm; value: IRTerm; dom: IRTerm; body: IRBody; free: number[] }
+  /** experimental `a and b` / `a or b` / `not { ... }`: operand bodies are closures */
+  | { k: "logic"; op: "and" | "or" | "not"; left: IRBody; right?: IRBody; free: number[] }
+  | { k: "true" };
+
+export interface IRExpr {
+  e: IRExprKind;
+  negated: boolean;
+  with: IRWith[];
+  loc: Location;
+}
+
+export type IRBody = IRExpr[];

@@ -1,0 +1,777 @@
+/**
+ * Name resolution: AST bodies → IR. Locals become frame slots (one frame per
+ * rule/query), rule names and imports become fully-qualified `data` refs,
+ * calls name their builtin or user function.
+ */
+import type { Body, Expr, Location, Term } from "../ast.ts";
+import type { RegoErrorDetail } from "../errors.ts";
+import { makeObject, RSet, type Value } from "../value.ts";
+import { hoistNegated } from "./dynamics.ts";
+import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "./ir.ts";
+
+/** What the resolver needs to know about the world outside one rule. */
+export interface ResolveEnv {
+  /** package path below data, e.g. ["a","b"] */
+  pkg: string[];
+  /** names defined as rules in the package (first head ref component) */
+  ruleNames: Set<string>;
+  /** import alias → ref below its root */
+  imports: Map<string, { root: "data" | "input"; path: string[] }>;
+  /** user function dotted paths ("a.b.f") → arity */
+  functions: Map<string, number>;
+  /** rules declared `f() = v`: plain rules that may also be called as `f()` */
+  zeroArg?: Set<string>;
+  /** builtin name → arity */
+  builtinArity: (name: string) => number | undefined;
+  errors: RegoErrorDetail[];
+  /** `with data.…` targets seen, checked against the rule tree once it is built */
+  dataWithTargets?: { path: string[]; loc: Location }[];
+  /** the module's Rego version: v1 rejects deprecated builtins */
+  regoVersion?: 0 | 1;
+  /** annotations in scope of the rule being resolved (rego.metadata.*) */
+  meta?: { rule: Value; chain: Value };
+}
+
+/** Builtins Rego v1 refuses (OPA's capabilities mark them deprecated). */
+const DEPRECATED = new Set([
+  "all",
+  "any",
+  "cast_array",
+  "cast_boolean",
+  "cast_null",
+  "cast_object",
+  "cast_set",
+  "cast_string",
+  "net.cidr_overlap",
+  "re_match",
+  "set_diff",
+]);
+
+class Scope {
+  readonly names = new Map<string, IRTerm & { t: "local" }>();
+  /** names declared explicitly (some / :=) in this scope */
+  readonly declared = new Set<string>();
+  readonly parent: Scope | undefined;
+  constructor(parent?: Scope) {
+    this.parent = parent;
+  }
+  within(s: Scope): boolean {
+    for (let x: Scope | undefined = this; x; x = x.parent) if (x === s) return true;
+    return false;
+  }
+  lookup(name: string): (IRTerm & { t: "local" }) | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const v = s.names.get(name);
+      if (v) return v;
+    }
+    return undefined;
+  }
+}
+
+/** Resolves the terms and bodies of one rule (or query), allocating slots in one frame. */
+export class RuleResolver {
+  nslots = 0;
+  readonly slotNames: string[] = [];
+  readonly wild: boolean[] = [];
+  private readonly owner: Scope[] = [];
+  private readonly env: ResolveEnv;
+  readonly top: Scope;
+
+  constructor(env: ResolveEnv) {
+    this.env = env;
+    this.top = new Scope();
+  }
+
+  newSlot(name: string, scope: Scope, wildcard?: boolean): IRTerm & { t: "local" } {
+    const slot = this.nslots++;
+    this.slotNames.push(name);
+    this.wild.push(!!wildcard);
+    this.owner.push(scope);
+    return wildcard ? { t: "local", slot, name, wildcard: true } : { t: "local", slot, name };
+  }
+
+  private err(
+    message: string,
+    loc: Location | undefined,
+    code: RegoErrorDetail["code"] = "rego_compile_error",
+  ): void {
+    this.env.errors.push({ code, message, location: loc });
+  }
+
+  private isGlobalName(name: string): boolean {
+    return name === "input" || name === "data" || this.env.imports.has(name) || this.env.ruleNames.has(name);
+  }
+
+  /** Declare function args (all vars in the arg terms) in the top scope. */
+  declareArgs(args: Term[]): void {
+    for (const a of args) this.declareVarsIn(a, this.top, true);
+  }
+
+  private declareVarsIn(t: Term, scope: Scope, explicit: boolean): void {
+    visitPatternVars(t, (v) => {
+      if (v.wildcard) return;
+      if (!scope.names.has(v.name)) scope.names.set(v.name, this.newSlot(v.name, scope));
+      if (explicit) scope.declared.add(v.name);
+    });
+  }
+
+  /**
+   * Pre-scan a body (plus extra terms, e.g. the rule head) so implicit vars
+   * belong to the scope they first appear in, even when a nested closure
+   * mentions them earlier than the outer body does.
+   */
+  prescan(scope: Scope, body: Body, extra: Term[]): void {
+    const declare = (name: string) => {
+      if (!scope.names.has(name)) scope.names.set(name, this.newSlot(name, scope));
+      scope.declared.add(name);
+    };
+    for (const e of body) {
+      const k = e.kind;
+      if (k.type === "some") for (const v of k.vars) if (v.type === "var" && !v.wildcard) declare(v.name);
+      if (k.type === "somein") {
+        if (k.key) visitPatternVars(k.key, (v) => !v.wildcard && declare(v.name));
+        visitPatternVars(k.value, (v) => !v.wildcard && declare(v.name));
+      }
+      if (k.type === "call" && opName(k.op) === "assign" && k.args[0])
+        visitPatternVars(k.args[0], (v) => !v.wildcard && declare(v.name));
+    }
+    const implicit = (name: string) => {
+      if (scope.names.has(name) || scope.lookup(name) || this.isGlobalName(name)) return;
+      scope.names.set(name, this.newSlot(name, scope));
+    };
+    for (const e of body) visitExprVars(e, implicit, (t) => this.namesFunction(t, scope));
+    for (const t of extra) visitTermVars(t, implicit);
+  }
+
+  resolveBody(body: Body, scope: Scope): IRBody {
+    this.checkUnusedSome(body);
+    const out: IRBody = [];
+    const assigned = new Set<string>();
+    for (const e of body) {
+      const r = this.resolveExpr(e, scope, assigned);
+      if (!r) continue;
+      if (r.negated) out.push(...hoistNegated(r, () => this.newSlot("$h", scope)));
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** `some x` whose x is never used in the body: OPA's "declared var x unused". */
+  private checkUnusedSome(body: Body): void {
+    for (const e of body) {
+      if (e.kind.type !== "some") continue;
+      for (const v of e.kind.vars) {
+        if (v.type !== "var") continue;
+        let used = false;
+        for (const o of body) {
+          if (o === e) continue;
+          visitExprVarsDeep(o, (n) => {
+            if (n === v.name) used = true;
+          });
+        }
+        if (!used && !this.headVars.has(v.name)) this.err(`declared var ${v.name} unused`, v.loc);
+      }
+    }
+  }
+
+  /** names used in the rule head (set by the compiler before resolving the body) */
+  headVars = new Set<string>();
+
+  private resolveExpr(e: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
+    const k = e.kind;
+    const withs = e.with.map((w) => this.resolveWith(w.target, w.value, w.loc, scope));
+    const mk = (x: IRExpr["e"]): IRExpr => ({ e: x, negated: e.negated, with: withs, loc: e.loc });
+    switch (k.type) {
+      case "some":
+        return mk({ k: "true" });
+      case "somein": {
+        for (const t of k.key ? [k.key, k.value] : [k.value])
+          visitPatternVars(t, (v) => {
+            if (v.wildcard) return;
+            if (assigned.has(v.name)) this.err(`var ${v.name} assigned above`, v.loc);
+            assigned.add(v.name);
+          });
+        return mk({
+          k: "somein",
+          key: k.key ? this.term(k.key, scope) : undefined,
+          value: this.term(k.value, scope),
+          coll: this.term(k.collection, scope),
+        });
+      }
+      case "every": {
+        const inner = new Scope(scope);
+        const key = k.key ? this.declaredPattern(k.key, inner) : undefined;
+        const value = this.declaredPattern(k.value, inner);
+        const dom = this.term(k.domain, scope);
+        this.prescan(inner, k.body, []);
+        const body = this.resolveBody(k.body, inner);
+        const ev = { k: "every" as const, key, value, dom, body, free: [] as number[] };
+        ev.free = this.freeSlots(inner, () => {
+          const acc: number[] = [];
+          for (const x of body) exprSlots(x, acc);
+          return acc;
+        });
+        return mk(ev);
+      }
+      case "term": {
+        const t = k.term;
+        if (t.type === "call") return this.resolveCallExpr(t.op, t.args, e, scope, assigned, mk);
+        return mk({ k: "term", t: this.term(t, scope) });
+      }
+      case "call":
+        return this.resolveCallExpr(k.op, k.args, e, scope, assigned, mk);
+      case "and":
+      case "or": {
+        const left = this.closureBody(k.left, scope);
+        const right = this.closureBody(k.right, scope);
+        return mk({
+          k: "logic",
+          op: k.type,
+          left: left.body,
+          right: right.body,
+          free: [...new Set([...left.free, ...right.free])],
+        });
+      }
+      case "not": {
+        const b = this.closureBody(k.body, scope);
+        return mk({ k: "logic", op: "not", left: b.body, free: b.free });
+      }
+    }
+  }
+
+  /** A body in its own scope (locals don't leak); `free` are the outer slots it reads. */
+  private closureBody(body: Body, scope: Scope): { body: IRBody; free: number[] } {
+    const inner = new Scope(scope);
+    this.prescan(inner, body, []);
+    const ir = this.resolveBody(body, inner);
+    const free = this.freeSlots(inner, () => {
+      const acc: number[] = [];
+      for (const x of ir) exprSlots(x, acc);
+      return acc;
+    });
+    return { body: ir, free };
+  }
+
+  private declaredPattern(t: Term, scope: Scope): IRTerm {
+    this.declareVarsIn(t, scope, true);
+    return this.term(t, scope);
+  }
+
+  private resolveCallExpr(
+    op: Term,
+    args: Term[],
+    e: Expr,
+    scope: Scope,
+    assigned: Set<string>,
+    mk: (x: IRExpr["e"]) => IRExpr,
+  ): IRExpr {
+    const name = opName(op);
+    if (name === "eq" || name === "assign") {
+      if (name === "assign") {
+        visitPatternVars(args[0], (v) => {
+          if (v.wildcard) return;
+          if (assigned.has(v.name)) this.err(`var ${v.name} assigned above`, v.loc);
+          assigned.add(v.name);
+        });
+        if (args[0].type !== "var" && args[0].type !== "array" && args[0].type !== "object")
+          this.err("cannot assign to " + termKind(args[0]), e.loc);
+      }
+      return mk({ k: "eq", a: this.term(args[0], scope), b: this.term(args[1], scope) });
+    }
+    const zref = args.length === 0 ? this.zeroArgRef(op, scope) : undefined;
+    if (zref) return mk({ k: "term", t: zref });
+    const fn = this.resolveFn(op, args.length, scope, e.loc);
+    if (!fn) return mk({ k: "true" });
+    const irArgs = args.map((a) => this.term(a, scope));
+    if (fn.arity >= 0 && irArgs.length === fn.arity + 1) {
+      const out = irArgs.pop()!;
+      return mk({ k: "call", fn, args: irArgs, out });
+    }
+    return mk({ k: "call", fn, args: irArgs });
+  }
+
+  /** Resolve a function name to its target and check the argument count. */
+  resolveFn(op: Term, nargs: number, scope: Scope, loc: Location, forWith = false): FnRef | undefined {
+    const parts = nameParts(op);
+    if (!parts) {
+      this.err("illegal call", loc, "rego_type_error");
+      return undefined;
+    }
+    let fn: FnRef | undefined;
+    const local = scope.lookup(parts[0]);
+    const dataPath = local ? undefined : this.globalPath(parts);
+    if (dataPath) {
+      const key = dataPath.join(".");
+      const arity = this.env.functions.get(key);
+      if (arity !== undefined) fn = { kind: "user", name: `data.${key}`, path: dataPath, arity };
+    }
+    if (!fn) {
+      const bname = parts.join(".");
+      const arity = this.env.builtinArity(bname);
+      if (arity !== undefined) fn = { kind: "builtin", name: bname, arity };
+    }
+    if (!fn) {
+      if (forWith) return undefined;
+      const shown =
+        dataPath && parts[0] !== "data" && this.env.ruleNames.has(parts[0])
+          ? `data.${dataPath.join(".")}`
+          : parts.join(".");
+      this.err(`undefined function ${shown}`, loc, "rego_type_error");
+      return undefined;
+    }
+    if (!forWith && fn.kind === "builtin" && this.env.regoVersion === 1 && DEPRECATED.has(fn.name)) {
+      this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
+      return undefined;
+    }
+    if (!forWith && fn.arity >= 0 && nargs !== fn.arity && nargs !== fn.arity + 1) {
+      this.err(
+        `${fn.kind === "user" ? fn.name : fn.name}: arity mismatch (have ${nargs} argument${nargs === 1 ? "" : "s"}, want ${fn.arity})`,
+        loc,
+        "rego_type_error",
+      );
+      return undefined;
+    }
+    return fn;
+  }
+
+  /** `f()` naming a zero-arg rule: a ref to its value. */
+  private zeroArgRef(op: Term, scope: Scope): IRTerm | undefined {
+    const parts = nameParts(op);
+    if (!parts || scope.lookup(parts[0]) || !this.env.zeroArg?.size) return undefined;
+    const dp = this.globalPath(parts);
+    if (!dp || !this.env.zeroArg.has(dp.join("."))) return undefined;
+    return { t: "ref", head: { t: "data" }, path: dp.map((v) => ({ t: "const", v })), loc: op.loc };
+  }
+
+  /** data path (below data) a dotted global name refers to, if any. */
+  private globalPath(parts: string[]): string[] | undefined {
+    const [h, ...rest] = parts;
+    if (h === "data") return rest;
+    const imp = this.env.imports.get(h);
+    if (imp) return imp.root === "data" ? [...imp.path, ...rest] : undefined;
+    if (this.env.ruleNames.has(h)) return [...this.env.pkg, ...parts];
+    return undefined;
+  }
+
+  /** Whether a term names a function or builtin (a `with` replacement), not a value. */
+  namesFunction(t: Term, scope: Scope): boolean {
+    const parts = nameParts(t);
+    if (!parts || scope.lookup(parts[0])) return false;
+    const dp = this.globalPath(parts);
+    if (dp && this.env.functions.has(dp.join("."))) return true;
+    if (dp && parts[0] !== "data" && !this.env.imports.has(parts[0])) return false;
+    return !dp && this.env.builtinArity(parts.join(".")) !== undefined;
+  }
+
+  private resolveWith(target: Term, value: Term, loc: Location, scope: Scope): IRWith {
+    const parts = nameParts(target);
+    const isFnValue = this.namesFunction(value, scope);
+    const v: IRTerm = isFnValue ? { t: "const", v: null } : this.term(value, scope);
+    if (parts) {
+      let root = parts[0];
+      let path = parts.slice(1);
+      const imp = this.env.imports.get(root);
+      if (imp) {
+        root = imp.root;
+        path = [...imp.path, ...path];
+      } else if (this.env.ruleNames.has(root) && !scope.lookup(root)) {
+        path = [...this.env.pkg, ...parts];
+        root = "data";
+      }
+      if (root === "input") return { kind: "input", path, value: v, loc };
+      if (root === "data") {
+        const fnKey = path.join(".");
+        if (!this.env.functions.has(fnKey)) {
+          this.env.dataWithTargets?.push({ path, loc });
+          return { kind: "data", path, value: v, loc };
+        }
+      }
+      const fn = this.resolveFn(target, 0, scope, loc, true);
+      if (fn) {
+        let valueFn: FnRef | undefined;
+        if (isFnValue) valueFn = this.resolveFn(value, 0, scope, loc, true);
+        return { kind: "fn", path: [], fnName: fn.name, value: v, valueFn, loc };
+      }
+    }
+    this.err(
+      `with keyword target must reference existing input, data, or a function`,
+      loc,
+      "rego_type_error",
+    );
+    return { kind: "input", path: [], value: v, loc };
+  }
+
+  /** Resolve a term in value/pattern position. */
+  term(t: Term, scope: Scope): IRTerm {
+    switch (t.type) {
+      case "null":
+        return { t: "const", v: null };
+      case "boolean":
+        return { t: "const", v: t.value };
+      case "number":
+        return { t: "const", v: t.value };
+      case "string":
+        return { t: "const", v: t.value };
+      case "var":
+        return this.varTerm(t, scope);
+      case "ref": {
+        const path = t.path.map((p) => this.term(p, scope));
+        if (t.head.type === "var") {
+          const h = this.varTerm(t.head, scope);
+          if (h.t === "ref") return { t: "ref", head: h.head, path: [...h.path, ...path], loc: t.loc };
+          return { t: "ref", head: h, path, loc: t.loc };
+        }
+        return { t: "ref", head: this.term(t.head, scope), path, loc: t.loc };
+      }
+      case "array":
+        return fold({ t: "array", items: t.items.map((x) => this.term(x, scope)) });
+      case "set":
+        return fold({ t: "set", items: t.items.map((x) => this.term(x, scope)) });
+      case "object":
+        return fold({
+          t: "object",
+          entries: t.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)] as [IRTerm, IRTerm]),
+        });
+      case "arraycompr":
+      case "setcompr": {
+        const inner = new Scope(scope);
+        this.prescan(inner, t.body, [t.head]);
+        const body = this.resolveBody(t.body, inner);
+        const head = this.term(t.head, inner);
+        const free = this.freeSlots(inner, () => {
+          const acc: number[] = [];
+          termSlots(head, acc);
+          for (const x of body) exprSlots(x, acc);
+          return acc;
+        });
+        return { t: t.type, head, body, free };
+      }
+      case "objectcompr": {
+        const inner = new Scope(scope);
+        this.prescan(inner, t.body, [t.key, t.value]);
+        const body = this.resolveBody(t.body, inner);
+        const key = this.term(t.key, inner);
+        const value = this.term(t.value, inner);
+        const free = this.freeSlots(inner, () => {
+          const acc: number[] = [];
+          termSlots(key, acc);
+          termSlots(value, acc);
+          for (const x of body) exprSlots(x, acc);
+          return acc;
+        });
+        return { t: "objectcompr", key, value, body, free };
+      }
+      case "call": {
+        const name = opName(t.op);
+        const zref = t.args.length === 0 ? this.zeroArgRef(t.op, scope) : undefined;
+        if (zref) return zref;
+        if ((name === "rego.metadata.rule" || name === "rego.metadata.chain") && t.args.length === 0)
+          return {
+            t: "const",
+            v: name === "rego.metadata.rule" ? (this.env.meta?.rule ?? {}) : (this.env.meta?.chain ?? []),
+          };
+        const fn = this.resolveFn(t.op, t.args.length, scope, t.loc);
+        const args = t.args.map((a) => this.term(a, scope));
+        if (!fn) return { t: "const", v: null };
+        if (name && fn.arity >= 0 && args.length === fn.arity + 1) {
+          this.err(`${name}: too many arguments`, t.loc, "rego_type_error");
+        }
+        return { t: "call", fn, args, loc: t.loc };
+      }
+      case "template": {
+        const withs = t.with?.map((ws) => ws?.map((w) => this.resolveWith(w.target, w.value, w.loc, scope)));
+        return {
+          t: "template",
+          parts: t.parts.map((p) => (typeof p === "string" ? p : this.term(p, scope))),
+          withs: withs?.some((w) => w?.length) ? withs : undefined,
+          loc: t.loc,
+        };
+      }
+    }
+  }
+
+  /** Slots a closure reads that belong to scopes outside it. */
+  private freeSlots(inner: Scope, collect: () => number[]): number[] {
+    const out = new Set<number>();
+    for (const s of collect()) if (!this.owner[s].within(inner)) out.add(s);
+    return [...out];
+  }
+
+  private varTerm(t: Term & { type: "var" }, scope: Scope): IRTerm {
+    if (t.wildcard) return this.newSlot("_", scope, true);
+    const local = scope.lookup(t.name);
+    if (local) return local;
+    if (t.name === "input") return { t: "input" };
+    if (t.name === "data") return { t: "data" };
+    const imp = this.env.imports.get(t.name);
+    if (imp) {
+      const head: IRTerm = imp.root === "data" ? { t: "data" } : { t: "input" };
+      if (imp.path.length === 0) return head;
+      return { t: "ref", head, path: imp.path.map((p) => ({ t: "const", v: p })), loc: t.loc };
+    }
+    if (this.env.ruleNames.has(t.name)) {
+      const key = [...this.env.pkg, t.name].join(".");
+      if (this.env.functions.has(key))
+        this.err(`function data.${key} used as reference, not called`, t.loc, "rego_type_error");
+    }
+    if (this.env.ruleNames.has(t.name))
+      return {
+        t: "ref",
+        head: { t: "data" },
+        path: [...this.env.pkg, t.name].map((p) => ({ t: "const", v: p })),
+        loc: t.loc,
+      };
+    // Not pre-scanned (e.g. a var only in a with value): local to this scope.
+    const v = this.newSlot(t.name, scope);
+    scope.names.set(t.name, v);
+    return v;
+  }
+}
+
+function termKind(t: Term): string {
+  switch (t.type) {
+    case "ref":
+      return "ref";
+    case "call":
+      return "call";
+    default:
+      return t.type;
+  }
+}
+
+/** Constant-fold composite literals whose members are all constants. */
+export function fold(t: IRTerm): IRTerm {
+  if (t.t === "array" && t.items.every((x) => x.t === "const"))
+    return { t: "const", v: t.items.map((x) => (x as { v: Value }).v) };
+  if (t.t === "set" && t.items.every((x) => x.t === "const"))
+    return { t: "const", v: new RSet(t.items.map((x) => (x as { v: Value }).v)) };
+  if (t.t === "object" && t.entries.every(([k, v]) => k.t === "const" && v.t === "const"))
+    return {
+      t: "const",
+      v: makeObject(t.entries.map(([k, v]) => [(k as { v: Value }).v, (v as { v: Value }).v])),
+    };
+  return t;
+}
+
+/** The builtin/operator name of an op term (var or ref of strings). */
+export function opName(op: Term): string | undefined {
+  const p = nameParts(op);
+  return p ? p.join(".") : undefined;
+}
+
+export function nameParts(t: Term): string[] | undefined {
+  if (t.type === "var") return [t.name];
+  if (t.type === "ref" && t.head.type === "var") {
+    const out = [t.head.name];
+    for (const p of t.path) {
+      if (p.type !== "string") return undefined;
+      out.push(p.value);
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Vars in "pattern" positions (the structure of arrays/objects, not inside refs or calls). */
+export function visitPatternVars(t: Term, f: (v: Term & { type: "var" }) => void): void {
+  if (t.type === "var") f(t);
+  else if (t.type === "array") for (const x of t.items) visitPatternVars(x, f);
+  else if (t.type === "object") for (const [, v] of t.entries) visitPatternVars(v, f);
+}
+
+/** Every var name used directly in a term (not inside nested closures). */
+export function visitTermVars(t: Term, f: (name: string) => void): void {
+  switch (t.type) {
+    case "var":
+      if (!t.wildcard) f(t.name);
+      return;
+    case "ref":
+      visitTermVars(t.head, f);
+      for (const p of t.path) visitTermVars(p, f);
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) visitTermVars(x, f);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        visitTermVars(k, f);
+        visitTermVars(v, f);
+      }
+      return;
+    case "call":
+      for (const a of t.args) visitTermVars(a, f);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") visitTermVars(p, f);
+      return;
+    default:
+      return;
+  }
+}
+
+function visitExprVars(e: Expr, f: (name: string) => void, isFn: (t: Term) => boolean): void {
+  const k = e.kind;
+  switch (k.type) {
+    case "term":
+      visitTermVars(k.term, f);
+      break;
+    case "call":
+      for (const a of k.args) visitTermVars(a, f);
+      break;
+    case "some":
+      break;
+    case "somein":
+      visitTermVars(k.collection, f);
+      break;
+    case "every":
+      visitTermVars(k.domain, f);
+      break;
+  }
+  for (const w of e.with) if (!isFn(w.value)) visitTermVars(w.value, f);
+}
+
+/** All local slots in a term (including inside closures). */
+export function termSlots(t: IRTerm, acc: number[]): void {
+  switch (t.t) {
+    case "local":
+      acc.push(t.slot);
+      return;
+    case "ref":
+      termSlots(t.head, acc);
+      for (const p of t.path) termSlots(p, acc);
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) termSlots(x, acc);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        termSlots(k, acc);
+        termSlots(v, acc);
+      }
+      return;
+    case "arraycompr":
+    case "setcompr":
+      acc.push(...t.free);
+      return;
+    case "objectcompr":
+      acc.push(...t.free);
+      return;
+    case "call":
+      for (const a of t.args) termSlots(a, acc);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") termSlots(p, acc);
+      return;
+    default:
+      return;
+  }
+}
+
+export function exprSlots(x: IRExpr, acc: number[]): void {
+  const e = x.e;
+  switch (e.k) {
+    case "eq":
+      termSlots(e.a, acc);
+      termSlots(e.b, acc);
+      break;
+    case "call":
+      for (const a of e.args) termSlots(a, acc);
+      if (e.out) termSlots(e.out, acc);
+      break;
+    case "term":
+      termSlots(e.t, acc);
+      break;
+    case "somein":
+      if (e.key) termSlots(e.key, acc);
+      termSlots(e.value, acc);
+      termSlots(e.coll, acc);
+      break;
+    case "every":
+      termSlots(e.dom, acc);
+      acc.push(...e.free);
+      break;
+    case "logic":
+      acc.push(...e.free);
+      break;
+    case "true":
+      break;
+  }
+  for (const w of x.with) termSlots(w.value, acc);
+}
+
+/** Every var name in an expression, including nested closures. */
+function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
+  const t = (x: Term) => visitTermVarsDeep(x, f);
+  const k = e.kind;
+  switch (k.type) {
+    case "term":
+      t(k.term);
+      break;
+    case "call":
+      k.args.forEach(t);
+      break;
+    case "some":
+      break;
+    case "somein":
+      if (k.key) t(k.key);
+      t(k.value);
+      t(k.collection);
+      break;
+    case "every":
+      if (k.key) t(k.key);
+      t(k.value);
+      t(k.domain);
+      for (const x of k.body) visitExprVarsDeep(x, f);
+      break;
+    case "and":
+    case "or":
+      for (const x of [...k.left, ...k.right]) visitExprVarsDeep(x, f);
+      break;
+    case "not":
+      for (const x of k.body) visitExprVarsDeep(x, f);
+      break;
+  }
+  for (const w of e.with) t(w.value);
+}
+
+function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
+  switch (t.type) {
+    case "arraycompr":
+    case "setcompr":
+      visitTermVarsDeep(t.head, f);
+      for (const x of t.body) visitExprVarsDeep(x, f);
+      return;
+    case "objectcompr":
+      visitTermVarsDeep(t.key, f);
+      visitTermVarsDeep(t.value, f);
+      for (const x of t.body) visitExprVarsDeep(x, f);
+      return;
+    case "var":
+      f(t.name);
+      return;
+    case "ref":
+      visitTermVarsDeep(t.head, f);
+      for (const p of t.path) visitTermVarsDeep(p, f);
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) visitTermVarsDeep(x, f);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        visitTermVarsDeep(k, f);
+        visitTermVarsDeep(v, f);
+      }
+      return;
+    case "call":
+      for (const a of t.args) visitTermVarsDeep(a, f);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") visitTermVarsDeep(p, f);
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * Safety: every var must be bound before it is read. Like OPA, body
+ * expressions are reordered so that producers run before consumers; what
+ * cannot be ordered is reported as rego_unsafe_var_error.
+ */
+import type { Location } from "../ast.ts";
+import type { RegoErrorDetail } from "../errors.ts";
+import { equal } from "../value.ts";
+import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
+
+type Bound = Set<number>;
+
+export interface SafetyCtx {
+  names: string[];
+  wild: boolean[];
+  errors: RegoErrorDetail[];
+}
+
+/** Vars that must be bound before generating the term's values. */
+function inVars(t: IRTerm, acc: Set<number>): void {
+  switch (t.t) {
+    case "local":
+      acc.add(t.slot);
+      return;
+    case "ref":
+      if (t.head.t === "local") acc.add(t.head.slot);
+      else inVars(t.head, acc);
+      for (const p of t.path) if (p.t !== "local") operandIn(p, acc);
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) inVars(x, acc);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        inVars(k, acc);
+        inVars(v, acc);
+      }
+      return;
+    case "arraycompr":
+    case "setcompr":
+    case "objectcompr":
+      for (const s of t.free) acc.add(s);
+      return;
+    case "call":
+      for (const a of t.args) inVars(a, acc);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") inVars(p, acc);
+      return;
+    default:
+      return;
+  }
+}
+
+/** A ref operand: vars in its pattern positions are outputs (iteration), the rest are inputs. */
+function operandIn(t: IRTerm, acc: Set<number>): void {
+  if (t.t === "local") return;
+  if (t.t === "array") for (const x of t.items) operandIn(x, acc);
+  else if (t.t === "object")
+    for (const [k, v] of t.entries) {
+      inVars(k, acc);
+      operandIn(v, acc);
+    }
+  else inVars(t, acc);
+}
+
+/** Vars bound by generating the term's values (ref operands). */
+function refOuts(t: IRTerm, acc: Set<number>): void {
+  switch (t.t) {
+    case "ref":
+      refOuts(t.head, acc);
+      for (const p of t.path) {
+        patVars(p, acc);
+        refOuts(p, acc);
+      }
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) refOuts(x, acc);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        refOuts(k, acc);
+        refOuts(v, acc);
+      }
+      return;
+    case "call":
+      for (const a of t.args) refOuts(a, acc);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") refOuts(p, acc);
+      return;
+    default:
+      return;
+  }
+}
+
+/** Vars in pattern positions. */
+function patVars(t: IRTerm, acc: Set<number>): void {
+  if (t.t === "local") acc.add(t.slot);
+  else if (t.t === "array") for (const x of t.items) patVars(x, acc);
+  else if (t.t === "object") for (const [, v] of t.entries) patVars(v, acc);
+}
+
+/** Inputs of a pattern term: everything except its pattern-position vars. */
+function patIn(t: IRTerm, acc: Set<number>): void {
+  if (t.t === "local") return;
+  if (t.t === "array") for (const x of t.items) patIn(x, acc);
+  else if (t.t === "object")
+    for (const [k, v] of t.entries) {
+      inVars(k, acc);
+      patIn(v, acc);
+    }
+  else inVars(t, acc);
+}
+
+function minus(s: Set<number>, b: Bound): Set<number> {
+  const out = new Set<number>();
+  for (const x of s) if (!b.has(x)) out.add(x);
+  return out;
+}
+
+function isUnboundPattern(t: IRTerm, b: Bound): boolean {
+  const s = new Set<number>();
+  patVars(t, s);
+  for (const x of s) if (!b.has(x)) return true;
+  return false;
+}
+
+interface Analysis {
+  missing: Set<number>;
+  outs: Set<number>;
+}
+
+function genAnalysis(t: IRTerm, b: Bound): Analysis {
+  const need = new Set<number>();
+  inVars(t, need);
+  const outs = new Set<number>();
+  refOuts(t, outs);
+  return { missing: minus(need, b), outs };
+}
+
+function unifyAnalysis(a: IRTerm, c: IRTerm, b: Bound): Analysis {
+  if (a.t === "array" && c.t === "array" && a.items.length === c.items.length) {
+    return pairwise(
+      a.items.map((x, i) => [x, c.items[i]]),
+      b,
+    );
+  }
+  if (a.t === "object" && c.t === "object" && a.entries.length === c.entries.length) {
+    const pairs: [IRTerm, IRTerm][] = [];
+    for (const [ka, va] of a.entries) {
+      const m =
+        ka.t === "const" ? c.entries.find(([kc]) => kc.t === "const" && equal(kc.v, ka.v)) : undefined;
+      if (!m) break;
+      pairs.push([va, m[1]]);
+    }
+    if (pairs.length === a.entries.length) return pairwise(pairs, b);
+  }
+  const aPat = isUnboundPattern(a, b);
+  const cPat = isUnboundPattern(c, b);
+  if (aPat && !cPat) return patGen(a, c, b);
+  if (cPat && !aPat) return patGen(c, a, b);
+  if (aPat && cPat) {
+    const x = patGen(a, c, b);
+    if (x.missing.size === 0) return x;
+    const y = patGen(c, a, b);
+    if (y.missing.size === 0) return y;
+    return x;
+  }
+  const x = genAnalysis(a, b);
+  const y = genAnalysis(c, b);
+  return { missing: new Set([...x.missing, ...y.missing]), outs: new Set([...x.outs, ...y.outs]) };
+}
+
+function patGen(pat: IRTerm, gen: IRTerm, b: Bound): Analysis {
+  const pv = new Set<number>();
+  patVars(pat, pv);
+  const need = new Set<number>();
+  patIn(pat, need);
+  inVars(gen, need);
+  const outs = new Set<number>(pv);
+  refOuts(gen, outs);
+  refOuts(pat, outs);
+  const bb = new Set([...b, ...outs]);
+  return { missing: minus(need, bb), outs };
+}
+
+function pairwise(pairs: [IRTerm, IRTerm][], b: Bound): Analysis {
+  const bound = new Set(b);
+  const outs = new Set<number>();
+  let rest = pairs;
+  while (rest.length) {
+    const next: [IRTerm, IRTerm][] = [];
+    let progressed = false;
+    for (const [x, y] of rest) {
+      const r = unifyAnalysis(x, y, bound);
+      if (r.missing.size === 0) {
+        for (const o of r.outs) {
+          bound.add(o);
+          outs.add(o);
+        }
+        progressed = true;
+      } else next.push([x, y]);
+    }
+    if (!progressed) {
+      const missing = new Set<number>();
+      for (const [x, y] of next) for (const m of unifyAnalysis(x, y, bound).missing) missing.add(m);
+      return { missing, outs };
+    }
+    rest = next;
+  }
+  return { missing: new Set(), outs };
+}
+
+function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
+  const e = x.e;
+  let r: Analysis;
+  switch (e.k) {
+    case "eq":
+      r = unifyAnalysis(e.a, e.b, b);
+      break;
+    case "call": {
+      const need = new Set<number>();
+      const outs = new Set<number>();
+      for (const a of e.args) {
+        inVars(a, need);
+        refOuts(a, outs);
+      }
+      if (e.out) {
+        patVars(e.out, outs);
+        patIn(e.out, need);
+        refOuts(e.out, outs);
+      }
+      r = { missing: minus(need, new Set([...b, ...outs])), outs };
+      break;
+    }
+    case "term":
+      r = genAnalysis(e.t, b);
+      break;
+    case "somein": {
+      const g = genAnalysis(e.coll, b);
+      const need = new Set<number>();
+      const outs = new Set<number>(g.outs);
+      for (const t of e.key ? [e.key, e.value] : [e.value]) {
+        patVars(t, outs);
+        patIn(t, need);
+        refOuts(t, outs);
+      }
+      r = { missing: new Set([...g.missing, ...minus(need, new Set([...b, ...outs]))]), outs };
+      break;
+    }
+    case "every": {
+      const g = genAnalysis(e.dom, b);
+      const need = new Set<number>(e.free);
+      r = { missing: new Set([...g.missing, ...minus(need, b)]), outs: new Set() };
+      break;
+    }
+    case "logic":
+      r = { missing: minus(new Set(e.free), b), outs: new Set() };
+      break;
+    case "true":
+      r = { missing: new Set(), outs: new Set() };
+      break;
+  }
+  for (const w of x.with) {
+    const n = new Set<number>();
+    inVars(w.value, n);
+    for (const m of minus(n, b)) r.missing.add(m);
+  }
+  if (x.negated) {
+    // A negated expression binds nothing outside; its non-wildcard outputs must already be bound.
+    for (const o of r.outs) if (!b.has(o) && !ctx.wild[o]) r.missing.add(o);
+    r = { missing: r.missing, outs: new Set() };
+  }
+  return r;
+}
+
+/** Reorder a body for safety; returns the new order and the vars bound after it. */
+export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBody; bound: Bound } {
+  const bound = new Set(b0);
+  const out: IRBody = [];
+  let rest = body;
+  while (rest.length) {
+    let picked = -1;
+    for (let i = 0; i < rest.length; i++) {
+      if (exprAnalysis(rest[i], bound, ctx).missing.size === 0) {
+        picked = i;
+        break;
+      }
+    }
+    if (picked < 0) {
+      // report every unsafe var once, at the first expression that needs it
+      const seen = new Set<number>();
+      for (const x of rest) {
+        for (const m of exprAnalysis(x, bound, ctx).missing) {
+          if (seen.has(m)) continue;
+          seen.add(m);
+          unsafe(ctx, m, x.loc);
+        }
+      }
+      out.push(...rest);
+      break;
+    }
+    const x = rest[picked];
+    for (const o of exprAnalysis(x, bound, ctx).outs) bound.add(o);
+    out.push(x);
+    rest = [...rest.slice(0, picked), ...rest.slice(picked + 1)];
+  }
+  // nested closures see the bindings in effect before them; order them with what the outer body binds
+  for (const x of out) orderNested(x, bound, ctx);
+  return { body: out, bound };
+}
+
+function unsafe(ctx: SafetyCtx, slot: number, loc: Location): void {
+  const name = ctx.names[slot];
+  ctx.errors.push({ code: "rego_unsafe_var_error", message: `var ${name} is unsafe`, location: loc });
+}
+
+/** Check that head terms only use bound vars. */
+export function checkHead(terms: IRTerm[], bound: Bound, ctx: SafetyCtx, loc: Location): void {
+  for (const t of terms) {
+    const r = genAnalysis(t, bound);
+    for (const m of r.missing) unsafe(ctx, m, loc);
+    orderTermNested(t, ctx);
+  }
+}
+
+function orderNested(x: IRExpr, _outer: Bound, ctx: SafetyCtx): void {
+  const e = x.e;
+  switch (e.k) {
+    case "eq":
+      orderTermNested(e.a, ctx);
+      orderTermNested(e.b, ctx);
+      break;
+    case "call":
+      for (const a of e.args) orderTermNested(a, ctx);
+      if (e.out) orderTermNested(e.out, ctx);
+      break;
+    case "term":
+      orderTermNested(e.t, ctx);
+      break;
+    case "somein":
+      orderTermNested(e.coll, ctx);
+      break;
+    case "every": {
+      orderTermNested(e.dom, ctx);
+      const b = new Set<number>(e.free);
+      if (e.key) patVars(e.key, b);
+      patVars(e.value, b);
+      e.body = orderBody(e.body, b, ctx).body;
+      break;
+    }
+    case "logic":
+      e.left = orderBody(e.left, new Set(e.free), ctx).body;
+      if (e.right) e.right = orderBody(e.right, new Set(e.free), ctx).body;
+      break;
+    case "true":
+      break;
+  }
+  for (const w of x.with) orderTermNested(w.value, ctx);
+}
+
+function orderTermNested(t: IRTerm, ctx: SafetyCtx): void {
+  switch (t.t) {
+    case "ref":
+      orderTermNested(t.head, ctx);
+      for (const p of t.path) orderTermNested(p, ctx);
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) orderTermNested(x, ctx);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        orderTermNested(k, ctx);
+        orderTermNested(v, ctx);
+      }
+      return;
+    case "call":
+      for (const a of t.args) orderTermNested(a, ctx);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") orderTermNested(p, ctx);
+      return;
+    case "arraycompr":
+    case "setcompr": {
+      const r = orderBody(t.body, new Set(t.free), ctx);
+      t.body = r.body;
+      checkHead([t.head], r.bound, ctx, locOf(t.body));
+      return;
+    }
+    case "objectcompr": {
+      const r = orderBody(t.body, new Set(t.free), ctx);
+      t.body = r.body;
+      checkHead([t.key, t.value], r.bound, ctx, locOf(t.body));
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function locOf(b: IRBody): Location {
+  return b[0]?.loc ?? { file: "", row: 0, col: 0 };
+}

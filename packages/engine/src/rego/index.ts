@@ -1,0 +1,121 @@
+/**
+ * The Rego engine's public API: compile modules once, prepare queries once,
+ * evaluate many times.
+ */
+import type { Location, Module } from "./ast.ts";
+import type { BuiltinDef } from "./builtins/builtin.ts";
+import { BUILTINS } from "./builtins/index.ts";
+import { type CompiledPolicy, compileModules, compileQuery } from "./compile/compiler.ts";
+import { CORE_ARITY } from "./eval/calls.ts";
+import { QueryRunner } from "./eval/query.ts";
+import { parseModule, parseQuery } from "./syntax/index.ts";
+import type { Value } from "./value.ts";
+
+export type { Location, Module } from "./ast.ts";
+export type { BuiltinContext, BuiltinDef } from "./builtins/builtin.ts";
+export { BuiltinError } from "./builtins/builtin.ts";
+export { RegoError, type RegoErrorCode, type RegoErrorDetail } from "./errors.ts";
+export type { Value } from "./value.ts";
+
+export interface ModuleInput {
+  file: string;
+  source: string;
+  regoVersion?: 0 | 1;
+}
+
+export interface CompileOptions {
+  /** Rego version for modules that don't say (default 1). */
+  regoVersion?: 0 | 1;
+  /** Extra builtins, or overrides of registry ones. */
+  builtins?: BuiltinDef[];
+}
+
+export interface EvalOptions {
+  input?: Value;
+  /** Base documents; read in place, never copied. */
+  data?: Value;
+  strictBuiltinErrors?: boolean;
+  /** Absolute deadline (Date.now() ms); past it evaluation fails with eval_cancel_error. */
+  deadline?: number;
+  /** Step budget (expressions evaluated). */
+  maxSteps?: number;
+  print?: (line: string) => void;
+  nowNs?: bigint;
+}
+
+export interface PreparedQuery {
+  /** One row per solution with the query's user vars; [] means undefined. */
+  eval(opts?: EvalOptions): Record<string, Value>[];
+}
+
+export interface RuleInfo {
+  /** Package path below data. */
+  path: string[];
+  /** Rule name (the first component of the head ref). */
+  name: string;
+  loc: Location;
+  kind: "value" | "multi" | "function";
+  isDefault: boolean;
+  annotations?: Record<string, unknown>;
+}
+
+export interface Policy {
+  prepare(query: string, opts?: { regoVersion?: 0 | 1 }): PreparedQuery;
+  readonly modules: Module[];
+  /** Every rule, in module order (e.g. for a test runner listing `test_` rules). */
+  rules(): RuleInfo[];
+}
+
+export function compile(modules: ModuleInput[], opts: CompileOptions = {}): Policy {
+  const parsed = modules.map((m) =>
+    parseModule(m.source, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 1 }),
+  );
+  return compileParsed(parsed, opts);
+}
+
+/** Compile already-parsed modules. */
+export function compileParsed(parsed: Module[], opts: CompileOptions = {}): Policy {
+  let builtins: ReadonlyMap<string, BuiltinDef> = BUILTINS;
+  if (opts.builtins?.length) {
+    const m = new Map(BUILTINS);
+    for (const b of opts.builtins) m.set(b.name, b);
+    builtins = m;
+  }
+  const arity = (name: string): number | undefined => builtins.get(name)?.arity ?? CORE_ARITY.get(name);
+  const cp = compileModules(parsed, arity);
+  return new CompiledPolicyImpl(cp, builtins);
+}
+
+class CompiledPolicyImpl implements Policy {
+  readonly modules: Module[];
+  private readonly cp: CompiledPolicy;
+  private readonly builtins: ReadonlyMap<string, BuiltinDef>;
+  constructor(cp: CompiledPolicy, builtins: ReadonlyMap<string, BuiltinDef>) {
+    this.cp = cp;
+    this.modules = cp.modules;
+    this.builtins = builtins;
+  }
+  prepare(query: string, opts: { regoVersion?: 0 | 1 } = {}): PreparedQuery {
+    const body = parseQuery(query, { regoVersion: opts.regoVersion ?? 1 });
+    const q = compileQuery(body, this.cp);
+    const runner = new QueryRunner(this.cp, q, this.builtins);
+    return { eval: (o?: EvalOptions) => runner.run(o) };
+  }
+  rules(): RuleInfo[] {
+    const out: RuleInfo[] = [];
+    for (const m of this.modules)
+      for (const r of m.rules) {
+        const first = r.head.ref[0];
+        const name = first.type === "string" ? first.value : first.type === "var" ? first.name : "";
+        out.push({
+          path: m.package,
+          name,
+          loc: r.loc,
+          kind: r.head.kind === "function" ? "function" : r.head.kind === "set" ? "multi" : "value",
+          isDefault: r.isDefault,
+          annotations: r.annotations,
+        });
+      }
+    return out;
+  }
+}
