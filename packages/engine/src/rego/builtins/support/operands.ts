@@ -1,0 +1,75 @@
+/**
+ * Operand checks shared by the encoding/json/time/crypto/net/... builtins.
+ * Messages follow OPA's runtime form: "<name>: operand N must be T but got U".
+ */
+import { isObject, type Num, type RegoObject, RSet, typeName, type Value } from "../../value.ts";
+import { BuiltinError } from "../builtin.ts";
+
+/** OPA's operand type error; several expected types read "one of {a, b}". */
+export function operandErr(name: string, pos: number, got: Value, ...expected: string[]): BuiltinError {
+  const want = expected.length === 1 ? expected[0] : `one of {${expected.join(", ")}}`;
+  return new BuiltinError(
+    `${name}: operand ${pos} must be ${want} but got ${typeName(got)}`,
+    "eval_type_error",
+  );
+}
+
+export function typeErr(name: string, message: string): BuiltinError {
+  return new BuiltinError(`${name}: ${message}`, "eval_type_error");
+}
+
+export function builtinErr(name: string, message: string): BuiltinError {
+  return new BuiltinError(`${name}: ${message}`, "eval_builtin_error");
+}
+
+export function str(name: string, args: Value[], i: number): string {
+  const v = args[i];
+  if (typeof v !== "string") throw operandErr(name, i + 1, v, "string");
+  return v;
+}
+
+export function num(name: string, args: Value[], i: number): Num {
+  const v = args[i];
+  if (typeof v !== "number" && typeof v !== "bigint") throw operandErr(name, i + 1, v, "number");
+  return v;
+}
+
+export function obj(name: string, args: Value[], i: number): RegoObject {
+  const v = args[i];
+  if (!isObject(v)) throw operandErr(name, i + 1, v, "object");
+  return v;
+}
+
+export function arr(name: string, args: Value[], i: number): Value[] {
+  const v = args[i];
+  if (!Array.isArray(v)) throw operandErr(name, i + 1, v, "array");
+  return v;
+}
+
+export function bool(name: string, args: Value[], i: number): boolean {
+  const v = args[i];
+  if (typeof v !== "boolean") throw operandErr(name, i + 1, v, "boolean");
+  return v;
+}
+
+/** Members of an array or set (sets in term order), or a type error naming both. */
+export function arrayOrSet(name: string, args: Value[], i: number): Value[] {
+  const v = args[i];
+  if (Array.isArray(v)) return v;
+  if (v instanceof RSet) return v.sorted();
+  throw operandErr(name, i + 1, v, "set", "array");
+}
+
+/** Go-style conversion of a byte buffer to a string: invalid UTF-8 becomes U+FFFD. */
+export function bytesToString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+}
+
+export function utf8(s: string): Buffer {
+  return Buffer.from(s, "utf8");
+}
+
+/** OPA's NewOperandErr: "<name>: operand N <free text>" (an eval_type_error). */
+export function operandMsg(name: string, pos: number, msg: string): BuiltinError {
+  return new BuiltinError(`${name}: operand ${pos} ${msg}`, "eval_type_error");
+}
