@@ -1,1 +1,2 @@
-export {};
+export * from "./framework/index.ts";
+export * from "./rego/index.ts";

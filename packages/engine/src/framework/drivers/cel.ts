@@ -1,0 +1,74 @@
+import { CelProgram, CelProgramError, type FailurePolicy, jsonToCel } from "../../cel/index.ts";
+import type { ParsedConstraint } from "../constraint.ts";
+import { FrameworkError, fail } from "../errors.ts";
+import type { Review } from "../review.ts";
+import type { ParsedTemplate } from "../template.ts";
+import type { CompiledTemplate, Driver, Violation } from "./driver.ts";
+
+interface CelReviewValues {
+  object: unknown;
+  oldObject: unknown;
+  request: unknown;
+  namespaceObject: unknown;
+}
+
+// Kubernetes JSON → CEL values once per review, shared by every CEL constraint.
+function reviewValues(review: Review): CelReviewValues {
+  let v = review.cache.get("cel") as CelReviewValues | undefined;
+  if (v === undefined) {
+    const { namespaceObject: _ns, ...request } = review.request;
+    v = {
+      object: jsonToCel(review.object),
+      oldObject: jsonToCel(review.oldObject),
+      request: jsonToCel(request),
+      namespaceObject: jsonToCel(review.namespaceObject),
+    };
+    review.cache.set("cel", v);
+  }
+  return v;
+}
+
+// Parameters convert once per constraint object.
+const paramsCache = new WeakMap<ParsedConstraint, unknown>();
+function paramsOf(c: ParsedConstraint): unknown {
+  if (!paramsCache.has(c)) paramsCache.set(c, jsonToCel(c.parameters ?? null));
+  return paramsCache.get(c);
+}
+
+class CelTemplate implements CompiledTemplate {
+  readonly engine = "K8sNativeValidation" as const;
+  readonly #program: CelProgram;
+  constructor(program: CelProgram) {
+    this.#program = program;
+  }
+  evaluate(review: Review, constraint: ParsedConstraint): Violation[] {
+    const v = reviewValues(review);
+    return this.#program.evaluate({ ...v, params: paramsOf(constraint) }).map((f) => ({ msg: f.message }));
+  }
+}
+
+/** defaultFailurePolicy applies to sources that do not set failurePolicy (gator: Fail). */
+export function celDriver(defaultFailurePolicy: FailurePolicy = "Fail"): Driver {
+  return {
+    engine: "K8sNativeValidation",
+    compile: (t) => compileCel(t, defaultFailurePolicy),
+  };
+}
+
+function compileCel(t: ParsedTemplate, defaultFailurePolicy: FailurePolicy): CompiledTemplate {
+  if (t.cel === undefined) fail("invalid_template", "template has no K8sNativeValidation source");
+  try {
+    return new CelTemplate(new CelProgram(t.cel, { defaultFailurePolicy }));
+  } catch (e) {
+    if (e instanceof CelProgramError) {
+      throw new FrameworkError(
+        e.errors.map((x) => ({
+          code: "cel_compile_error",
+          message: x.message,
+          location: `spec.targets[0].code[K8sNativeValidation].source.${x.path}`,
+        })),
+      );
+    }
+    throw e;
+  }
+}

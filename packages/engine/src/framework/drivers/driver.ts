@@ -1,0 +1,19 @@
+import type { ParsedConstraint } from "../constraint.ts";
+import type { Review } from "../review.ts";
+import type { ParsedTemplate } from "../template.ts";
+
+export interface Violation {
+  msg: string;
+  details?: unknown;
+}
+
+/** A template compiled for one engine; evaluated per (review, constraint). */
+export interface CompiledTemplate {
+  engine: "Rego" | "K8sNativeValidation";
+  evaluate(review: Review, constraint: ParsedConstraint, inventory: unknown): Violation[];
+}
+
+export interface Driver {
+  engine: CompiledTemplate["engine"];
+  compile(t: ParsedTemplate): CompiledTemplate;
+}
