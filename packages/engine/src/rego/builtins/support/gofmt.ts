@@ -233,10 +233,27 @@ type GoArg = { t: "int"; v: bigint; big: boolean } | { t: "float"; v: number } |
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+const FLOAT64_MAX_INT = BigInt(Number.MAX_VALUE);
+
+/** 2000…0 (309 digits) → "2e308"; 25…0 → "2.5e…". */
+function exponentText(v: bigint): string {
+  const neg = v < 0n;
+  const digits = (neg ? -v : v).toString();
+  const mant = digits.replace(/0+$/, "");
+  const exp = digits.length - 1;
+  const m = mant.length > 1 ? `${mant[0]}.${mant.slice(1)}` : mant;
+  return `${neg ? "-" : ""}${m}e${exp}`;
+}
+
 /** OPA's conversion of sprintf arguments to Go values. */
 export function toGoArg(v: Value): GoArg {
   if (typeof v === "string") return { t: "string", v };
-  if (typeof v === "bigint") return { t: "int", v, big: v < INT64_MIN || v > INT64_MAX };
+  if (typeof v === "bigint") {
+    // Beyond float64, OPA can only hand fmt the number's own text; integer
+    // literals that large are written in exponent form, so print that form.
+    if (v > FLOAT64_MAX_INT || v < -FLOAT64_MAX_INT) return { t: "string", v: exponentText(v) };
+    return { t: "int", v, big: v < INT64_MIN || v > INT64_MAX };
+  }
   if (typeof v === "number") {
     if (Number.isSafeInteger(v)) return { t: "int", v: BigInt(v), big: false };
     return { t: "float", v };
