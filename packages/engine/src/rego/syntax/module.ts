@@ -9,6 +9,7 @@ import { attachAnnotations } from "./annotations.ts";
 import { lex } from "./lexer.ts";
 import { termToJSON } from "./opa-json.ts";
 import {
+  BASE_KEYWORDS,
   FUTURE_KEYWORDS,
   opName,
   Parser,
@@ -41,20 +42,7 @@ const OPERATOR_NAMES = new Set([
   "internal.member_3",
 ]);
 
-const ALL_KEYWORDS = new Set([
-  "package",
-  "import",
-  "as",
-  "default",
-  "else",
-  "not",
-  "some",
-  "with",
-  "null",
-  "true",
-  "false",
-  ...FUTURE_KEYWORDS,
-]);
+const ALL_KEYWORDS = new Set([...BASE_KEYWORDS, ...FUTURE_KEYWORDS]);
 
 export function parseModuleSource(source: string, file: string, regoVersion: 0 | 1): Module {
   const { tokens, comments } = lex(source, file);
