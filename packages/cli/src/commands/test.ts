@@ -125,9 +125,11 @@ export function runTest(manifests: Manifest[], opts: { enableCEL: boolean }): Te
     }
   }
   const violations: Violation[] = [];
+  const namespaceFor = gatorNamespaces(objects);
   for (const m of objects) {
     try {
-      const results = client.review(m.obj);
+      const namespace = namespaceFor(m.obj);
+      const results = client.review(m.obj, namespace === undefined ? {} : { namespace });
       results.sort((a, b) => cmp(a.name, b.name) || cmp(a.kind, b.kind));
       for (const result of results) violations.push({ result, object: m.obj });
     } catch (err) {
@@ -140,6 +142,29 @@ export function runTest(manifests: Manifest[], opts: { enableCEL: boolean }): Te
     (a, b) => cmp(a.result.enforcementAction, b.result.enforcementAction) || cmp(a.result.msg, b.result.msg),
   );
   return { violations, errors, warnings: duplicateWarnings(manifests) };
+}
+
+/**
+ * gator test's namespace for an object: an empty Namespace when the object
+ * names none (so `namespaces`/`namespaceSelector` criteria see "" and no
+ * labels, and `scope: Cluster` does not match), the Namespace among the
+ * inputs with its name, a bare "default", or none (then the data is searched).
+ */
+function gatorNamespaces(objects: Manifest[]): (obj: Record<string, unknown>) => unknown {
+  const byName = new Map<string, unknown>();
+  for (const m of objects) {
+    if (m.obj.kind !== "Namespace" || groupOf(m.obj.apiVersion) !== "") continue;
+    const name = (m.obj.metadata as Record<string, unknown> | undefined)?.name;
+    if (typeof name === "string" && !byName.has(name)) byName.set(name, m.obj);
+  }
+  return (obj) => {
+    const ns = (obj.metadata as Record<string, unknown> | undefined)?.namespace;
+    if (typeof ns !== "string" || ns === "") return { apiVersion: "v1", kind: "Namespace", metadata: {} };
+    if (byName.has(ns)) return byName.get(ns);
+    return ns === "default"
+      ? { apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } }
+      : undefined;
+  };
 }
 
 function cmp(a: string, b: string): number {

@@ -9,6 +9,12 @@ export interface Matchable {
   object: unknown;
   oldObject?: unknown;
   namespaceObject?: unknown;
+  /**
+   * The caller supplied namespaceObject (gator test does, even an empty one
+   * for objects without a namespace): namespace criteria then look at its
+   * name and labels, as Gatekeeper's matcher does, rather than at the object's.
+   */
+  namespaceSupplied?: boolean;
   source: string;
 }
 
@@ -46,29 +52,37 @@ function isNamespace(m: Matchable): boolean {
 
 /** The namespace that namespace-based criteria look at: a Namespace's own name. */
 function effectiveNamespace(m: Matchable): string {
-  return isNamespace(m) ? m.name : m.namespace;
+  if (isNamespace(m)) return m.name;
+  return m.namespaceSupplied ? str(get(m.namespaceObject, "metadata", "name")) : m.namespace;
+}
+
+/** No namespace to disqualify the object with: Gatekeeper lets it match. */
+function noNamespace(m: Matchable): boolean {
+  return !isNamespace(m) && !m.namespaceSupplied && m.namespace === "";
 }
 
 export function scopeMatch(scope: unknown, m: Matchable): boolean {
   const s = str(scope);
-  if (s === "" || s === "*") return true;
-  const clusterScoped = m.namespace === "";
-  return s === "Cluster" ? clusterScoped : s === "Namespaced" ? !clusterScoped : false;
+  const hasNamespace = m.namespace !== "" || !!m.namespaceSupplied;
+  // Anything else, typos included, matches everything, as in Gatekeeper.
+  if (s === "Cluster") return isNamespace(m) || !hasNamespace;
+  if (s === "Namespaced") return !isNamespace(m) && hasNamespace;
+  return true;
 }
 
 export function namespacesMatch(list: unknown, m: Matchable): boolean {
   const pats = strings(list);
   if (!Array.isArray(list) || list.length === 0) return true;
-  const ns = effectiveNamespace(m);
   // Cluster-scoped objects are not filtered by namespace lists.
-  if (ns === "") return true;
+  if (noNamespace(m)) return true;
+  const ns = effectiveNamespace(m);
   return pats.some((p) => wildcardMatch(p, ns));
 }
 
 export function excludedNamespacesMatch(list: unknown, m: Matchable): boolean {
   const pats = strings(list);
+  if (noNamespace(m)) return true;
   const ns = effectiveNamespace(m);
-  if (ns === "") return true;
   return !pats.some((p) => wildcardMatch(p, ns));
 }
 
@@ -120,7 +134,7 @@ export function namespaceSelectorMatch(selector: unknown, m: Matchable): boolean
     const obj = isObj(m.object) ? m.object : m.oldObject;
     return selectorMatches(selector, labelsOf(obj));
   }
-  if (m.namespace === "") return true;
+  if (noNamespace(m)) return true;
   if (!isObj(m.namespaceObject)) {
     throw new MatchError("namespace selector for namespace-scoped object but missing Namespace");
   }

@@ -80,6 +80,7 @@ export function buildReview(obj: unknown, opts: ReviewOptions, inventory: Invent
     object: request.object,
     oldObject: request.oldObject,
     namespaceObject: isObj(namespaceObject) ? namespaceObject : undefined,
+    namespaceSupplied: isObj(opts.namespace),
     source: opts.source ?? "Original",
     operation: str(request.operation),
     request,

@@ -80,6 +80,26 @@ describe("scope", () => {
   });
 });
 
+describe("a supplied Namespace object (gator test gives an empty one to objects without a namespace)", () => {
+  const emptyNs = { apiVersion: "v1", kind: "Namespace", metadata: {} };
+  const bare = (m: Matchable): Matchable => ({ ...m, namespaceObject: emptyNs, namespaceSupplied: true });
+  test("namespace criteria look at its name, not the object's absence of one", () => {
+    expect(matches({ namespaces: ["default"] }, pod(""))).toBe(true);
+    expect(matches({ namespaces: ["default"] }, bare(pod("")))).toBe(false);
+    expect(matches({ namespaces: ["*"] }, bare(clusterRole))).toBe(true);
+    expect(matches({ excludedNamespaces: ["default"] }, bare(pod("")))).toBe(true);
+  });
+  test("scope sees a namespace, and a selector sees its (absent) labels", () => {
+    expect(matches({ scope: "Cluster" }, bare(clusterRole))).toBe(false);
+    expect(matches({ scope: "Namespaced" }, bare(clusterRole))).toBe(true);
+    expect(matches({ namespaceSelector: { matchLabels: { a: "b" } } }, bare(clusterRole))).toBe(false);
+    expect(matches({ namespaceSelector: { matchLabels: { a: "b" } } }, clusterRole)).toBe(true);
+  });
+  test("an unknown scope matches everything, as in Gatekeeper", () => {
+    expect(matches({ scope: "cluster" }, pod("a"))).toBe(true);
+  });
+});
+
 describe("namespaces and excludedNamespaces", () => {
   test("globs on the object's namespace", () => {
     expect(matches({ namespaces: ["prod-*"] }, pod("prod-eu"))).toBe(true);
