@@ -5,9 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
-if [[ ! -d node_modules ]]; then
-  bash scripts/setup.sh
-fi
+bash scripts/install-js.sh
 
 echo "$ portcullis test -f examples/"
 # The output is captured to count it; keep colour if we are on a terminal.

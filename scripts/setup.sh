@@ -4,9 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
-if [[ ! -d node_modules/.pnpm || pnpm-lock.yaml -nt node_modules/.modules.yaml ]]; then
-  pnpm install --frozen-lockfile --reporter=append-only
-fi
+bash "$ROOT/scripts/install-js.sh"
 
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
