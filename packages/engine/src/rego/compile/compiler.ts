@@ -9,6 +9,7 @@ import { ruleMeta } from "./metadata.ts";
 import { nameParts, type ResolveEnv, RuleResolver, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
+import { checkTypes } from "./typecheck.ts";
 
 export interface CompiledPolicy {
   root: RNode;
@@ -85,6 +86,7 @@ export function compileModules(
   markRules(root);
   checkWithTargets(root, dataWithTargets, errors);
   checkRecursion(rules, root, errors);
+  if (!errors.length) checkTypes(rules, root, errors, builtinArity);
   if (errors.length) throw new RegoError(errors);
   return { root, rules, modules, builtinArity };
 }
