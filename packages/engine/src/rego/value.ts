@@ -18,9 +18,15 @@ export type RegoObject = PlainObject | RObj;
 
 /** Canonical string for a value: equal values (in Rego's sense, 1 == 1.0) have equal keys. */
 export function keyOf(v: Value): string {
+  // a top-level string needs no delimiter: the key is the whole string
+  return typeof v === "string" ? `"${v}` : nestedKey(v);
+}
+
+/** A self-delimiting key, for members of composites: strings are JSON-quoted so that no key is a prefix of another. */
+function nestedKey(v: Value): string {
   switch (typeof v) {
     case "string":
-      return `"${v}`;
+      return quoteKey(v);
     case "number":
       return numKey(v);
     case "bigint":
@@ -31,7 +37,7 @@ export function keyOf(v: Value): string {
       if (v === null) return "N";
       if (Array.isArray(v)) {
         let s = "[";
-        for (let i = 0; i < v.length; i++) s += (i ? "," : "") + keyOf(v[i]);
+        for (let i = 0; i < v.length; i++) s += (i ? "," : "") + nestedKey(v[i]);
         return `${s}]`;
       }
       if (v instanceof RSet) return v.canonicalKey();
@@ -41,6 +47,11 @@ export function keyOf(v: Value): string {
   throw new Error(`not a Rego value: ${String(v)}`);
 }
 
+/** A length-prefixed string: injective and self-delimiting without scanning or escaping it. */
+function quoteKey(s: string): string {
+  return `${s.length}"${s}`;
+}
+
 function numKey(n: number): string {
   if (Number.isInteger(n) && !Number.isSafeInteger(n) && Number.isFinite(n))
     return `#${BigInt(n).toString()}`;
@@ -48,51 +59,142 @@ function numKey(n: number): string {
 }
 
 function plainObjectKey(o: PlainObject): string {
-  const keys = Object.keys(o).sort(compareStrings);
+  const keys = orderedKeys(o);
   let s = "{";
-  for (let i = 0; i < keys.length; i++) s += `${i ? "," : ""}${keyOf(keys[i])}:${keyOf(o[keys[i]])}`;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const x = o[k];
+    if (x === undefined) continue;
+    s += `${s.length > 1 ? "," : ""}${quoteKey(k)}:${nestedKey(x)}`;
+  }
   return `${s}}`;
 }
 
-/** A Rego set. Members are kept by canonical key; iteration follows insertion order. */
+const sortedKeyCache = new WeakMap<object, string[]>();
+
+/**
+ * A plain object's keys in Rego's order (OPA iterates objects sorted).
+ * Cached per object (values are immutable once shared), for iteration,
+ * which may revisit an object many times.
+ */
+export function sortedKeys(o: PlainObject): string[] {
+  let ks = sortedKeyCache.get(o);
+  if (ks === undefined) {
+    ks = orderedKeys(o);
+    sortedKeyCache.set(o, ks);
+  }
+  return ks;
+}
+
+/** Sorted keys, uncached: a WeakMap entry per object costs more than sorting a few keys once. */
+export function orderedKeys(o: PlainObject): string[] {
+  const ks = Object.keys(o);
+  if (ks.length > 1 && !isSortedStrings(ks)) sortInPlace(ks, compareStrings);
+  return ks;
+}
+
+/** Array.prototype.sort allocates scratch space; short arrays (the usual object or set) are insertion-sorted in place. */
+export function sortInPlace<T>(xs: T[], cmp: (a: T, b: T) => number): T[] {
+  const n = xs.length;
+  if (n > 12) return xs.sort(cmp);
+  for (let i = 1; i < n; i++) {
+    const x = xs[i];
+    let j = i - 1;
+    while (j >= 0 && cmp(xs[j], x) > 0) {
+      xs[j + 1] = xs[j];
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+  return xs;
+}
+
+function isSortedStrings(ks: string[]): boolean {
+  for (let i = 1; i < ks.length; i++) if (compareStrings(ks[i - 1], ks[i]) > 0) return false;
+  return true;
+}
+
+/**
+ * A Rego set. Members are kept sorted in Rego's order (OPA iterates sets
+ * sorted) and deduplicated by that order: compare(a, b) === 0 exactly when
+ * a and b are equal. Added members wait at the end until the set is next
+ * read, so building a set costs one sort, and no canonical keys.
+ */
 export class RSet {
-  readonly map = new Map<string, Value>();
-  private sortedCache: Value[] | undefined;
+  /** items[0, clean) is sorted and duplicate-free; the rest was added since */
+  private items: Value[];
+  private clean: number;
   private keyCache: string | undefined;
 
   constructor(items?: Iterable<Value>) {
-    if (items) for (const v of items) this.map.set(keyOf(v), v);
+    this.items = items === undefined ? [] : Array.from(items);
+    this.clean = this.items.length <= 1 ? this.items.length : 0;
   }
   get size(): number {
-    return this.map.size;
+    return this.sorted().length;
   }
   /** Mutates: only while building a new set, before it is shared. */
   add(v: Value): this {
-    const k = keyOf(v);
-    if (!this.map.has(k)) {
-      this.map.set(k, v);
-      this.sortedCache = undefined;
-      this.keyCache = undefined;
+    const xs = this.items;
+    const n = xs.length;
+    // in order (or the first member): stays clean; otherwise sorted on the next read
+    if (this.clean === n) {
+      const c = n === 0 ? -1 : compare(xs[n - 1], v);
+      if (c === 0) return this;
+      if (c < 0) this.clean = n + 1;
     }
+    xs.push(v);
+    this.keyCache = undefined;
+    // many adds without a read (a comprehension over repeated values): sort as we go
+    if (xs.length - this.clean > 64 && xs.length > 2 * this.clean) this.sorted();
     return this;
   }
   has(v: Value): boolean {
-    return this.map.has(keyOf(v));
+    return this.get(v) !== undefined;
+  }
+  /** The member equal to v, if any. */
+  get(v: Value): Value | undefined {
+    const xs = this.sorted();
+    if (xs.length <= 8) {
+      for (let i = 0; i < xs.length; i++) if (equal(xs[i], v)) return xs[i];
+      return undefined;
+    }
+    let lo = 0;
+    let hi = xs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = compare(xs[mid], v);
+      if (c === 0) return xs[mid];
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
   values(): IterableIterator<Value> {
-    return this.map.values();
+    return this.sorted().values();
   }
   [Symbol.iterator](): IterableIterator<Value> {
-    return this.map.values();
+    return this.sorted().values();
   }
-  /** Members in Rego's term order. */
+  /** Members in Rego's term order (the set's own array: do not modify). */
   sorted(): Value[] {
-    if (!this.sortedCache) this.sortedCache = [...this.map.values()].sort(compare);
-    return this.sortedCache;
+    const xs = this.items;
+    if (this.clean === xs.length) return xs;
+    // stable: of equal members, the first added is kept
+    sortInPlace(xs, compare);
+    let w = 1;
+    for (let r = 1; r < xs.length; r++) if (compare(xs[w - 1], xs[r]) !== 0) xs[w++] = xs[r];
+    xs.length = w;
+    this.clean = w;
+    return xs;
   }
   canonicalKey(): string {
     if (this.keyCache === undefined) {
-      const keys = [...this.map.keys()].sort();
+      // member keys in the nested (self-delimiting) form, so that joining them is unambiguous
+      const xs = this.sorted();
+      const keys: string[] = new Array(xs.length);
+      for (let i = 0; i < xs.length; i++) keys[i] = nestedKey(xs[i]);
+      keys.sort();
       this.keyCache = `<${keys.join(",")}>`;
     }
     return this.keyCache;
@@ -129,7 +231,7 @@ export class RObj {
   canonicalKey(): string {
     if (this.keyCache === undefined) {
       const parts = [...this.map.values()].sort((a, b) => compare(a[0], b[0]));
-      this.keyCache = `{${parts.map(([k, v]) => `${keyOf(k)}:${keyOf(v)}`).join(",")}}`;
+      this.keyCache = `{${parts.map(([k, v]) => `${nestedKey(k)}:${nestedKey(v)}`).join(",")}}`;
     }
     return this.keyCache;
   }
@@ -164,8 +266,6 @@ export function typeName(v: Value): "null" | "boolean" | "number" | "string" | "
   if (v instanceof RSet) return "set";
   return "object";
 }
-
-const typeRank = { null: 0, boolean: 1, number: 2, string: 3, array: 4, object: 5, set: 6 } as const;
 
 // ---- objects --------------------------------------------------------------
 
@@ -254,19 +354,25 @@ export function compareStrings(a: string, b: string): number {
 /** Rego's total order: null < boolean < number < string < array < object < set. */
 export function compare(a: Value, b: Value): number {
   if (a === b) return 0;
-  const ta = typeName(a);
-  const tb = typeName(b);
-  if (ta !== tb) return typeRank[ta] - typeRank[tb];
-  switch (ta) {
-    case "null":
+  const ta = typeof a;
+  // same-type primitives first: the common case when sorting
+  if (ta === typeof b) {
+    if (ta === "string") return compareStrings(a as string, b as string);
+    if (ta === "number") return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  }
+  const ra = rankOf(a);
+  const rb = rankOf(b);
+  if (ra !== rb) return ra - rb;
+  switch (ra) {
+    case 0: // null
       return 0;
-    case "boolean":
+    case 1: // boolean
       return a === b ? 0 : a ? 1 : -1;
-    case "number":
+    case 2:
       return compareNumbers(a as Num, b as Num);
-    case "string":
+    case 3:
       return compareStrings(a as string, b as string);
-    case "array": {
+    case 4: {
       const x = a as Value[];
       const y = b as Value[];
       const n = Math.min(x.length, y.length);
@@ -276,20 +382,11 @@ export function compare(a: Value, b: Value): number {
       }
       return x.length - y.length;
     }
-    case "object": {
-      // OPA: compare sorted keys pairwise (key, then value), then by size.
-      const ex = sortedEntries(a as RegoObject);
-      const ey = sortedEntries(b as RegoObject);
-      const n = Math.min(ex.length, ey.length);
-      for (let i = 0; i < n; i++) {
-        const ck = compare(ex[i][0], ey[i][0]);
-        if (ck) return ck;
-        const cv = compare(ex[i][1], ey[i][1]);
-        if (cv) return cv;
-      }
-      return ex.length - ey.length;
-    }
-    case "set": {
+    case 5:
+      if (!(a instanceof RObj) && !(b instanceof RObj))
+        return comparePlain(a as PlainObject, b as PlainObject);
+      return compareEntries(sortedEntries(a as RegoObject), sortedEntries(b as RegoObject));
+    default: {
       const x = (a as RSet).sorted();
       const y = (b as RSet).sorted();
       const n = Math.min(x.length, y.length);
@@ -302,8 +399,59 @@ export function compare(a: Value, b: Value): number {
   }
 }
 
+/** typeRank of a value's type name. */
+function rankOf(v: Value): number {
+  switch (typeof v) {
+    case "boolean":
+      return 1;
+    case "number":
+    case "bigint":
+      return 2;
+    case "string":
+      return 3;
+  }
+  if (v === null) return 0;
+  if (Array.isArray(v)) return 4;
+  return v instanceof RSet ? 6 : 5;
+}
+
+// OPA: compare sorted keys pairwise (key, then value), then by size.
+function comparePlain(a: PlainObject, b: PlainObject): number {
+  const ka = presentKeys(a);
+  const kb = presentKeys(b);
+  const n = Math.min(ka.length, kb.length);
+  for (let i = 0; i < n; i++) {
+    const ck = compareStrings(ka[i], kb[i]);
+    if (ck) return ck;
+    const cv = compare(a[ka[i]], b[kb[i]]);
+    if (cv) return cv;
+  }
+  return ka.length - kb.length;
+}
+
+/** Sorted keys without `undefined` members (absent in JSON). */
+function presentKeys(o: PlainObject): string[] {
+  const ks = orderedKeys(o);
+  for (let i = 0; i < ks.length; i++) if (o[ks[i]] === undefined) return ks.filter((k) => o[k] !== undefined);
+  return ks;
+}
+
+function compareEntries(ex: [Value, Value][], ey: [Value, Value][]): number {
+  const n = Math.min(ex.length, ey.length);
+  for (let i = 0; i < n; i++) {
+    const ck = compare(ex[i][0], ey[i][0]);
+    if (ck) return ck;
+    const cv = compare(ex[i][1], ey[i][1]);
+    if (cv) return cv;
+  }
+  return ex.length - ey.length;
+}
+
 export function sortedEntries(o: RegoObject): [Value, Value][] {
-  return [...objEntries(o)].sort((p, q) => compare(p[0], q[0]));
+  if (o instanceof RObj) return sortInPlace(Array.from(o.entries()), (p, q) => compare(p[0], q[0]));
+  const out: [Value, Value][] = [];
+  for (const k of orderedKeys(o)) out.push([k, o[k]]);
+  return out;
 }
 
 export function equal(a: Value, b: Value): boolean {
@@ -314,26 +462,42 @@ export function equal(a: Value, b: Value): boolean {
     // biome-ignore lint/suspicious/noDoubleEquals: exact cross-type numeric equality
     return a == b;
   }
-  if (a === null || b === null) return false;
+  if (a === null || b === null || t !== "object" || typeof b !== "object") return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!equal(a[i], b[i])) return false;
     return true;
   }
+  if (Array.isArray(b)) return false;
   if (a instanceof RSet) {
     if (!(b instanceof RSet) || a.size !== b.size) return false;
-    for (const k of a.map.keys()) if (!b.map.has(k)) return false;
+    // both sorted by the same order: equal sets are equal member by member
+    const x = a.sorted();
+    const y = b.sorted();
+    for (let i = 0; i < x.length; i++) if (!equal(x[i], y[i])) return false;
     return true;
   }
-  if (isObject(a) && isObject(b)) {
-    if (objSize(a) !== objSize(b)) return false;
-    for (const [k, v] of objEntries(a)) {
-      const w = objGet(b, k);
-      if (w === undefined || !equal(v, w)) return false;
-    }
-    return true;
+  if (b instanceof RSet) return false;
+  if (!(a instanceof RObj) && !(b instanceof RObj)) return equalPlain(a as PlainObject, b as PlainObject);
+  if (objSize(a as RegoObject) !== objSize(b as RegoObject)) return false;
+  for (const [k, v] of objEntries(a as RegoObject)) {
+    const w = objGet(b as RegoObject, k);
+    if (w === undefined || !equal(v, w)) return false;
   }
-  return false;
+  return true;
+}
+
+function equalPlain(a: PlainObject, b: PlainObject): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    n++;
+    if (!Object.hasOwn(b, k)) return false;
+    const w = b[k];
+    if (w === undefined || !equal(a[k], w)) return false;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && --n < 0) return false;
+  return n === 0;
 }
 
 // ---- conversion -----------------------------------------------------------

@@ -67,7 +67,7 @@ function fold(name: string, coll: Value, init: number, isSum: boolean): Num {
 
 function boolColl(name: string, v: Value): Value[] {
   if (Array.isArray(v)) return v;
-  if (v instanceof RSet) return [...v.map.values()];
+  if (v instanceof RSet) return v.sorted();
   throw operandErr(name, 1, v, "array", "set");
 }
 

@@ -146,7 +146,7 @@ export const builtins: BuiltinDef[] = [
       if (xn && yn) return arith("minus", opMinus, x, y);
       if (x instanceof RSet && y instanceof RSet) {
         const out = new RSet();
-        for (const [k, v] of x.map) if (!y.map.has(k)) out.add(v);
+        for (const v of x.sorted()) if (!y.has(v)) out.add(v);
         return out;
       }
       if (!xn && !(x instanceof RSet)) throw operandErr("minus", 1, x, "number", "set");

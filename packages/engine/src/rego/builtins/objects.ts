@@ -3,7 +3,6 @@ import {
   compare,
   equal,
   isObject,
-  keyOf,
   makeObject,
   objEntries,
   objGet,
@@ -35,7 +34,7 @@ function step(cur: Value, k: Value): Value | undefined {
     return cur[k];
   }
   if (cur instanceof RSet) {
-    return cur.map.get(keyOf(k));
+    return cur.get(k);
   }
   return undefined;
 }
@@ -77,7 +76,7 @@ function objectSubset(sup: RegoObject, sub: RegoObject): boolean {
 }
 
 function setSubset(sup: RSet, sub: RSet): boolean {
-  for (const k of sub.map.keys()) if (!sup.map.has(k)) return false;
+  for (const v of sub.sorted()) if (!sup.has(v)) return false;
   return true;
 }
 
@@ -131,7 +130,7 @@ export const builtins: BuiltinDef[] = [
       const keys = keySet("object.remove", args[1]);
       if (!(o instanceof RObj)) {
         const out: PlainObject = {};
-        for (const k in o) if (Object.hasOwn(o, k) && !keys.map.has(keyOf(k))) setOwn(out, k, o[k]);
+        for (const k in o) if (Object.hasOwn(o, k) && !keys.has(k)) setOwn(out, k, o[k]);
         return out;
       }
       const entries: [Value, Value][] = [];

@@ -12,22 +12,21 @@ function set(name: string, args: Value[], i: number): RSet {
 function intersect(a: RSet, b: RSet): RSet {
   const [small, big] = a.size <= b.size ? [a, b] : [b, a];
   const out = new RSet();
-  for (const [k, v] of small.map) if (big.map.has(k)) out.map.set(k, v);
+  for (const v of small.sorted()) if (big.has(v)) out.add(v);
   return out;
 }
 
 function unite(a: RSet, b: RSet): RSet {
   if (b.size === 0) return a;
   if (a.size === 0) return b;
-  const out = new RSet();
-  for (const [k, v] of a.map) out.map.set(k, v);
-  for (const [k, v] of b.map) if (!out.map.has(k)) out.map.set(k, v);
+  const out = new RSet(a.sorted());
+  for (const v of b.sorted()) out.add(v);
   return out;
 }
 
 function diff(a: RSet, b: RSet): RSet {
   const out = new RSet();
-  for (const [k, v] of a.map) if (!b.map.has(k)) out.map.set(k, v);
+  for (const v of a.sorted()) if (!b.has(v)) out.add(v);
   return out;
 }
 
@@ -35,7 +34,7 @@ function diff(a: RSet, b: RSet): RSet {
 function setOfSets(name: string, args: Value[]): RSet[] {
   const s = set(name, args, 0);
   const out: RSet[] = [];
-  for (const v of s.map.values()) {
+  for (const v of s.sorted()) {
     if (!(v instanceof RSet)) throw operandErr(name, 1, v, "set");
     out.push(v);
   }
@@ -63,7 +62,7 @@ export const builtins: BuiltinDef[] = [
     impl: (a) => {
       const sets = setOfSets("union", a);
       const out = new RSet();
-      for (const s of sets) for (const [k, v] of s.map) if (!out.map.has(k)) out.map.set(k, v);
+      for (const s of sets) for (const v of s.sorted()) out.add(v);
       return out;
     },
   },

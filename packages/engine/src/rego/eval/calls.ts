@@ -4,12 +4,13 @@
  * `with f as ...` overrides are looked up first.
  */
 import type { Location } from "../ast.ts";
-import { BuiltinError } from "../builtins/builtin.ts";
+import { type BuiltinDef, BuiltinError } from "../builtins/builtin.ts";
+import { BUILTINS } from "../builtins/index.ts";
 import type { FnRef } from "../compile/ir.ts";
 import { nodeAt, type RNode } from "../compile/tree.ts";
 import { RegoError } from "../errors.ts";
 import { compare, equal, isObject, RSet, termString, type Value } from "../value.ts";
-import { type Frame, fail, type VK } from "./ctx.ts";
+import { Frame, fail, type Shared, type VK } from "./ctx.ts";
 import { parseModuleBuiltin } from "./parse_module.ts";
 import { iterate, lookup } from "./plan.ts";
 import { callFunction } from "./rules.ts";
@@ -69,10 +70,83 @@ function walk(v: Value, path: Value[], k: VK): boolean {
   });
 }
 
+export type Invoker = (a: Value[], f: Frame) => Value | undefined;
+
+/**
+ * A call site's invoker: the target (user function node, registry builtin or
+ * evaluator builtin) is resolved on first use instead of looked up by name on
+ * every call. `with f as ...` overrides take the general path.
+ */
+export function invoker(fn: FnRef, loc: Location): Invoker {
+  let direct: Invoker | undefined;
+  return (a, f) => {
+    if (f.c.fns !== undefined) return invoke(fn, a, f, loc);
+    if (direct === undefined) direct = resolve(fn, f, loc);
+    return direct(a, f);
+  };
+}
+
+function resolve(fn: FnRef, f: Frame, loc: Location): Invoker {
+  const sh = f.c.sh;
+  if (fn.kind === "user") {
+    const node = nodeAt(sh.policy.root, fn.path!, false);
+    if (!node) return () => undefined;
+    return (a, f) => callFunction(node, a, f.c, loc);
+  }
+  const op = BINARY.get(fn.name);
+  if (op && isNative(fn.name, sh)) return (a) => op(a[0], a[1]);
+  const def = sh.builtins.get(fn.name);
+  if (def) return (a, f) => callBuiltin(def, fn.name, a, f, loc);
+  const name = fn.name;
+  return (a, f) => core(name, a, f, loc);
+}
+
+/** Whether a policy uses the registry's own definition of a builtin (not a replacement passed to compile). */
+export function isNative(name: string, sh: Shared): boolean {
+  const d = sh.builtins.get(name);
+  return d === undefined || d === BUILTINS.get(name);
+}
+
+/** The comparison builtins, evaluated inline (same semantics as builtins/comparison.ts). */
+export type Binary = (x: Value, y: Value) => boolean;
+export const BINARY: ReadonlyMap<string, Binary> = new Map([
+  ["equal", (x: Value, y: Value) => x === y || equal(x, y)],
+  ["neq", (x: Value, y: Value) => x !== y && !equal(x, y)],
+  ["lt", (x: Value, y: Value) => compare(x, y) < 0],
+  ["lte", (x: Value, y: Value) => compare(x, y) <= 0],
+  ["gt", (x: Value, y: Value) => compare(x, y) > 0],
+  ["gte", (x: Value, y: Value) => compare(x, y) >= 0],
+]);
+
+/** Run a registry builtin; its errors become undefined, or abort in strict mode / when halting. */
+function callBuiltin(def: BuiltinDef, name: string, a: Value[], f: Frame, loc: Location): Value | undefined {
+  const sh = f.c.sh;
+  try {
+    return def.impl(a, sh.bctx);
+  } catch (e) {
+    return builtinFailed(e, name, f, loc);
+  }
+}
+
+function builtinFailed(e: unknown, name: string, f: Frame, loc: Location): undefined {
+  const sh = f.c.sh;
+  if (e instanceof RegoError) throw e;
+  if (e instanceof BuiltinError) {
+    if (sh.strict || e.halt) {
+      const msg = e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`;
+      fail(e.code, msg, loc);
+    }
+    return undefined;
+  }
+  if (e instanceof RangeError) throw e;
+  if (sh.strict) fail("eval_builtin_error", `${name}: ${(e as Error).message}`, loc);
+  return undefined;
+}
+
 export function invoke(fn: FnRef, a: Value[], f: Frame, loc: Location): Value | undefined {
   const o = f.c.fns?.get(fn.name);
   if (o) {
-    if (o.fn) return invokeTarget(o.fn, a, { s: f.s, c: f.c.without(fn.name) }, loc);
+    if (o.fn) return invokeTarget(o.fn, a, new Frame(f.s, f.c.without(fn.name)), loc);
     return o.value;
   }
   return invokeTarget(fn, a, f, loc);
@@ -88,25 +162,8 @@ function invokeTarget(fn: FnRef, a: Value[], f: Frame, loc: Location): Value | u
     if (!node) return undefined;
     return callFunction(node, a, f.c, loc);
   }
-  const sh = f.c.sh;
-  const def = sh.builtins.get(fn.name);
-  if (def) {
-    try {
-      return def.impl(a, sh.bctx);
-    } catch (e) {
-      if (e instanceof RegoError) throw e;
-      if (e instanceof BuiltinError) {
-        if (sh.strict || e.halt) {
-          const msg = e.message.startsWith(`${fn.name}:`) ? e.message : `${fn.name}: ${e.message}`;
-          fail(e.code, msg, loc);
-        }
-        return undefined;
-      }
-      if (e instanceof RangeError) throw e;
-      if (sh.strict) fail("eval_builtin_error", `${fn.name}: ${(e as Error).message}`, loc);
-      return undefined;
-    }
-  }
+  const def = f.c.sh.builtins.get(fn.name);
+  if (def) return callBuiltin(def, fn.name, a, f, loc);
   return core(fn.name, a, f, loc);
 }
 

@@ -25,6 +25,8 @@ export interface Shared {
   maxSteps: number;
   steps: number;
   depth: number;
+  /** memoise function results per Ctx (off when print output is observed: a cached call would not print again) */
+  memoFns: boolean;
 }
 
 export interface FnOverride {
@@ -41,7 +43,10 @@ export class Ctx {
   readonly fns: Map<string, FnOverride> | undefined;
   /** memo for rule values, per node (and per key for partial lookups) */
   readonly memo = new Map<unknown, Value | typeof UNDEF | typeof PENDING>();
-  readonly keyMemo = new Map<unknown, Map<string, Value | typeof UNDEF>>();
+  /** partial rules looked up by key (made on first use) */
+  keyMemo: Map<unknown, Map<string, Value | typeof UNDEF>> | undefined;
+  /** function results per function node (made on first call) */
+  fnMemo: Map<unknown, FnMemo> | undefined;
   private derived: Map<string, Ctx> | undefined;
 
   constructor(
@@ -75,9 +80,22 @@ export class Ctx {
 export const UNDEF: unique symbol = Symbol("undefined");
 export const PENDING: unique symbol = Symbol("pending");
 
-export interface Frame {
+/** One rule's (or query's) evaluation: its var slots, its document context, and what its body produced. */
+export class Frame {
   s: Slots;
   c: Ctx;
+  /** function arguments, matched against the rule's argument patterns */
+  args: Value[] | undefined = undefined;
+  /** complete rules and functions: whether the body succeeded, the value, a conflict */
+  found = false;
+  out: Value | undefined = undefined;
+  conflict = false;
+  /** partial rules: the object builder or set the solutions go into */
+  sink: unknown = undefined;
+  constructor(s: Slots, c: Ctx) {
+    this.s = s;
+    this.c = c;
+  }
 }
 
 export function fail(code: RegoErrorCode, message: string, location?: Location): never {
@@ -93,4 +111,45 @@ export function tick(sh: Shared): void {
     if (Date.now() > sh.deadline)
       fail("eval_cancel_error", "caller cancelled query execution (deadline exceeded)");
   }
+}
+
+/**
+ * Results of one function's calls in one Ctx, keyed by the identity of the
+ * arguments (===, so equal numbers and strings match too). Calls are few per
+ * evaluation: a linear scan beats hashing, and most calls never repeat.
+ */
+export class FnMemo {
+  // the first call inline: most functions are called with few distinct arguments
+  private args0: Value[] | undefined = undefined;
+  private result0: Value | typeof UNDEF | undefined = undefined;
+  private args: Value[][] | undefined = undefined;
+  private results: (Value | typeof UNDEF)[] | undefined = undefined;
+
+  get(a: Value[]): Value | typeof UNDEF | undefined {
+    const b0 = this.args0;
+    if (b0 === undefined) return undefined;
+    if (sameArgs(a, b0)) return this.result0;
+    const all = this.args;
+    if (all === undefined) return undefined;
+    for (let i = 0; i < all.length; i++) if (sameArgs(a, all[i])) return this.results![i];
+    return undefined;
+  }
+
+  put(a: Value[], v: Value | typeof UNDEF): void {
+    if (this.args0 === undefined) {
+      this.args0 = a;
+      this.result0 = v;
+      return;
+    }
+    const all = (this.args ??= []);
+    // bounded: a function called with many distinct arguments stops being memoised
+    if (all.length >= 63) return;
+    all.push(a);
+    (this.results ??= []).push(v);
+  }
+}
+
+function sameArgs(a: Value[], b: Value[]): boolean {
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
 }

@@ -6,10 +6,12 @@
  * generator path.
  */
 import type { IRTerm } from "../compile/ir.ts";
-import { makeObject, RSet, type Value } from "../value.ts";
-import { invoke } from "./calls.ts";
+import { makeObject, type PlainObject, RSet, setOwn, type Value } from "../value.ts";
+import { BINARY, invoker, isNative } from "./calls.ts";
 import type { Frame } from "./ctx.ts";
-import { type Gen, gen, genSlow, lookup } from "./plan.ts";
+import { compileOperand, type Gen, gen, lookup } from "./plan.ts";
+import { walkData } from "./rules.ts";
+import { fieldReader, RefPath } from "./walk.ts";
 
 export const NOTDET: unique symbol = Symbol("notdet");
 export type One = (f: Frame) => Value | undefined | typeof NOTDET;
@@ -46,9 +48,42 @@ function build(t: IRTerm): One | undefined {
       const args = t.args.map(compileOne);
       if (args.some((a) => !a)) return undefined;
       const as = args as One[];
+      const call = invoker(t.fn, t.loc);
+      if (as.length === 1) {
+        const a0 = as[0];
+        return (f) => {
+          const x = a0(f);
+          if (x === undefined || x === NOTDET) return x;
+          return call([x], f);
+        };
+      }
+      const op = t.fn.kind === "builtin" ? BINARY.get(t.fn.name) : undefined;
+      if (as.length === 2 && op) {
+        // comparisons: no argument array, unless `with` or a registry builtin replaces them
+        const [a0, a1] = as;
+        const name = t.fn.name;
+        let replaced: boolean | undefined;
+        return (f) => {
+          const x = a0(f);
+          if (x === undefined || x === NOTDET) return x;
+          const y = a1(f);
+          if (y === undefined || y === NOTDET) return y;
+          replaced ??= !isNative(name, f.c.sh);
+          if (replaced || f.c.fns !== undefined) return call([x, y], f);
+          return op(x, y);
+        };
+      }
+      if (as.length === 2) {
+        const [a0, a1] = as;
+        return (f) => {
+          const x = a0(f);
+          if (x === undefined || x === NOTDET) return x;
+          const y = a1(f);
+          if (y === undefined || y === NOTDET) return y;
+          return call([x, y], f);
+        };
+      }
       const n = as.length;
-      const fn = t.fn;
-      const loc = t.loc;
       return (f) => {
         const vs: Value[] = new Array(n);
         for (let i = 0; i < n; i++) {
@@ -56,7 +91,7 @@ function build(t: IRTerm): One | undefined {
           if (v === undefined || v === NOTDET) return v;
           vs[i] = v;
         }
-        return invoke(fn, vs, f, loc);
+        return call(vs, f);
       };
     }
     case "array":
@@ -76,6 +111,22 @@ function build(t: IRTerm): One | undefined {
       };
     }
     case "object": {
+      if (t.entries.every(([k]) => k.t === "const" && typeof k.v === "string")) {
+        // the usual `{"msg": msg}`: build the plain object directly
+        const names = t.entries.map(([k]) => (k as { v: string }).v);
+        const vals = t.entries.map(([, v]) => compileOne(v));
+        if (vals.some((a) => !a)) return undefined;
+        const vs = vals as One[];
+        return (f) => {
+          const out: PlainObject = {};
+          for (let i = 0; i < vs.length; i++) {
+            const v = vs[i](f);
+            if (v === undefined || v === NOTDET) return v;
+            setOwn(out, names[i], v);
+          }
+          return out;
+        };
+      }
       const ks = t.entries.map(([k]) => compileOne(k));
       const vs = t.entries.map(([, v]) => compileOne(v));
       if (ks.some((a) => !a) || vs.some((a) => !a)) return undefined;
@@ -103,15 +154,20 @@ function build(t: IRTerm): One | undefined {
 
 /** A generator known to call back at most once. */
 function capture(g: Gen): One {
-  return (f) => {
-    let out: Value | undefined;
-    g(f, (v) => {
-      out = v;
-      return true;
-    });
-    return out;
-  };
+  return (f) => (g(f, CAPTURE) ? captured : undefined);
 }
+
+/**
+ * A continuation that keeps the first value and stops, shared by every
+ * single-valued generator call. Safe although shared: a generator returns
+ * true only when CAPTURE returned true, and then nothing else runs before
+ * the caller reads `captured`.
+ */
+let captured: Value | undefined;
+const CAPTURE = (v: Value): boolean => {
+  captured = v;
+  return true;
+};
 
 function buildRef(t: IRTerm & { t: "ref" }): One | undefined {
   // operands: constants or vars (bound at run time); anything else takes the generator path
@@ -119,33 +175,35 @@ function buildRef(t: IRTerm & { t: "ref" }): One | undefined {
   const path = t.path as (IRTerm & { t: "const" | "local" })[];
   const n = path.length;
   if (t.head.t === "data") {
-    const g = genSlow(t);
+    const ref = new RefPath(t.path.map(compileOperand));
+    const slots = path.filter((p) => p.t === "local").map((p) => p.slot);
     return (f) => {
-      for (const p of path) if (p.t === "local" && f.s[p.slot] === undefined) return NOTDET;
-      let out: Value | undefined;
-      g(f, (v) => {
-        out = v;
-        return true;
-      });
-      return out;
+      for (let i = 0; i < slots.length; i++) if (f.s[slots[i]] === undefined) return NOTDET;
+      return walkData(f, ref, CAPTURE) ? captured : undefined;
     };
   }
   const head = compileOne(t.head);
   if (!head) return undefined;
+  // per operand: a reader for a constant key, or the slot of a var
+  const readers = path.map((p) => (p.t === "const" ? constReader(p.v) : undefined));
+  const slots = path.map((p) => (p.t === "local" ? p.slot : -1));
   return (f) => {
     let v = head(f);
     if (v === undefined || v === NOTDET) return v;
     for (let i = 0; i < n; i++) {
-      const p = path[i];
-      let key: Value | undefined;
-      if (p.t === "const") key = p.v;
+      const read = readers[i];
+      if (read !== undefined) v = read(v);
       else {
-        key = f.s[p.slot];
+        const key = f.s[slots[i]];
         if (key === undefined) return NOTDET;
+        v = lookup(v, key);
       }
-      v = lookup(v, key);
       if (v === undefined) return undefined;
     }
     return v;
   };
+}
+
+function constReader(key: Value): (v: Value) => Value | undefined {
+  return typeof key === "string" ? fieldReader(key) : (v) => lookup(v, key);
 }

@@ -6,9 +6,8 @@
  * bound is decided at run time, so one plan serves every binding pattern.
  */
 import type { Location } from "../ast.ts";
-import type { IRBody, IRExpr, IRTerm, IRWith } from "../compile/ir.ts";
+import type { IRBody, IRTerm, IRWith } from "../compile/ir.ts";
 import {
-  compareStrings,
   equal,
   isObject,
   makeObject,
@@ -20,13 +19,16 @@ import {
   RSet,
   setOwn,
   sortedEntries,
+  sortedKeys,
   termString,
   type Value,
 } from "../value.ts";
+import { compileBody, withStep } from "./body.ts";
 import { type CallArgs, callGen } from "./calls.ts";
-import { Ctx, type FnOverride, type Frame, fail, type K, tick, type VK } from "./ctx.ts";
+import { type Frame, fail, type K, type VK } from "./ctx.ts";
 import { compileOne, NOTDET, type One } from "./one.ts";
 import { walkData } from "./rules.ts";
+import { RefPath } from "./walk.ts";
 
 export type Gen = (f: Frame, k: VK) => boolean;
 export type Step = (f: Frame, k: K) => boolean;
@@ -90,19 +92,6 @@ export function lookup(v: Value, key: Value): Value | undefined {
   return undefined;
 }
 
-const sortedKeyCache = new WeakMap<PlainObject, string[]>();
-
-/** An object's keys in Rego's order (OPA iterates objects and sets sorted). */
-export function sortedKeys(o: PlainObject): string[] {
-  let ks = sortedKeyCache.get(o);
-  if (ks === undefined) {
-    ks = Object.keys(o);
-    if (ks.length > 1) ks.sort(compareStrings);
-    sortedKeyCache.set(o, ks);
-  }
-  return ks;
-}
-
 /** Iterate a collection's (key, value) pairs, in OPA's order. */
 export function iterate(v: Value, f: (key: Value, val: Value) => boolean): boolean {
   if (Array.isArray(v)) {
@@ -132,24 +121,6 @@ export function iterate(v: Value, f: (key: Value, val: Value) => boolean): boole
 export function lookupData(v: Value, key: Value): Value | undefined {
   if (typeof key === "number" && isObject(v) && !(v instanceof RObj)) return objGet(v, String(key));
   return lookup(v, key);
-}
-
-/** Walk a plain value along ref operands from index i (`inData`: integer keys read string keys). */
-export function valueWalk(v: Value, ops: Operand[], i: number, f: Frame, k: VK, inData = false): boolean {
-  if (i === ops.length) return k(v);
-  const op = ops[i];
-  if (operandIterates(op, f)) {
-    return iterate(v, (key, val) => operandMatch(op, f, key, () => valueWalk(val, ops, i + 1, f, k, inData)));
-  }
-  const get = inData ? lookupData : lookup;
-  if (op.k === "const") {
-    const w = get(v, op.v);
-    return w !== undefined && valueWalk(w, ops, i + 1, f, k, inData);
-  }
-  return operandKeys(op, f, (key) => {
-    const w = get(v, key);
-    return w !== undefined && valueWalk(w, ops, i + 1, f, k, inData);
-  });
 }
 
 // ---- helpers -----------------------------------------------------------------
@@ -215,8 +186,10 @@ export function genSlow(t: IRTerm): Gen {
     }
     case "input":
       return (f, k) => f.c.input !== undefined && k(f.c.input);
-    case "data":
-      return (f, k) => walkData(f, [], k);
+    case "data": {
+      const empty = new RefPath([]);
+      return (f, k) => walkData(f, empty, k);
+    }
     case "ref":
       return genRef(t);
     case "array": {
@@ -387,39 +360,64 @@ function compileArgsSlow(args: IRTerm[]): CallArgs {
     };
   }
   const items = args.map(gen);
+  const ones = args.map((a) => (a.t === "ref" || a.t === "call" ? compileOne(a) : undefined));
   const n = items.length;
-  return (f, k) => {
-    const out: Value[] = new Array(n);
-    const step = (i: number): boolean => {
-      if (i === n) return k(out.slice());
-      return items[i](f, (v) => {
-        out[i] = v;
-        return step(i + 1);
-      });
-    };
-    return step(0);
+  /** Arguments from i on: single values are filled in place; only generating ones take a continuation. */
+  const from = (i: number, f: Frame, out: Value[], k: (args: Value[]) => boolean): boolean => {
+    for (; i < n; i++) {
+      const one = ones[i];
+      if (one !== undefined) {
+        const v = one(f);
+        if (v === undefined) return false;
+        if (v !== NOTDET) {
+          out[i] = v;
+          continue;
+        }
+      }
+      return eachArg(items[i], i, from, f, out, k);
+    }
+    // a fresh array per solution: callees may keep their arguments (function memo)
+    return k(out.slice());
   };
+  return (f, k) => from(0, f, new Array(n), k);
+}
+
+type ArgsFrom = (i: number, f: Frame, out: Value[], k: (args: Value[]) => boolean) => boolean;
+
+function eachArg(
+  g: Gen,
+  i: number,
+  from: ArgsFrom,
+  f: Frame,
+  out: Value[],
+  k: (args: Value[]) => boolean,
+): boolean {
+  return g(f, (v) => {
+    out[i] = v;
+    return from(i + 1, f, out, k);
+  });
 }
 
 function genRef(t: IRTerm & { t: "ref" }): Gen {
-  const ops = t.path.map(compileOperand);
+  const path = new RefPath(t.path.map(compileOperand));
   const head = t.head;
-  if (head.t === "data") return (f, k) => walkData(f, ops, k);
+  if (head.t === "data") return (f, k) => walkData(f, path, k);
+  const walk = path.from(0, false);
   if (head.t === "input")
     return (f, k) => {
       const v = f.c.input;
-      return v !== undefined && valueWalk(v, ops, 0, f, k);
+      return v !== undefined && walk(f, v, k);
     };
   if (head.t === "local") {
     const slot = head.slot;
     return (f, k) => {
       const v = f.s[slot];
       if (v === undefined) return unboundVar(head);
-      return valueWalk(v, ops, 0, f, k);
+      return walk(f, v, k);
     };
   }
   const hg = gen(head);
-  return (f, k) => hg(f, (v) => valueWalk(v, ops, 0, f, k));
+  return (f, k) => hg(f, (v) => walk(f, v, k));
 }
 
 /** A term's values under `with` modifiers (a template part like `{a with input as x}`). */
@@ -440,16 +438,17 @@ function genWith(ws: IRWith[], g: Gen): Gen {
 }
 
 /** print: each arg contributes all its values (or <undefined>); one line per combination. */
-function printGen(args: IRTerm[]): Gen {
+export function printGen(args: IRTerm[]): Gen {
   const gs = args.map(gen);
   return (f, k) => {
     const sets = gs.map((g) => {
-      const vals = new RSet();
+      // each distinct value once, in the order produced
+      const vals: Value[] = [];
       g(f, (v) => {
-        vals.add(v);
+        if (!vals.some((x) => equal(x, v))) vals.push(v);
         return false;
       });
-      return vals.size ? [...vals].map((v) => (typeof v === "string" ? v : termString(v))) : ["<undefined>"];
+      return vals.length ? vals.map((v) => (typeof v === "string" ? v : termString(v))) : ["<undefined>"];
     });
     const rec = (i: number, acc: string[]): void => {
       if (i === sets.length) {
@@ -643,166 +642,4 @@ function unifyGeneral(a: IRTerm, b: IRTerm): Step {
     }
     return ga(f, (v) => ub(f, v, k));
   };
-}
-
-// ---- expressions -----------------------------------------------------------------
-
-export function compileBody(body: IRBody): Step {
-  const steps = body.map(compileExpr);
-  if (steps.length === 0) return (_f, k) => k();
-  let tail = steps[steps.length - 1];
-  for (let i = steps.length - 2; i >= 0; i--) {
-    const s = steps[i];
-    const rest = tail;
-    tail = (f, k) => s(f, () => rest(f, k));
-  }
-  return tail;
-}
-
-function compileExpr(x: IRExpr): Step {
-  let step = compileExprKind(x);
-  if (x.with.length) step = withStep(x.with, step);
-  if (x.negated) {
-    const inner = step;
-    step = (f, k) => {
-      let found = false;
-      inner(f, () => {
-        found = true;
-        return true;
-      });
-      return !found && k();
-    };
-  }
-  const s = step;
-  return (f, k) => {
-    tick(f.c.sh);
-    return s(f, k);
-  };
-}
-
-function compileExprKind(x: IRExpr): Step {
-  const e = x.e;
-  switch (e.k) {
-    case "true":
-      return (_f, k) => k();
-    case "eq":
-      return unifyTT(e.a, e.b);
-    case "term": {
-      const g = gen(e.t);
-      return (f, k) => g(f, (v) => v !== false && k());
-    }
-    case "call": {
-      const g =
-        e.fn.kind === "builtin" && e.fn.name === "print"
-          ? printGen(e.args)
-          : callGen(e.fn, compileArgs(e.args), x.loc);
-      if (e.out) {
-        const u = unifyV(e.out);
-        return (f, k) => g(f, (v) => u(f, v, k));
-      }
-      return (f, k) => g(f, (v) => v !== false && k());
-    }
-    case "somein": {
-      const cg = gen(e.coll);
-      const uv = unifyV(e.value);
-      const uk = e.key ? unifyV(e.key) : undefined;
-      return (f, k) =>
-        cg(f, (c) => iterate(c, (key, val) => (uk ? uk(f, key, () => uv(f, val, k)) : uv(f, val, k))));
-    }
-    case "logic": {
-      const left = compileBody(e.left);
-      const right = e.right ? compileBody(e.right) : undefined;
-      const stop = () => true;
-      if (e.op === "not") return (f, k) => !left(f, stop) && k();
-      if (e.op === "and") return (f, k) => left(f, stop) && right!(f, stop) && k();
-      return (f, k) => (left(f, stop) || right!(f, stop)) && k();
-    }
-    case "every": {
-      const dg = gen(e.dom);
-      const uv = unifyV(e.value);
-      const uk = e.key ? unifyV(e.key) : undefined;
-      const body = compileBody(e.body);
-      const stop = () => true;
-      return (f, k) =>
-        dg(f, (d) => {
-          if (d === null || typeof d !== "object") return false;
-          let ok = true;
-          iterate(d, (key, val) => {
-            const run = () => body(f, stop);
-            const found = uk ? uk(f, key, () => uv(f, val, run)) : uv(f, val, run);
-            if (!found) ok = false;
-            return !ok;
-          });
-          return ok && k();
-        });
-    }
-  }
-}
-
-function withStep(withs: IRWith[], inner: Step): Step {
-  const vals = withs.map((w) => gen(w.value));
-  const n = withs.length;
-  return (f, k) => {
-    const old = f.c;
-    const got: Value[] = new Array(n);
-    const step = (i: number): boolean => {
-      if (i < n) {
-        if (withs[i].valueFn) return step2(i + 1, got);
-        return vals[i](f, (v) => {
-          got[i] = v;
-          return step(i + 1);
-        });
-      }
-      return step2(n, got);
-    };
-    const step2 = (_i: number, vs: Value[]): boolean => {
-      const nc = applyWith(old, withs, vs);
-      f.c = nc;
-      try {
-        return inner(f, () => {
-          f.c = old;
-          try {
-            return k();
-          } finally {
-            f.c = nc;
-          }
-        });
-      } finally {
-        f.c = old;
-      }
-    };
-    return step(0);
-  };
-}
-
-function applyWith(c: Ctx, withs: IRWith[], vs: Value[]): Ctx {
-  let input = c.input;
-  let data = c.data;
-  let masks = c.masks;
-  let fns = c.fns;
-  for (let i = 0; i < withs.length; i++) {
-    const w = withs[i];
-    if (w.kind === "input") input = w.path.length ? setPath(input, w.path, vs[i]) : vs[i];
-    else if (w.kind === "data") {
-      data = setPath(data, w.path, vs[i]);
-      masks = new Set(masks);
-      masks.add(w.path.join("\0"));
-    } else {
-      fns = new Map(fns);
-      const o: FnOverride = w.valueFn ? { fn: w.valueFn } : { value: vs[i] };
-      fns.set(w.fnName!, o);
-    }
-  }
-  return new Ctx(c.sh, input, data, masks, fns);
-}
-
-/** Copy-on-write set along a path (only the objects on the path are copied). */
-function setPath(base: Value | undefined, path: string[], v: Value): Value {
-  if (path.length === 0) return v;
-  const [h, ...rest] = path;
-  const obj: PlainObject = {};
-  if (base !== undefined && isObject(base) && !(base instanceof RObj)) Object.assign(obj, base);
-  const child = base !== undefined && isObject(base) ? objGet(base, h) : undefined;
-  setOwn(obj, h, setPath(child, rest, v));
-  return obj;
 }

@@ -1,12 +1,13 @@
 /**
  * Running a compiled query: one Ctx per evaluation, one row per solution.
  */
-import type { BuiltinDef } from "../builtins/builtin.ts";
+import type { BuiltinContext, BuiltinDef } from "../builtins/builtin.ts";
 import type { CompiledPolicy, CompiledQuery } from "../compile/compiler.ts";
 import { RegoError } from "../errors.ts";
 import type { Value } from "../value.ts";
-import { Ctx, type Shared } from "./ctx.ts";
-import { compileBody, type Step } from "./plan.ts";
+import { compileBody } from "./body.ts";
+import { Ctx, Frame, type Shared } from "./ctx.ts";
+import type { Step } from "./plan.ts";
 
 export interface RunOptions {
   input?: Value;
@@ -16,6 +17,31 @@ export interface RunOptions {
   maxSteps?: number;
   print?: (line: string) => void;
   nowNs?: bigint;
+}
+
+const noPrint = (): void => {};
+
+/**
+ * The builtins' view of one evaluation. The clock and the cache cost nothing
+ * until a builtin asks: the time is read on first use (most policies never
+ * look), then stays fixed for the rest of the evaluation.
+ */
+class EvalBuiltinContext implements BuiltinContext {
+  readonly strict: boolean;
+  readonly print: (line: string) => void;
+  private now: bigint | undefined;
+  private cached: Map<string, unknown> | undefined;
+  constructor(strict: boolean, nowNs: bigint | undefined, print: (line: string) => void) {
+    this.strict = strict;
+    this.print = print;
+    this.now = nowNs;
+  }
+  get nowNs(): bigint {
+    return (this.now ??= BigInt(Date.now()) * 1000000n);
+  }
+  get cache(): Map<string, unknown> {
+    return (this.cached ??= new Map());
+  }
 }
 
 export class QueryRunner {
@@ -35,20 +61,16 @@ export class QueryRunner {
     const sh: Shared = {
       policy: this.policy,
       builtins: this.builtins,
-      bctx: {
-        strict: !!opts.strictBuiltinErrors,
-        nowNs: opts.nowNs ?? BigInt(Date.now()) * 1000000n,
-        cache: new Map(),
-        print: opts.print ?? (() => {}),
-      },
+      bctx: new EvalBuiltinContext(!!opts.strictBuiltinErrors, opts.nowNs, opts.print ?? noPrint),
       strict: !!opts.strictBuiltinErrors,
       deadline: opts.deadline ?? Number.POSITIVE_INFINITY,
       maxSteps: opts.maxSteps ?? Number.POSITIVE_INFINITY,
       steps: 0,
       depth: 0,
+      memoFns: !opts.print,
     };
     const c = new Ctx(sh, opts.input, opts.data ?? {}, undefined, undefined);
-    const f = { s: new Array(this.q.nslots), c };
+    const f = new Frame(new Array(this.q.nslots), c);
     const rows: Record<string, Value>[] = [];
     const vars = this.q.vars;
     try {

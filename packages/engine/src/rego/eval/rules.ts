@@ -18,10 +18,10 @@ import {
   setOwn,
   type Value,
 } from "../value.ts";
-import { type Ctx, type Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
+import { compileBody } from "./body.ts";
+import { type Ctx, FnMemo, Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
+import { compileOne, NOTDET } from "./one.ts";
 import {
-  compileBody,
-  compileOperand,
   type Gen,
   gen,
   iterate,
@@ -34,16 +34,14 @@ import {
   type Step,
   type UnifyV,
   unifyV,
-  valueWalk,
 } from "./plan.ts";
+import type { RefPath, TreePrefix } from "./walk.ts";
 
 interface RulePlan {
-  body: Step;
-  value: Gen;
-  keys: Gen[];
+  /** arguments bound (functions), then the body, then `emit` records the head */
+  run: Step;
   keyU: UnifyV[];
   valueU: UnifyV;
-  args: UnifyV[];
   nslots: number;
   /** rule index: `input.a.b == const` tests in the body, checked before making a frame */
   guards: { path: Value[]; v: Value }[];
@@ -82,13 +80,16 @@ function guardsPass(p: RulePlan, c: Ctx): boolean {
 
 function planOf(r: CompiledRule): RulePlan {
   if (r.plan) return r.plan as RulePlan;
+  const value = gen(r.value);
+  const keys = r.keys.map(gen);
+  const emit =
+    r.kind === "function" || (r.kind === "value" && r.keys.length === 0)
+      ? emitValue(r, value)
+      : emitPartial(r, value, keys);
   const p: RulePlan = {
-    body: compileBody(r.body),
-    value: gen(r.value),
-    keys: r.keys.map(gen),
+    run: bindArgs(r.args ?? [], compileBody(r.body, emit)),
     keyU: r.keys.map(unifyV),
     valueU: unifyV(r.value),
-    args: (r.args ?? []).map(unifyV),
     nslots: r.nslots,
     guards: guardsOf(r),
   };
@@ -96,8 +97,170 @@ function planOf(r: CompiledRule): RulePlan {
   return p;
 }
 
-function frame(c: Ctx, n: number): Frame {
-  return { s: new Array(n), c };
+/**
+ * The end of a complete rule's or function's body: record the value in the
+ * frame. A second, different value is a conflict (`f.conflict`, raised by
+ * the caller with the chain's location). A constant value can't conflict with
+ * itself: stop at the first solution (as OPA does).
+ */
+function emitValue(r: CompiledRule, value: Gen): Step {
+  const early = r.value.t === "const";
+  const one = compileOne(r.value);
+  const record = (f: Frame, v: Value): boolean => {
+    if (f.out === undefined) f.out = v;
+    else if (!equal(f.out, v)) {
+      f.conflict = true;
+      return true;
+    }
+    return false;
+  };
+  if (r.value.t === "const") {
+    const v = r.value.v;
+    return (f) => {
+      f.found = true;
+      return record(f, v) || early;
+    };
+  }
+  if (r.value.t === "local") {
+    const slot = r.value.slot;
+    return (f) => {
+      f.found = true;
+      const v = f.s[slot];
+      if (v === undefined) return value(f, (w) => record(f, w)) || early; // raises: unbound
+      return record(f, v) || early;
+    };
+  }
+  return (f) => {
+    f.found = true;
+    const v = one ? one(f) : NOTDET;
+    if (v === NOTDET) return value(f, (w) => record(f, w)) || early;
+    if (v === undefined) return early;
+    return record(f, v) || early;
+  };
+}
+
+/** The end of a partial rule's body: insert the solution's keys and value into `f.sink`. */
+function emitPartial(r: CompiledRule, value: Gen, keys: Gen[]): Step {
+  const multi = r.kind === "multi";
+  const nkeys = keys.length;
+  const loc = r.loc;
+  if (nkeys === 0) {
+    // a set at this node
+    const t = r.value;
+    if (t.t === "local") {
+      const slot = t.slot;
+      return (f) => {
+        const v = f.s[slot];
+        if (v === undefined) return value(f, () => false); // raises: unbound
+        (f.sink as RSet).add(v);
+        return false;
+      };
+    }
+    const one = compileOne(t);
+    return (f) => {
+      const v = one ? one(f) : NOTDET;
+      if (v === NOTDET) return addEach(value, f);
+      if (v !== undefined) (f.sink as RSet).add(v);
+      return false;
+    };
+  }
+  return (f) => {
+    const b = f.sink as Builder;
+    const path: Value[] = new Array(nkeys);
+    const step = (i: number): boolean => {
+      if (i === nkeys) {
+        value(f, (v) => {
+          insert(b, path, v, multi, loc);
+          return false;
+        });
+        return false;
+      }
+      return keys[i](f, (kv) => {
+        path[i] = kv;
+        return step(i + 1);
+      });
+    };
+    return step(0);
+  };
+}
+
+function addEach(value: Gen, f: Frame): boolean {
+  return value(f, (v) => {
+    (f.sink as RSet).add(v);
+    return false;
+  });
+}
+
+/** Bind a function's argument patterns to `f.args` before its body. */
+function bindArgs(pats: IRTerm[], body: Step): Step {
+  if (pats.length > 0 && pats.every((t) => t.t === "local" || t.t === "const")) {
+    // the usual `f(x, "lit", _)`: one pass; the frame is fresh, and dropped after the call
+    const slots = pats.map((t) => (t.t === "local" && !t.wildcard ? t.slot : -1));
+    const consts = pats.map((t) => (t.t === "const" ? t.v : undefined));
+    const n = pats.length;
+    return (f, k) => {
+      const a = f.args!;
+      const s = f.s;
+      for (let i = 0; i < n; i++) {
+        const c = consts[i];
+        if (c !== undefined) {
+          if (!equal(c, a[i])) return false;
+          continue;
+        }
+        const slot = slots[i];
+        if (slot < 0) continue;
+        const x = s[slot];
+        if (x === undefined) s[slot] = a[i];
+        else if (!equal(x, a[i])) return false;
+      }
+      return body(f, k);
+    };
+  }
+  let s = body;
+  for (let i = pats.length - 1; i >= 0; i--) {
+    const t = pats[i];
+    const rest = s;
+    if (t.t === "local" && t.wildcard) continue; // `_` matches anything and binds nothing
+    if (t.t === "local") {
+      const slot = t.slot;
+      s = (f, k) => {
+        const v = f.args![i];
+        const x = f.s[slot];
+        if (x === undefined) {
+          f.s[slot] = v;
+          const r = rest(f, k);
+          f.s[slot] = undefined;
+          return r;
+        }
+        return equal(x, v) && rest(f, k);
+      };
+    } else if (t.t === "const") {
+      const c = t.v;
+      s = (f, k) => equal(c, f.args![i]) && rest(f, k);
+    } else {
+      const u = unifyV(t);
+      s = (f, k) => u(f, f.args![i], () => rest(f, k));
+    }
+  }
+  return s;
+}
+
+const NOOP_K = (): boolean => false;
+
+interface NodePlan {
+  /** the partial rules here build a set (else an object) */
+  isSet: boolean;
+  /** functions: definitions by constant first argument */
+  fnIndex?: FnIndex;
+}
+
+function nodePlan(node: RNode): NodePlan {
+  let p = node.plan as NodePlan | undefined;
+  if (p === undefined) {
+    p = { isSet: node.partial.some((r) => r.kind === "multi" && r.keys.length === 0) };
+    node.plan = p;
+  }
+  return p;
 }
 
 function isMasked(node: RNode, c: Ctx): boolean {
@@ -139,61 +302,62 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
   for (let link: CompiledRule | undefined = r; link; link = link.else) {
     const p = planOf(link);
     if (!guardsPass(p, c)) continue;
-    const f = frame(c, p.nslots);
-    let result: Value | undefined;
-    let found = false;
-    const onValue = (v: Value): boolean => {
-      if (result === undefined) result = v;
-      else if (!equal(result, v)) {
-        if (args)
-          fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
-        conflict(r.loc);
-      }
-      return false;
-    };
-    // a constant value can't conflict with itself: stop at the first solution (as OPA does)
-    const early = link.value.t === "const";
-    const run = () =>
-      p.body(f, () => {
-        found = true;
-        p.value(f, onValue);
-        return early;
-      });
-    if (args) bindArgs(p, f, args, 0, run);
-    else run();
-    if (found) return result;
+    const f = new Frame(new Array(p.nslots), c);
+    f.args = args;
+    p.run(f, NOOP_K);
+    if (f.conflict) {
+      if (args)
+        fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
+      conflict(r.loc);
+    }
+    if (f.found) return f.out;
   }
   return undefined;
-}
-
-function bindArgs(p: RulePlan, f: Frame, args: Value[], i: number, k: () => boolean): boolean {
-  if (i === p.args.length) return k();
-  return p.args[i](f, args[i], () => bindArgs(p, f, args, i + 1, k));
 }
 
 // ---- functions -------------------------------------------------------------------
 
 export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
+  if (!c.sh.memoFns) return callFunctionUncached(node, args, c, loc);
+  // Per-evaluation memo, as OPA's virtual cache: keyed by argument identity
+  // (values are immutable; equal but distinct arguments merely miss).
+  const memos = (c.fnMemo ??= new Map());
+  let m = memos.get(node);
+  if (m === undefined) {
+    m = new FnMemo();
+    memos.set(node, m);
+  }
+  const hit = m.get(args);
+  if (hit !== undefined) return hit === UNDEF ? undefined : hit;
+  const v = callFunctionUncached(node, args, c, loc);
+  m.put(args, v === undefined ? UNDEF : v);
+  return v;
+}
+
+function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
   const sh = c.sh;
   if (++sh.depth > 2000) fail("eval_internal_error", "function call depth exceeded", loc);
   try {
     let result: Value | undefined;
     let dflt: CompiledRule | undefined;
     const idx = fnIndex(node);
-    const cands =
-      idx.byFirst && args.length > 0
-        ? [...(idx.byFirst.get(keyOfValue(args[0])) ?? []), ...idx.generic]
-        : node.funcs;
-    for (const r of cands) {
-      if (r.isDefault) {
-        dflt = r;
-        continue;
+    // candidates: the definitions indexed by the first argument, then the rest; or all
+    const indexed =
+      idx.byFirst && args.length > 0 ? (idx.byFirst.get(keyOfValue(args[0])) ?? NONE) : undefined;
+    for (let l = 0; l < 2; l++) {
+      const rs = l === 0 ? (indexed ?? node.funcs) : indexed ? idx.generic : NONE;
+      for (let j = 0; j < rs.length; j++) {
+        const r = rs[j];
+        if (r.isDefault) {
+          dflt = r;
+          continue;
+        }
+        const v = evalChain(r, c, args);
+        if (v === undefined) continue;
+        if (result === undefined) result = v;
+        else if (!equal(result, v))
+          fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
       }
-      const v = evalChain(r, c, args);
-      if (v === undefined) continue;
-      if (result === undefined) result = v;
-      else if (!equal(result, v))
-        fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
     }
     if (result === undefined && dflt) result = evalChain(dflt, c, args);
     return result;
@@ -202,6 +366,8 @@ export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location):
   }
 }
 
+const NONE: CompiledRule[] = [];
+
 interface FnIndex {
   /** definitions by their constant first argument (absent when too few are constant) */
   byFirst?: Map<string, CompiledRule[]>;
@@ -209,11 +375,10 @@ interface FnIndex {
   generic: CompiledRule[];
 }
 
-const fnIndexes = new WeakMap<RNode, FnIndex>();
-
 /** Index function definitions on a constant first argument (e.g. `mem_multiple("Gi") = ...`). */
 function fnIndex(node: RNode): FnIndex {
-  let idx = fnIndexes.get(node);
+  const np = nodePlan(node);
+  let idx = np.fnIndex;
   if (idx) return idx;
   const byFirst = new Map<string, CompiledRule[]>();
   const generic: CompiledRule[] = [];
@@ -227,7 +392,7 @@ function fnIndex(node: RNode): FnIndex {
     } else generic.push(r);
   }
   idx = byFirst.size >= 2 ? { byFirst, generic } : { generic: node.funcs };
-  fnIndexes.set(node, idx);
+  np.fnIndex = idx;
   return idx;
 }
 
@@ -297,41 +462,25 @@ function build(b: Builder): Value {
   return plain ?? robj!;
 }
 
-/** Run one partial rule; for each solution insert its keys/value into the builder. */
-function runPartial(r: CompiledRule, c: Ctx, b: Builder, set: RSet | undefined, pre?: Value): void {
+/** Run one partial rule; for each solution insert its keys/value into the builder (or set). */
+function runPartial(
+  r: CompiledRule,
+  c: Ctx,
+  b: Builder | undefined,
+  set: RSet | undefined,
+  pre?: Value,
+): void {
   const p = planOf(r);
   if (!guardsPass(p, c)) return;
-  const f = frame(c, p.nslots);
-  const multi = r.kind === "multi";
-  const nkeys = p.keys.length;
-  const onSolution = (): boolean => {
-    if (nkeys === 0) {
-      // a set at this node
-      p.value(f, (v) => {
-        set!.add(v);
-        return false;
-      });
-      return false;
-    }
-    const path: Value[] = new Array(nkeys);
-    const step = (i: number): boolean => {
-      if (i === nkeys) {
-        p.value(f, (v) => {
-          insert(b, path, v, multi, r.loc);
-          return false;
-        });
-        return false;
-      }
-      return p.keys[i](f, (kv) => {
-        path[i] = kv;
-        return step(i + 1);
-      });
-    };
-    return step(0);
-  };
-  if (pre === undefined) p.body(f, onSolution);
-  else if (nkeys === 0) p.valueU(f, pre, () => p.body(f, onSolution));
-  else p.keyU[0](f, pre, () => p.body(f, onSolution));
+  const f = new Frame(new Array(p.nslots), c);
+  f.sink = r.keys.length === 0 ? set : b;
+  if (pre === undefined) p.run(f, NOOP_K);
+  else runFor(p, f, r.keys.length === 0 ? p.valueU : p.keyU[0], pre);
+}
+
+/** Run a partial rule for one key only: the key (or set member) is matched before the body. */
+function runFor(p: RulePlan, f: Frame, u: UnifyV, pre: Value): void {
+  u(f, pre, () => p.run(f, NOOP_K));
 }
 
 /** Full extent of the partial rules at a node (object or set). */
@@ -343,11 +492,16 @@ function evalPartial(node: RNode, c: Ctx): Value {
   }
   c.memo.set(node, PENDING);
   try {
-    const isSet = node.partial.some((r) => r.kind === "multi" && r.keys.length === 0);
-    const b = new Builder();
-    const set = isSet ? new RSet() : undefined;
-    for (const r of node.partial) runPartial(r, c, b, set);
-    const v = set ?? build(b);
+    let v: Value;
+    if (nodePlan(node).isSet) {
+      const set = new RSet();
+      for (const r of node.partial) runPartial(r, c, undefined, set);
+      v = set;
+    } else {
+      const b = new Builder();
+      for (const r of node.partial) runPartial(r, c, b, undefined);
+      v = build(b);
+    }
     c.memo.set(node, v);
     return v;
   } catch (e) {
@@ -360,13 +514,12 @@ function evalPartial(node: RNode, c: Ctx): Value {
 function lookupPartial(node: RNode, key: Value, c: Ctx): Value | undefined {
   const full = c.memo.get(node);
   if (full !== undefined && full !== PENDING) return lookup(full as Value, key);
-  let km = c.keyMemo.get(node);
+  let km = c.keyMemo?.get(node);
   const ks = keyOfValue(key);
   const hit = km?.get(ks);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;
-  const isSet = node.partial.some((r) => r.kind === "multi" && r.keys.length === 0);
+  const set = nodePlan(node).isSet ? new RSet() : undefined;
   const b = new Builder();
-  const set = isSet ? new RSet() : undefined;
   for (const r of node.partial) runPartial(r, c, b, set, key);
   let v: Value | undefined;
   if (set) v = set.has(key) ? key : undefined;
@@ -376,7 +529,7 @@ function lookupPartial(node: RNode, key: Value, c: Ctx): Value | undefined {
   }
   if (!km) {
     km = new Map();
-    c.keyMemo.set(node, km);
+    (c.keyMemo ??= new Map()).set(node, km);
   }
   km.set(ks, v === undefined ? UNDEF : v);
   return v;
@@ -413,7 +566,7 @@ export function materialize(node: RNode, base: Value | undefined, c: Ctx): Value
 function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
   let set: RSet | undefined;
   if (node.partial.length) {
-    if (node.partial.some((r) => r.kind === "multi" && r.keys.length === 0)) set = new RSet();
+    if (nodePlan(node).isSet) set = new RSet();
     for (const r of node.partial) runPartial(r, c, b, set);
     if (set) return set;
   }
@@ -428,7 +581,7 @@ function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
     }
     const ks = keyStr(name);
     let sub = b.entries.get(ks);
-    if (child.partial.some((r) => r.kind === "multi" && r.keys.length === 0)) {
+    if (nodePlan(child).isSet) {
       const cs = evalPartial(child, c) as RSet;
       if (sub && !(sub[1] instanceof RSet)) fail("eval_conflict_error", "object keys must be unique", loc);
       if (sub) for (const x of cs) (sub[1] as RSet).add(x);
@@ -471,25 +624,61 @@ function mergeBase(v: Value, base: Value): Value {
 }
 
 /** Evaluate `data` followed by ref operands. */
-export function walkData(f: Frame, ops: Operand[], k: VK): boolean {
-  return walkNode(f.c.sh.policy.root, f.c.data, ops, 0, f, k);
+export function walkData(f: Frame, path: RefPath, k: VK): boolean {
+  const c = f.c;
+  if (c.masks !== undefined) return walkNode(c.sh.policy.root, c.data, path, 0, f, k);
+  // jump over the constant prefix that only descends through the rule tree
+  const root = c.sh.policy.root;
+  let pre = path.prefix;
+  if (pre === undefined || pre.root !== root) pre = path.prefix = treePrefix(root, path);
+  let base: Value | undefined = c.data;
+  const keys = pre.keys;
+  for (let i = 0; i < keys.length && base !== undefined; i++) base = lookupData(base, keys[i]);
+  return walkNode(pre.node, base, path, keys.length, f, k);
+}
+
+/**
+ * The longest run of constant operands along which walkNode would only step
+ * to a child node (no rules of its own there, no `with` masks: see walkData).
+ */
+function treePrefix(root: RNode, path: RefPath): TreePrefix {
+  const keys: Value[] = [];
+  let node = root;
+  for (const op of path.ops) {
+    if (!node.hasRules || ownRules(node) || op.k !== "const") break;
+    const key = op.v;
+    if (typeof key !== "string" && typeof key !== "number") break;
+    const child = childNode(node, key);
+    if (child === undefined) break;
+    keys.push(key);
+    node = child;
+  }
+  return { root, node, keys };
 }
 
 function childBase(base: Value | undefined, key: Value): Value | undefined {
   return base === undefined ? undefined : lookupData(base, key);
 }
 
+/** The single key of a ground const or bound-var operand, else undefined. */
+function groundKey(op: Operand, f: Frame): Value | undefined {
+  if (op.k === "const") return op.v;
+  if (op.k === "local") return f.s[op.slot];
+  return undefined;
+}
+
 function walkNode(
   node: RNode | undefined,
   base: Value | undefined,
-  ops: Operand[],
+  path: RefPath,
   i: number,
   f: Frame,
   k: VK,
 ): boolean {
   const c = f.c;
+  const ops = path.ops;
   if (node === undefined || !node.hasRules || isMasked(node, c))
-    return base !== undefined && valueWalk(base, ops, i, f, k, true);
+    return base !== undefined && path.from(i, true)(f, base, k);
   if (i === ops.length) {
     const v = materialize(node, base, c);
     return v !== undefined && k(v);
@@ -498,30 +687,47 @@ function walkNode(
     if (node.funcs.length) return false;
     if (node.complete.length || node.defaults.length) {
       const v = evalComplete(node, c);
-      return v !== undefined && valueWalk(v, ops, i, f, k);
+      return v !== undefined && path.from(i, false)(f, v, k);
     }
     const op = ops[i];
     if (node.children.size === 0 && !operandIterates(op, f)) {
-      return operandKeys(op, f, (key) => {
+      const key = groundKey(op, f);
+      if (key !== undefined) {
         const v = lookupPartial(node, key, c);
-        return v !== undefined && valueWalk(v, ops, i + 1, f, k);
-      });
+        return v !== undefined && path.from(i + 1, false)(f, v, k);
+      }
+      return partialKeys(node, path, i, f, k);
     }
     const v = materialize(node, base, c);
-    return v !== undefined && valueWalk(v, ops, i, f, k);
+    return v !== undefined && path.from(i, false)(f, v, k);
   }
   const op = ops[i];
   if (!operandIterates(op, f)) {
-    return operandKeys(op, f, (key) => {
-      const child =
-        typeof key === "string"
-          ? node.children.get(key)
-          : typeof key === "number"
-            ? node.children.get(String(key))
-            : undefined;
-      return walkNode(child, childBase(base, key), ops, i + 1, f, k);
-    });
+    const key = groundKey(op, f);
+    if (key !== undefined) return walkNode(childNode(node, key), childBase(base, key), path, i + 1, f, k);
+    return childKeys(node, base, path, i, f, k);
   }
+  return eachChild(node, base, path, i, f, k);
+}
+
+// Closures over the walk's state live in these helpers, off walkNode's fast path
+// (a function whose closures capture its locals allocates a context per call).
+
+function partialKeys(node: RNode, path: RefPath, i: number, f: Frame, k: VK): boolean {
+  return operandKeys(path.ops[i], f, (key) => {
+    const v = lookupPartial(node, key, f.c);
+    return v !== undefined && path.from(i + 1, false)(f, v, k);
+  });
+}
+
+function childKeys(node: RNode, base: Value | undefined, path: RefPath, i: number, f: Frame, k: VK): boolean {
+  return operandKeys(path.ops[i], f, (key) =>
+    walkNode(childNode(node, key), childBase(base, key), path, i + 1, f, k),
+  );
+}
+
+function eachChild(node: RNode, base: Value | undefined, path: RefPath, i: number, f: Frame, k: VK): boolean {
+  const op = path.ops[i];
   // iterate the union of virtual children and base keys, in key order
   const names = new Set<string>(node.children.keys());
   const extra: Value[] = [];
@@ -535,11 +741,15 @@ function walkNode(
   for (const key of all) {
     const child = typeof key === "string" ? node.children.get(key) : undefined;
     const r = child
-      ? operandMatch(op, f, key, () => walkNode(child, childBase(base, key), ops, i + 1, f, k))
-      : operandMatch(op, f, key, () => valueWalk(lookupData(base!, key)!, ops, i + 1, f, k, true));
+      ? operandMatch(op, f, key, () => walkNode(child, childBase(base, key), path, i + 1, f, k))
+      : operandMatch(op, f, key, () => path.from(i + 1, true)(f, lookupData(base!, key)!, k));
     if (r) return true;
   }
   return false;
 }
 
-export { compileOperand };
+function childNode(node: RNode, key: Value): RNode | undefined {
+  if (typeof key === "string") return node.children.get(key);
+  if (typeof key === "number") return node.children.get(String(key));
+  return undefined;
+}

@@ -3,7 +3,15 @@
  * width/precision, argument indexes, the %!verb(type=value) error forms, Go
  * string quoting, and OPA's term String() for composite arguments.
  */
-import { compare, isObject, objEntries, RSet, type Value } from "../../value.ts";
+import {
+  isObject,
+  orderedKeys,
+  type PlainObject,
+  RObj,
+  RSet,
+  sortedEntries,
+  type Value,
+} from "../../value.ts";
 
 // ---- strconv.Quote ---------------------------------------------------------
 
@@ -81,13 +89,30 @@ export function termString(v: Value): string {
       return v ? "true" : "false";
   }
   if (v === null) return "null";
-  if (Array.isArray(v)) return `[${v.map(termString).join(", ")}]`;
-  if (v instanceof RSet) return v.size === 0 ? "set()" : `{${v.sorted().map(termString).join(", ")}}`;
-  if (isObject(v)) {
-    const parts = [...objEntries(v)].sort((a, b) => compare(a[0], b[0]));
+  if (Array.isArray(v)) return `[${joinTerms(v)}]`;
+  if (v instanceof RSet) return v.size === 0 ? "set()" : `{${joinTerms(v.sorted())}}`;
+  if (v instanceof RObj) {
+    const parts = sortedEntries(v);
     return `{${parts.map(([k, x]) => `${termString(k)}: ${termString(x)}`).join(", ")}}`;
   }
+  if (isObject(v)) {
+    // plain object: keys in order, without entry arrays
+    const o = v as PlainObject;
+    let s = "{";
+    for (const k of orderedKeys(o)) {
+      const x = o[k];
+      if (x === undefined) continue;
+      s += `${s.length > 1 ? ", " : ""}${goQuote(k)}: ${termString(x)}`;
+    }
+    return `${s}}`;
+  }
   return String(v);
+}
+
+function joinTerms(xs: Value[]): string {
+  let s = "";
+  for (let i = 0; i < xs.length; i++) s += (i ? ", " : "") + termString(xs[i]);
+  return s;
 }
 
 // ---- float formatting (strconv.FormatFloat) ---------------------------------
@@ -274,8 +299,9 @@ interface Spec {
 }
 
 function pad(s: string, sp: Spec, zeroOk: boolean): string {
+  if (sp.width < 0) return s; // no width (the usual %v, %s): nothing to count
   const len = [...s].length;
-  if (sp.width < 0 || len >= sp.width) return s;
+  if (len >= sp.width) return s;
   const n = sp.width - len;
   if (sp.minus) return s + " ".repeat(n);
   if (sp.zero && zeroOk) {

@@ -582,9 +582,11 @@ const CACHE_MAX = 500;
 export function compileRE2(pattern: string): Compiled {
   const hit = cache.get(pattern);
   if (hit !== undefined) {
-    // LRU: refresh recency.
-    cache.delete(pattern);
-    cache.set(pattern, hit);
+    // LRU: refresh recency, once eviction is near (re-inserting on every hit costs more than the lookup)
+    if (cache.size >= CACHE_MAX - 50) {
+      cache.delete(pattern);
+      cache.set(pattern, hit);
+    }
     if (hit instanceof RegexSyntaxError) throw hit;
     return hit;
   }

@@ -1,0 +1,371 @@
+/**
+ * Bodies and expressions. Each expression is planned with its successor
+ * (`next`) fixed, so running a body allocates no closures for the chain
+ * itself: the caller's continuation `k` passes through unchanged, and the
+ * common single-valued expressions (`x := f(y)`, `a.b.c`, `count(x) > 0`)
+ * bind, test and call `next` directly.
+ */
+import type { IRBody, IRExpr, IRTerm, IRWith } from "../compile/ir.ts";
+import { equal, isObject, objGet, type PlainObject, RObj, setOwn, type Value } from "../value.ts";
+import { BINARY, type Binary, callGen, isNative } from "./calls.ts";
+import { Ctx, type FnOverride, type Frame, type K, tick } from "./ctx.ts";
+import { compileOne, NOTDET } from "./one.ts";
+import {
+  compileArgs,
+  type Gen,
+  gen,
+  genSlow,
+  iterate,
+  printGen,
+  type Step,
+  structuralPairs,
+  unifyTT,
+  unifyV,
+} from "./plan.ts";
+
+/** The end of a body: hand the solution to the caller. */
+export const CALL_K: Step = (_f, k) => k();
+/** The end of a negated or existence-tested body: stop at the first solution. */
+const FOUND: Step = () => true;
+const STOP: K = () => true;
+
+export function compileBody(body: IRBody, next: Step = CALL_K): Step {
+  let s = next;
+  for (let i = body.length - 1; i >= 0; i--) s = compileExpr(body[i], s);
+  return s;
+}
+
+function compileExpr(x: IRExpr, next: Step): Step {
+  if (x.with.length) return dynamicExpr(x, next);
+  if (x.negated) {
+    const inner = core(x, FOUND);
+    return (f, k) => !inner(f, STOP) && next(f, k);
+  }
+  return core(x, next);
+}
+
+/** An expression planned with `next` fixed; every variant counts its step. */
+function core(x: IRExpr, next: Step): Step {
+  const e = x.e;
+  switch (e.k) {
+    case "true":
+      return (f, k) => {
+        tick(f.c.sh);
+        return next(f, k);
+      };
+    case "eq":
+      return eqStep(e.a, e.b, next);
+    case "term":
+      return testStep(e.t, next);
+    case "call": {
+      if (e.fn.kind === "builtin" && (e.fn.name === "print" || e.fn.name === "walk")) break;
+      const t: IRTerm = { t: "call", fn: e.fn, args: e.args, loc: x.loc };
+      if (e.out) return outStep(e.out, t, next);
+      return testStep(t, next);
+    }
+  }
+  return dynamicExpr(x, next);
+}
+
+/** `t` must be defined and not false. */
+function testStep(t: IRTerm, next: Step): Step {
+  const one = t.t === "ref" || t.t === "call" ? compileOne(t) : undefined;
+  const op =
+    t.t === "call" && t.fn.kind === "builtin" && t.args.length === 2 ? BINARY.get(t.fn.name) : undefined;
+  if (one && op && t.t === "call") {
+    // `x == coll[_]` and the like: compare each pair of operand values, no argument arrays
+    const slow = genSlow(t);
+    const g0 = gen(t.args[0]);
+    const g1 = gen(t.args[1]);
+    // sides without effects (no calls, no rules) may be evaluated in either order:
+    // the single-valued one first, then iterate the other
+    const both = pure(t.args[0]) && pure(t.args[1]);
+    const x0 = both ? compileOne(t.args[0]) : undefined;
+    const y1 = both ? compileOne(t.args[1]) : undefined;
+    const name = t.fn.name;
+    let replaced: boolean | undefined;
+    return (f, k) => {
+      tick(f.c.sh);
+      const v = one(f);
+      if (v !== NOTDET) return v !== undefined && v !== false && next(f, k);
+      replaced ??= !isNative(name, f.c.sh);
+      if (replaced || f.c.fns !== undefined) return testEach(slow, next, f, k);
+      if (x0 !== undefined && y1 !== undefined) {
+        const y = y1(f);
+        if (y === undefined) return false;
+        if (y !== NOTDET) return compareEachX(g0, y, op, next, f, k);
+        const x = x0(f);
+        if (x === undefined) return false;
+        if (x !== NOTDET) return compareEachY(x, g1, op, next, f, k);
+      }
+      return compareEach(g0, g1, op, next, f, k);
+    };
+  }
+  if (one) {
+    const slow = genSlow(t);
+    return (f, k) => {
+      tick(f.c.sh);
+      const v = one(f);
+      if (v === NOTDET) return testEach(slow, next, f, k);
+      return v !== undefined && v !== false && next(f, k);
+    };
+  }
+  const g = gen(t);
+  return (f, k) => {
+    tick(f.c.sh);
+    return testEach(g, next, f, k);
+  };
+}
+
+// The closures over (f, k) live in helpers: a step closure that captured them
+// itself would allocate a context on every call, even on its fast path.
+
+function testEach(g: Gen, next: Step, f: Frame, k: K): boolean {
+  return g(f, (v) => v !== false && next(f, k));
+}
+
+/** `x = t` for each value of t: bind x (or compare it, if bound). */
+function bindEach(g: Gen, slot: number, next: Step, f: Frame, k: K): boolean {
+  return g(f, (v) => {
+    const s = f.s;
+    const x = s[slot];
+    if (x === undefined) {
+      s[slot] = v;
+      const r = next(f, k);
+      s[slot] = undefined;
+      return r;
+    }
+    return equal(x, v) && next(f, k);
+  });
+}
+
+/** Terms whose evaluation cannot fail or run rules: constants, vars, and refs into them or input. */
+function pure(t: IRTerm): boolean {
+  if (t.t === "const" || t.t === "local" || t.t === "input") return true;
+  return t.t === "ref" && (t.head.t === "local" || t.head.t === "input") && t.path.every(pure);
+}
+
+function compareEachX(g0: Gen, y: Value, op: Binary, next: Step, f: Frame, k: K): boolean {
+  return g0(f, (x) => op(x, y) && next(f, k));
+}
+
+function compareEachY(x: Value, g1: Gen, op: Binary, next: Step, f: Frame, k: K): boolean {
+  return g1(f, (y) => op(x, y) && next(f, k));
+}
+
+function compareEach(g0: Gen, g1: Gen, op: Binary, next: Step, f: Frame, k: K): boolean {
+  return g0(f, (x) => g1(f, (y) => op(x, y) && next(f, k)));
+}
+
+function thenNext(s: Step, next: Step, f: Frame, k: K): boolean {
+  return s(f, () => next(f, k));
+}
+
+/** `a = b`: a var bound to a single value is bound or compared in place. */
+function eqStep(a: IRTerm, b: IRTerm, next: Step): Step {
+  if (!structuralPairs(a, b)) {
+    if (a.t !== "local" && b.t === "local") [a, b] = [b, a];
+    if (a.t === "local" && !a.wildcard && b.t !== "local" && b.t !== "array" && b.t !== "object") {
+      const one = compileOne(b);
+      if (one) {
+        const slot = a.slot;
+        const each = genSlow(b);
+        return (f, k) => {
+          tick(f.c.sh);
+          const v = one(f);
+          if (v === NOTDET) return bindEach(each, slot, next, f, k);
+          if (v === undefined) return false;
+          const s = f.s;
+          const x = s[slot];
+          if (x === undefined) {
+            s[slot] = v;
+            const r = next(f, k);
+            s[slot] = undefined;
+            return r;
+          }
+          return equal(x, v) && next(f, k);
+        };
+      }
+    }
+  }
+  const u = unifyTT(a, b);
+  return (f, k) => {
+    tick(f.c.sh);
+    return thenNext(u, next, f, k);
+  };
+}
+
+/** A call with an output term: `f(x, out)`, as `out = f(x)` evaluated call-first. */
+function outStep(out: IRTerm, call: IRTerm, next: Step): Step {
+  if (out.t === "local" && !out.wildcard) {
+    const one = compileOne(call);
+    if (one) {
+      const slot = out.slot;
+      const g = genSlow(call);
+      return (f, k) => {
+        tick(f.c.sh);
+        const v = one(f);
+        if (v === NOTDET) return bindEach(g, slot, next, f, k);
+        if (v === undefined) return false;
+        const s = f.s;
+        const x = s[slot];
+        if (x === undefined) {
+          s[slot] = v;
+          const r = next(f, k);
+          s[slot] = undefined;
+          return r;
+        }
+        return equal(x, v) && next(f, k);
+      };
+    }
+  }
+  const g = gen(call);
+  const u = unifyV(out);
+  const s: Step = (f, k) => g(f, (v) => u(f, v, () => next(f, k)));
+  return (f, k) => {
+    tick(f.c.sh);
+    return s(f, k);
+  };
+}
+
+/** The general form: the expression takes a continuation of its own. */
+function dynamicExpr(x: IRExpr, next: Step): Step {
+  let step = compileExprKind(x);
+  if (x.with.length) step = withStep(x.with, step);
+  if (x.negated) {
+    const inner = step;
+    step = (f, k) => !inner(f, STOP) && k();
+  }
+  const s = step;
+  return (f, k) => {
+    tick(f.c.sh);
+    return thenNext(s, next, f, k);
+  };
+}
+
+function compileExprKind(x: IRExpr): Step {
+  const e = x.e;
+  switch (e.k) {
+    case "true":
+      return (_f, k) => k();
+    case "eq":
+      return unifyTT(e.a, e.b);
+    case "term": {
+      const g = gen(e.t);
+      return (f, k) => g(f, (v) => v !== false && k());
+    }
+    case "call": {
+      const g =
+        e.fn.kind === "builtin" && e.fn.name === "print"
+          ? printGen(e.args)
+          : callGen(e.fn, compileArgs(e.args), x.loc);
+      if (e.out) {
+        const u = unifyV(e.out);
+        return (f, k) => g(f, (v) => u(f, v, k));
+      }
+      return (f, k) => g(f, (v) => v !== false && k());
+    }
+    case "somein": {
+      const cg = gen(e.coll);
+      const uv = unifyV(e.value);
+      const uk = e.key ? unifyV(e.key) : undefined;
+      return (f, k) =>
+        cg(f, (c) => iterate(c, (key, val) => (uk ? uk(f, key, () => uv(f, val, k)) : uv(f, val, k))));
+    }
+    case "logic": {
+      const left = compileBody(e.left, FOUND);
+      const right = e.right ? compileBody(e.right, FOUND) : undefined;
+      if (e.op === "not") return (f, k) => !left(f, STOP) && k();
+      if (e.op === "and") return (f, k) => left(f, STOP) && right!(f, STOP) && k();
+      return (f, k) => (left(f, STOP) || right!(f, STOP)) && k();
+    }
+    case "every": {
+      const dg = gen(e.dom);
+      const uv = unifyV(e.value);
+      const uk = e.key ? unifyV(e.key) : undefined;
+      const body = compileBody(e.body, FOUND);
+      return (f, k) =>
+        dg(f, (d) => {
+          if (d === null || typeof d !== "object") return false;
+          let ok = true;
+          iterate(d, (key, val) => {
+            const run = () => body(f, STOP);
+            const found = uk ? uk(f, key, () => uv(f, val, run)) : uv(f, val, run);
+            if (!found) ok = false;
+            return !ok;
+          });
+          return ok && k();
+        });
+    }
+  }
+}
+
+export function withStep(withs: IRWith[], inner: Step): Step {
+  const vals = withs.map((w) => gen(w.value));
+  const n = withs.length;
+  return (f, k) => {
+    const old = f.c;
+    const got: Value[] = new Array(n);
+    const step = (i: number): boolean => {
+      if (i < n) {
+        if (withs[i].valueFn) return step2(i + 1, got);
+        return vals[i](f, (v) => {
+          got[i] = v;
+          return step(i + 1);
+        });
+      }
+      return step2(n, got);
+    };
+    const step2 = (_i: number, vs: Value[]): boolean => {
+      const nc = applyWith(old, withs, vs);
+      f.c = nc;
+      try {
+        return inner(f, () => {
+          f.c = old;
+          try {
+            return k();
+          } finally {
+            f.c = nc;
+          }
+        });
+      } finally {
+        f.c = old;
+      }
+    };
+    return step(0);
+  };
+}
+
+function applyWith(c: Ctx, withs: IRWith[], vs: Value[]): Ctx {
+  let input = c.input;
+  let data = c.data;
+  let masks = c.masks;
+  let fns = c.fns;
+  for (let i = 0; i < withs.length; i++) {
+    const w = withs[i];
+    if (w.kind === "input") input = w.path.length ? setPath(input, w.path, vs[i]) : vs[i];
+    else if (w.kind === "data") {
+      data = setPath(data, w.path, vs[i]);
+      masks = new Set(masks);
+      masks.add(w.path.join("\0"));
+    } else {
+      fns = new Map(fns);
+      const o: FnOverride = w.valueFn ? { fn: w.valueFn } : { value: vs[i] };
+      fns.set(w.fnName!, o);
+    }
+  }
+  return new Ctx(c.sh, input, data, masks, fns);
+}
+
+/** Copy-on-write set along a path (only the objects on the path are copied). */
+function setPath(base: Value | undefined, path: string[], v: Value): Value {
+  if (path.length === 0) return v;
+  const [h, ...rest] = path;
+  const obj: PlainObject = {};
+  if (base !== undefined && isObject(base) && !(base instanceof RObj)) Object.assign(obj, base);
+  const child = base !== undefined && isObject(base) ? objGet(base, h) : undefined;
+  setOwn(obj, h, setPath(child, rest, v));
+  return obj;
+}
+
+export type { Gen };

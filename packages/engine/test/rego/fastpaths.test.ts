@@ -1,0 +1,82 @@
+/** Semantics the evaluator's fast paths must keep (see eval/body.ts, eval/walk.ts, value.ts RSet). */
+import { describe, expect, it } from "vitest";
+import { compile, RegoError, type Value } from "../../src/rego/index.ts";
+import { RSet, toJSON } from "../../src/rego/value.ts";
+
+function run(src: string, query: string, input?: Value, print?: (l: string) => void) {
+  const p = compile([{ file: "t.rego", source: src }]);
+  return p
+    .prepare(query)
+    .eval({ input, print })
+    .map((r) => toJSON(r as Value));
+}
+
+function errorOf(fn: () => unknown): RegoError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof RegoError) return e;
+    throw e;
+  }
+  throw new Error("expected a RegoError");
+}
+
+describe("evaluator fast paths", () => {
+  it("sets deduplicate by Rego equality and iterate sorted", () => {
+    const src = `package t
+a := count({["a,\\"b"], ["a", "b"]})
+b := count({1, 1.0, {"x": 1, "y": 2}, {"y": 2, "x": 1}})
+c := [x | some x in {"b", "c", "a", "b"}]
+d := {"b", "a"} == {"a", "b"}`;
+    expect(run(src, "x := data.t")).toEqual([{ x: { a: 2, b: 2, c: ["a", "b", "c"], d: true } }]);
+    const s = new RSet(["b", "a", "b", 2, 2.0]);
+    expect(s.size).toBe(3);
+    expect(s.has("a") && s.has(2) && !s.has("c")).toBe(true);
+    expect(s.sorted()).toEqual([2, "a", "b"]);
+  });
+
+  it("functions are memoised per evaluation, but not while print output is observed", () => {
+    const src = `package t
+f(x) := y if { print("f", x); y := x + 1 }
+p := [f(1), f(1), f(2)]`;
+    const lines: string[] = [];
+    expect(run(src, "x := data.t.p", undefined, (l) => lines.push(l))).toEqual([{ x: [2, 2, 3] }]);
+    expect(lines).toEqual(["f 1", "f 1", "f 2"]);
+    expect(run(src, "x := data.t.p")).toEqual([{ x: [2, 2, 3] }]);
+  });
+
+  it("membership tests iterate either side", () => {
+    const src = `package t
+a if input.xs[_] == "b"
+b if "c" == input.xs[_]
+c contains x if { some x in input.xs; input.ys[_] == x }`;
+    expect(run(src, "x := data.t", { xs: ["a", "b"], ys: ["b", "z", "a"] })).toEqual([
+      { x: { a: true, c: ["a", "b"] } },
+    ]);
+  });
+
+  it("an undefined side does not skip evaluating rules on the other", () => {
+    const src = `package t
+bad := [1] if input.go
+bad := [2] if input.go
+p if data.t.bad[_] == input.missing`;
+    expect(errorOf(() => run(src, "data.t.p", { go: true })).errors[0].code).toBe("eval_conflict_error");
+  });
+
+  it("data refs honour with-masks on their constant prefix", () => {
+    const src = `package t
+import rego.v1
+b := 1
+q := data.t.b
+r := v if v := q with data.t.b as 5`;
+    expect(run(src, "x := data.t.r")).toEqual([{ x: 5 }]);
+    expect(run(src, "x := data.t.q")).toEqual([{ x: 1 }]);
+  });
+
+  it("comparisons replaced by with keep their replacement", () => {
+    const src = `package t
+lt_always(_, _) := true
+p if { 2 < 1 with lt as lt_always }`;
+    expect(run(src, "x := data.t.p")).toEqual([{ x: true }]);
+  });
+});
