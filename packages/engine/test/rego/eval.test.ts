@@ -1,24 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compile, RegoError, type Value } from "../../src/rego/index.ts";
-import { RSet, toJSON } from "../../src/rego/value.ts";
-
-function run(src: string, query: string, opts: { input?: Value; data?: Value; v0?: boolean } = {}) {
-  const p = compile([{ file: "t.rego", source: src, regoVersion: opts.v0 ? 0 : 1 }]);
-  return p
-    .prepare(query)
-    .eval({ input: opts.input, data: opts.data })
-    .map((r) => toJSON(r as Value));
-}
-
-function errorOf(fn: () => unknown): RegoError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RegoError) return e;
-    throw e;
-  }
-  throw new Error("expected a RegoError");
-}
+import { compile } from "../../src/rego/index.ts";
+import { RSet } from "../../src/rego/value.ts";
+import { errorOf, run } from "./helpers.ts";
 
 describe("rego evaluation", () => {
   it("partial sets, objects and complete rules", () => {

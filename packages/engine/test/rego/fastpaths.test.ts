@@ -1,25 +1,7 @@
 /** Semantics the evaluator's fast paths must keep (see eval/body.ts, eval/walk.ts, value.ts RSet). */
 import { describe, expect, it } from "vitest";
-import { compile, RegoError, type Value } from "../../src/rego/index.ts";
-import { RSet, toJSON } from "../../src/rego/value.ts";
-
-function run(src: string, query: string, input?: Value, print?: (l: string) => void) {
-  const p = compile([{ file: "t.rego", source: src }]);
-  return p
-    .prepare(query)
-    .eval({ input, print })
-    .map((r) => toJSON(r as Value));
-}
-
-function errorOf(fn: () => unknown): RegoError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RegoError) return e;
-    throw e;
-  }
-  throw new Error("expected a RegoError");
-}
+import { RSet } from "../../src/rego/value.ts";
+import { errorOf, run } from "./helpers.ts";
 
 describe("evaluator fast paths", () => {
   it("sets deduplicate by Rego equality and iterate sorted", () => {
@@ -40,7 +22,7 @@ d := {"b", "a"} == {"a", "b"}`;
 f(x) := y if { print("f", x); y := x + 1 }
 p := [f(1), f(1), f(2)]`;
     const lines: string[] = [];
-    expect(run(src, "x := data.t.p", undefined, (l) => lines.push(l))).toEqual([{ x: [2, 2, 3] }]);
+    expect(run(src, "x := data.t.p", { print: (l) => lines.push(l) })).toEqual([{ x: [2, 2, 3] }]);
     expect(lines).toEqual(["f 1", "f 1", "f 2"]);
     expect(run(src, "x := data.t.p")).toEqual([{ x: [2, 2, 3] }]);
   });
@@ -50,7 +32,7 @@ p := [f(1), f(1), f(2)]`;
 a if input.xs[_] == "b"
 b if "c" == input.xs[_]
 c contains x if { some x in input.xs; input.ys[_] == x }`;
-    expect(run(src, "x := data.t", { xs: ["a", "b"], ys: ["b", "z", "a"] })).toEqual([
+    expect(run(src, "x := data.t", { input: { xs: ["a", "b"], ys: ["b", "z", "a"] } })).toEqual([
       { x: { a: true, c: ["a", "b"] } },
     ]);
   });
@@ -60,7 +42,9 @@ c contains x if { some x in input.xs; input.ys[_] == x }`;
 bad := [1] if input.go
 bad := [2] if input.go
 p if data.t.bad[_] == input.missing`;
-    expect(errorOf(() => run(src, "data.t.p", { go: true })).errors[0].code).toBe("eval_conflict_error");
+    expect(errorOf(() => run(src, "data.t.p", { input: { go: true } })).errors[0].code).toBe(
+      "eval_conflict_error",
+    );
   });
 
   it("data refs honour with-masks on their constant prefix", () => {

@@ -9,7 +9,7 @@ import type { IRBody, IRExpr, IRTerm, IRWith } from "../compile/ir.ts";
 import { equal, isObject, objGet, type PlainObject, RObj, setOwn, type Value } from "../value.ts";
 import { BINARY, type Binary, callGen, isNative } from "./calls.ts";
 import { Ctx, type FnOverride, type Frame, type K, tick } from "./ctx.ts";
-import { compileOne, NOTDET } from "./one.ts";
+import { compileOne, NOTDET, type One } from "./one.ts";
 import {
   compileArgs,
   type Gen,
@@ -161,31 +161,35 @@ function thenNext(s: Step, next: Step, f: Frame, k: K): boolean {
   return s(f, () => next(f, k));
 }
 
+/**
+ * A slot against a term with at most one value: bind it (undone after) or
+ * compare with what it holds; `each` covers terms that turn out to iterate.
+ */
+function bindOrCompare(one: One, each: Gen, slot: number, next: Step): Step {
+  return (f, k) => {
+    tick(f.c.sh);
+    const v = one(f);
+    if (v === NOTDET) return bindEach(each, slot, next, f, k);
+    if (v === undefined) return false;
+    const s = f.s;
+    const x = s[slot];
+    if (x === undefined) {
+      s[slot] = v;
+      const r = next(f, k);
+      s[slot] = undefined;
+      return r;
+    }
+    return equal(x, v) && next(f, k);
+  };
+}
+
 /** `a = b`: a var bound to a single value is bound or compared in place. */
 function eqStep(a: IRTerm, b: IRTerm, next: Step): Step {
   if (!structuralPairs(a, b)) {
     if (a.t !== "local" && b.t === "local") [a, b] = [b, a];
     if (a.t === "local" && !a.wildcard && b.t !== "local" && b.t !== "array" && b.t !== "object") {
       const one = compileOne(b);
-      if (one) {
-        const slot = a.slot;
-        const each = genSlow(b);
-        return (f, k) => {
-          tick(f.c.sh);
-          const v = one(f);
-          if (v === NOTDET) return bindEach(each, slot, next, f, k);
-          if (v === undefined) return false;
-          const s = f.s;
-          const x = s[slot];
-          if (x === undefined) {
-            s[slot] = v;
-            const r = next(f, k);
-            s[slot] = undefined;
-            return r;
-          }
-          return equal(x, v) && next(f, k);
-        };
-      }
+      if (one) return bindOrCompare(one, genSlow(b), a.slot, next);
     }
   }
   const u = unifyTT(a, b);
@@ -199,25 +203,7 @@ function eqStep(a: IRTerm, b: IRTerm, next: Step): Step {
 function outStep(out: IRTerm, call: IRTerm, next: Step): Step {
   if (out.t === "local" && !out.wildcard) {
     const one = compileOne(call);
-    if (one) {
-      const slot = out.slot;
-      const g = genSlow(call);
-      return (f, k) => {
-        tick(f.c.sh);
-        const v = one(f);
-        if (v === NOTDET) return bindEach(g, slot, next, f, k);
-        if (v === undefined) return false;
-        const s = f.s;
-        const x = s[slot];
-        if (x === undefined) {
-          s[slot] = v;
-          const r = next(f, k);
-          s[slot] = undefined;
-          return r;
-        }
-        return equal(x, v) && next(f, k);
-      };
-    }
+    if (one) return bindOrCompare(one, genSlow(call), out.slot, next);
   }
   const g = gen(call);
   const u = unifyV(out);
