@@ -400,3 +400,10 @@ export function literal(t: CTerm): CTerm {
     };
   return t;
 }
+
+/** The element terms of a composite (array, set, object keys and values); none for others. */
+export function childTerms(t: CTerm): CTerm[] {
+  if (t.c === "array" || t.c === "set") return t.items;
+  if (t.c === "object") return t.entries.flat();
+  return [];
+}

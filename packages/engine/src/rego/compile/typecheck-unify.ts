@@ -4,7 +4,7 @@
  */
 import { keyOf } from "../value.ts";
 import type { Env } from "./typecheck-env.ts";
-import { type CTerm, literal } from "./typecheck-flatten.ts";
+import { type CTerm, childTerms, literal } from "./typecheck-flatten.ts";
 import { ANY, isAnyAll, isNil, or, select, type T, type Type, unifies, values } from "./typecheck-types.ts";
 
 /** What unification needs from the checker: the type of a term in an environment. */
@@ -23,7 +23,7 @@ export function unify1(ty: Typer, env: Env, term: CTerm, tpe: T, union: boolean)
     case "set": {
       if (tpe?.k === "any") {
         if (isAnyAll(tpe)) {
-          for (const sub of children(t)) unify1(ty, env, sub, ANY, true);
+          for (const sub of childTerms(t)) unify1(ty, env, sub, ANY, true);
           return true;
         }
         let ok = false;
@@ -61,12 +61,6 @@ export function unify1(ty: Typer, env: Env, term: CTerm, tpe: T, union: boolean)
     default:
       return unifies(ty.typeOf(env, t), tpe);
   }
-}
-
-function children(t: CTerm): CTerm[] {
-  if (t.c === "array" || t.c === "set") return t.items;
-  if (t.c === "object") return t.entries.flat();
-  return [];
 }
 
 /** Can terms a and b (of types typeA, typeB) be unified? Infers types for untyped vars on either side. */

@@ -6,7 +6,7 @@ import type { CompiledRule, RNode } from "./tree.ts";
 import { dependents, rulesAt } from "./typecheck-deps.ts";
 import { Env, lookupData, type PathElem, selectPath, TypeNode } from "./typecheck-env.ts";
 import { childKeys, oneOf, refInvalid, refUnsupported, type TypeErr } from "./typecheck-errors.ts";
-import { type CExpr, type CTerm, Flattener } from "./typecheck-flatten.ts";
+import { type CExpr, type CTerm, childTerms, Flattener } from "./typecheck-flatten.ts";
 import {
   ANY,
   arrayOf,
@@ -184,18 +184,8 @@ class Checker implements Typer {
           term(t.head);
           t.path.forEach(term);
           return;
-        case "array":
-        case "set":
-          t.items.forEach(term);
-          return;
-        case "object":
-          for (const [k, v] of t.entries) {
-            term(k);
-            term(v);
-          }
-          return;
         default:
-          return;
+          childTerms(t).forEach(term);
       }
     };
     const expr = (x: CExpr): void => {
@@ -383,18 +373,8 @@ class Checker implements Typer {
           t.path.forEach(term);
           return;
         }
-        case "array":
-        case "set":
-          t.items.forEach(term);
-          return;
-        case "object":
-          for (const [k, v] of t.entries) {
-            term(k);
-            term(v);
-          }
-          return;
         default:
-          return;
+          childTerms(t).forEach(term);
       }
     };
     const expr = (x: CExpr): void => {
