@@ -298,6 +298,11 @@ interface Spec {
   prec: number; // -1: none
 }
 
+/** A verb's spec with no flags, width or precision. */
+function plainSpec(): Spec {
+  return { minus: false, plus: false, sharp: false, space: false, zero: false, width: -1, prec: -1 };
+}
+
 function pad(s: string, sp: Spec, zeroOk: boolean): string {
   if (sp.width < 0) return s; // no width (the usual %v, %s): nothing to count
   const len = [...s].length;
@@ -570,15 +575,7 @@ export function goSprintf(format: string, values: Value[]): string {
     }
     out += format.slice(i, pct);
     i = pct + 1;
-    const sp: Spec = {
-      minus: false,
-      plus: false,
-      sharp: false,
-      space: false,
-      zero: false,
-      width: -1,
-      prec: -1,
-    };
+    const sp = plainSpec();
     while (i < n && FLAG_CHARS.includes(format[i])) {
       switch (format[i]) {
         case "+":
@@ -693,15 +690,7 @@ export function goSprintf(format: string, values: Value[]): string {
   }
   if (!reordered && argNum < args.length) {
     const extra = args.slice(argNum).map((a) => {
-      const sp: Spec = {
-        minus: false,
-        plus: false,
-        sharp: false,
-        space: false,
-        zero: false,
-        width: -1,
-        prec: -1,
-      };
+      const sp = plainSpec();
       return a.t === "int" && a.big ? `*big.Int=${a.v}` : `${goTypeName(a)}=${formatArg(a, "v", sp)}`;
     });
     out += `%!(EXTRA ${extra.join(", ")})`;
