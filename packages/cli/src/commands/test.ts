@@ -7,7 +7,7 @@
 import { stringify } from "yaml";
 import { bool, type CommandSpec, formatHelp, parseArgs, str, strs, UsageError } from "../lib/args.ts";
 import { paint } from "../lib/color.ts";
-import { FrameworkError, newClient, type Result } from "../lib/engine.ts";
+import { decide, FrameworkError, GATOR_POINT, newClient, type Result } from "../lib/engine.ts";
 import { goJSON, goQuote } from "../lib/gofmt.ts";
 import type { CliIO } from "../lib/io.ts";
 import { groupOf, loadManifests, type Manifest, roleOf, SourceError } from "../lib/manifests.ts";
@@ -53,9 +53,9 @@ export interface Violation {
   object: Record<string, unknown>;
 }
 
-/** Whether a result blocks admission: deny, or scoped with deny among its actions. */
+/** Whether a result blocks admission here: deny, or scoped with deny among its actions. */
 export function isDeny(r: Result): boolean {
-  return r.enforcementAction === "deny" || (r.scopedEnforcementActions ?? []).includes("deny");
+  return decide([r], GATOR_POINT).deny.length > 0;
 }
 
 function where(m: Manifest): string {
@@ -129,7 +129,9 @@ export function runTest(manifests: Manifest[], opts: { enableCEL: boolean }): Te
   for (const m of objects) {
     try {
       const namespace = namespaceFor(m.obj);
-      const results = client.review(m.obj, namespace === undefined ? {} : { namespace });
+      const { results, errors: failed } = client.review(m.obj, namespace === undefined ? {} : { namespace });
+      // As gator does, an object with any failing constraint reports the error alone.
+      if (failed.length > 0) throw new FrameworkError(failed);
       results.sort((a, b) => cmp(a.name, b.name) || cmp(a.kind, b.kind));
       for (const result of results) violations.push({ result, object: m.obj });
     } catch (err) {

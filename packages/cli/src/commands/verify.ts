@@ -286,7 +286,10 @@ async function runCase(client: Client, c: SuiteCase, base: string): Promise<void
     const [target, opts] = reviewArgs(obj);
     let messages: string[];
     try {
-      messages = client.review(target, opts).map((r) => r.msg);
+      const { results, errors } = client.review(target, opts);
+      // Like gator, a case with any failing constraint fails with the error.
+      if (errors.length > 0) throw new FrameworkError(errors);
+      messages = results.map((r) => r.msg);
     } catch (e) {
       throw new CaseError(errorText(e));
     }

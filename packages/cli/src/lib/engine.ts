@@ -1,11 +1,12 @@
 /** The one place the CLI reaches into @portcullis/engine. */
-import { Client } from "@portcullis/engine";
+import { Client, ENFORCEMENT_POINTS } from "@portcullis/engine";
 
 export {
   type Body,
   Client,
   compile,
   compileParsed,
+  decide,
   type Expr,
   FrameworkError,
   type Module,
@@ -20,6 +21,9 @@ export {
   toJSONText,
   type Value,
 } from "@portcullis/engine";
+
+/** The enforcement point the CLI's clients evaluate at (gator's). */
+export const GATOR_POINT = ENFORCEMENT_POINTS.gator;
 
 /** A framework client; the engine's own Rego driver is the default. */
 export function newClient(opts: { enableCEL?: boolean; enforcementPoint?: string } = {}): Client {

@@ -2,7 +2,9 @@ export { celToJson, jsonToCel } from "./convert.ts";
 export { k8sFuncs } from "./k8s-lib.ts";
 export {
   type CelActivation,
+  CelCancelError,
   type CelCompileError,
+  type CelEvalOptions,
   type CelFailure,
   type CelMatchCondition,
   CelProgram,

@@ -66,6 +66,19 @@ export class CelProgramError extends Error {
   }
 }
 
+/** The evaluation deadline passed; the review's remaining expressions did not run. */
+export class CelCancelError extends Error {
+  constructor() {
+    super("evaluation deadline exceeded");
+    this.name = "CelCancelError";
+  }
+}
+
+export interface CelEvalOptions {
+  /** Absolute time (Date.now() ms); checked before and after every expression. */
+  deadline?: number;
+}
+
 type Fn = (ctx: Record<string, unknown>) => CelResult;
 
 interface Compiled {
@@ -144,7 +157,7 @@ export class CelProgram {
   }
 
   /** Failed validations for one review; empty when all pass or a matchCondition excludes it. */
-  evaluate(act: CelActivation): CelFailure[] {
+  evaluate(act: CelActivation, opts: CelEvalOptions = {}): CelFailure[] {
     const ctx: Record<string, unknown> = {
       object: act.object,
       oldObject: act.oldObject,
@@ -154,17 +167,30 @@ export class CelProgram {
       namespaceObject: act.namespaceObject,
       variables: undefined,
     };
+    const deadline = opts.deadline;
+    // cel-es cannot be interrupted inside an expression, so the deadline is checked
+    // around each one; the check after also catches a deadline that passed while a
+    // lazily computed variable ran (its error would otherwise read as a CEL error).
+    const exec =
+      deadline === undefined
+        ? (c: Compiled) => run(c, ctx)
+        : (c: Compiled) => {
+            if (Date.now() > deadline) throw new CelCancelError();
+            const r = run(c, ctx);
+            if (Date.now() > deadline) throw new CelCancelError();
+            return r;
+          };
     const vars = new LazyVariables(this.#varNames, (name) => {
       if (name === "params") return act.params;
       if (name === "anyObject") return isDelete(act.request) ? act.oldObject : act.object;
-      const r = run(this.#vars[this.#varIndex.get(name)!].expr, ctx);
+      const r = exec(this.#vars[this.#varIndex.get(name)!].expr);
       if (isCelError(r)) throw new VariableError(`variables.${name}: ${r.message}`);
       return r;
     });
     ctx.variables = celMap(vars as Map<string, any>);
 
     const evalBool = (c: Compiled): boolean | string | { notBool: string } => {
-      const r = run(c, ctx);
+      const r = exec(c);
       if (isCelError(r)) return goMessage(r.message);
       if (typeof r !== "boolean") return { notBool: celTypeName(r) };
       return r;
@@ -193,14 +219,14 @@ export class CelProgram {
         failures.push({ message: `expression '${v.expression}' resulted in error: ${r}`, error: r });
         continue;
       }
-      failures.push({ message: this.#message(v, msg, ctx) });
+      failures.push({ message: this.#message(v, msg, exec) });
     }
     return this.#ignoreErrors ? failures.filter((f) => f.error === undefined) : failures;
   }
 
-  #message(v: CelValidation, msg: Compiled | undefined, ctx: Record<string, unknown>): string {
+  #message(v: CelValidation, msg: Compiled | undefined, exec: (c: Compiled) => CelResult): string {
     if (msg !== undefined) {
-      const r = run(msg, ctx);
+      const r = exec(msg);
       // Kubernetes falls back to `message` when messageExpression errors or is blank.
       if (typeof r === "string" && r.trim() !== "") return r;
     }

@@ -69,7 +69,8 @@ export function parseConstraint(obj: unknown, schema: unknown): ParsedConstraint
   return { kind, name, match: (match as Obj) ?? {}, enforcementAction, scoped, parameters, raw: obj };
 }
 
-function parseScoped(v: unknown): ScopedAction[] {
+/** spec.scopedEnforcementActions, actions lower-cased. */
+export function parseScoped(v: unknown): ScopedAction[] {
   if (!Array.isArray(v)) return [];
   return v.filter(isObj).map((a) => ({
     action: str(a.action).toLowerCase(),
@@ -81,8 +82,12 @@ function parseScoped(v: unknown): ScopedAction[] {
 
 /** The scoped actions applying at an enforcement point ("*" means every point). */
 export function actionsAt(c: ParsedConstraint, point: string): string[] {
+  return scopedActionsAt(c.scoped, point);
+}
+
+export function scopedActionsAt(scoped: readonly ScopedAction[], point: string): string[] {
   const out: string[] = [];
-  for (const s of c.scoped) {
+  for (const s of scoped) {
     if (s.enforcementPoints.some((p) => p === point || p === "*") && !out.includes(s.action))
       out.push(s.action);
   }

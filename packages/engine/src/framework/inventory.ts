@@ -49,6 +49,42 @@ export class Inventory {
     return true;
   }
 
+  /**
+   * Replaces the whole inventory in one pass: a new tree built in place (nothing is
+   * copied per object) and swapped in. Later duplicates win, as with add().
+   */
+  replaceAll(objects: Iterable<unknown>): { loaded: number; rejected: number } {
+    const fresh = new WeakSet<Obj>();
+    const node = (): Obj => {
+      const n: Obj = {};
+      fresh.add(n);
+      return n;
+    };
+    const root = node();
+    root.cluster = node();
+    root.namespace = node();
+    let loaded = 0;
+    let rejected = 0;
+    for (const obj of objects) {
+      const path = this.#path(obj);
+      if (path === undefined) {
+        rejected++;
+        continue;
+      }
+      let cur = root;
+      for (let i = 0; i < path.length - 1; i++) {
+        const next = cur[path[i]];
+        cur = isObj(next) ? next : (cur[path[i]] = node());
+      }
+      cur[path[path.length - 1]] = obj;
+      loaded++;
+    }
+    this.#root = root;
+    // Not handed out yet: later adds may still update these nodes in place.
+    this.#fresh = fresh;
+    return { loaded, rejected };
+  }
+
   remove(obj: unknown): void {
     const path = this.#path(obj);
     if (path === undefined) return;

@@ -1,3 +1,7 @@
+// Gatekeeper's spec.match, compiled once per constraint: patterns are pre-split, selectors
+// become closures, and criteria that always hold are dropped. Criteria still run in
+// Gatekeeper's order, so the one that can throw (namespaceSelector) is reached exactly
+// when it used to be.
 import { type GVK, get, isObj, labelsOf, type Obj, str } from "./objects.ts";
 
 /** What a constraint's spec.match is tested against. */
@@ -20,30 +24,121 @@ export interface Matchable {
 
 export class MatchError extends Error {}
 
+type StringTest = (candidate: string) => boolean;
+type LabelTest = (labels: Record<string, string>) => boolean;
+type MatchTest = (m: Matchable) => boolean;
+
+const always = (): boolean => true;
+const never = (): boolean => false;
+
 /** Gatekeeper's wildcard: "prefix*", "*suffix", "*infix*" or an exact name. */
-export function wildcardMatch(pattern: string, candidate: string): boolean {
+export function compileWildcard(pattern: string): StringTest {
+  if (pattern === "*") return always;
   const pre = pattern.startsWith("*");
   const post = pattern.endsWith("*") && pattern.length > 1;
-  if (pattern === "*") return true;
-  if (pre && post) return candidate.includes(pattern.slice(1, -1));
-  if (pre) return candidate.endsWith(pattern.slice(1));
-  if (post) return candidate.startsWith(pattern.slice(0, -1));
-  return pattern === candidate;
+  if (pre && post) {
+    const infix = pattern.slice(1, -1);
+    return (c) => c.includes(infix);
+  }
+  if (pre) {
+    const suffix = pattern.slice(1);
+    return (c) => c.endsWith(suffix);
+  }
+  if (post) {
+    const prefix = pattern.slice(0, -1);
+    return (c) => c.startsWith(prefix);
+  }
+  return (c) => c === pattern;
+}
+
+export function wildcardMatch(pattern: string, candidate: string): boolean {
+  return compileWildcard(pattern)(candidate);
 }
 
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
-export function kindsMatch(kinds: unknown, gvk: GVK): boolean {
-  if (!Array.isArray(kinds) || kinds.length === 0) return true;
-  return kinds.some((k) => {
+function anyWildcard(patterns: string[]): StringTest {
+  const tests = patterns.map(compileWildcard);
+  return (c) => tests.some((t) => t(c));
+}
+
+/** Kubernetes label selector semantics (matchLabels AND matchExpressions). */
+export function compileSelector(selector: unknown): LabelTest {
+  if (!isObj(selector)) return always;
+  const checks: LabelTest[] = [];
+  const ml = selector.matchLabels;
+  if (isObj(ml)) {
+    for (const [k, v] of Object.entries(ml)) checks.push((labels) => labels[k] === v);
+  }
+  const exprs = selector.matchExpressions;
+  if (Array.isArray(exprs)) {
+    for (const e of exprs) {
+      const key = str(get(e, "key"));
+      const values = strings(get(e, "values"));
+      const has = (labels: Record<string, string>) => Object.hasOwn(labels, key);
+      switch (str(get(e, "operator"))) {
+        case "In":
+          checks.push((l) => has(l) && values.includes(l[key]));
+          break;
+        case "NotIn":
+          checks.push((l) => !(has(l) && values.includes(l[key])));
+          break;
+        case "Exists":
+          checks.push(has);
+          break;
+        case "DoesNotExist":
+          checks.push((l) => !has(l));
+          break;
+        default:
+          // An unknown operator makes the whole selector fail.
+          return never;
+      }
+    }
+  }
+  return (labels) => checks.every((c) => c(labels));
+}
+
+export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
+  return compileSelector(selector)(labels);
+}
+
+/** A (group, kind) a constraint can select; undefined is "any". */
+export interface KindKey {
+  group: string | undefined;
+  kind: string | undefined;
+}
+
+/**
+ * The (group, kind) pairs spec.match.kinds selects, deduplicated; undefined when it
+ * selects every kind (no kinds, an empty list, or an entry wildcarding both).
+ */
+export function compileKinds(kinds: unknown): KindKey[] | undefined {
+  if (!Array.isArray(kinds) || kinds.length === 0) return undefined;
+  const keys = new Map<string, KindKey>();
+  for (const k of kinds) {
     const groups = strings(get(k, "apiGroups"));
     const names = strings(get(k, "kinds"));
-    const g = groups.length === 0 || groups.includes("*") || groups.includes(gvk.group);
-    const n = names.length === 0 || names.includes("*") || names.includes(gvk.kind);
-    return g && n;
-  });
+    const gs = groups.length === 0 || groups.includes("*") ? [undefined] : groups;
+    const ns = names.length === 0 || names.includes("*") ? [undefined] : names;
+    for (const group of gs) {
+      for (const kind of ns) {
+        if (group === undefined && kind === undefined) return undefined;
+        keys.set(JSON.stringify([group ?? null, kind ?? null]), { group, kind });
+      }
+    }
+  }
+  return [...keys.values()];
+}
+
+function kindsTest(keys: KindKey[] | undefined): (gvk: GVK) => boolean {
+  if (keys === undefined) return always;
+  return (gvk) =>
+    keys.some(
+      (k) =>
+        (k.group === undefined || k.group === gvk.group) && (k.kind === undefined || k.kind === gvk.kind),
+    );
 }
 
 function isNamespace(m: Matchable): boolean {
@@ -61,108 +156,107 @@ function noNamespace(m: Matchable): boolean {
   return !isNamespace(m) && !m.namespaceSupplied && m.namespace === "";
 }
 
-export function scopeMatch(scope: unknown, m: Matchable): boolean {
-  const s = str(scope);
-  const hasNamespace = m.namespace !== "" || !!m.namespaceSupplied;
+function hasNamespace(m: Matchable): boolean {
+  return m.namespace !== "" || !!m.namespaceSupplied;
+}
+
+function scopeTest(scope: unknown): MatchTest | undefined {
   // Anything else, typos included, matches everything, as in Gatekeeper.
-  if (s === "Cluster") return isNamespace(m) || !hasNamespace;
-  if (s === "Namespaced") return !isNamespace(m) && hasNamespace;
-  return true;
+  switch (str(scope)) {
+    case "Cluster":
+      return (m) => isNamespace(m) || !hasNamespace(m);
+    case "Namespaced":
+      return (m) => !isNamespace(m) && hasNamespace(m);
+    default:
+      return undefined;
+  }
 }
 
-export function namespacesMatch(list: unknown, m: Matchable): boolean {
-  const pats = strings(list);
-  if (!Array.isArray(list) || list.length === 0) return true;
+function namespacesTest(list: unknown): MatchTest | undefined {
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const any = anyWildcard(strings(list));
   // Cluster-scoped objects are not filtered by namespace lists.
-  if (noNamespace(m)) return true;
-  const ns = effectiveNamespace(m);
-  return pats.some((p) => wildcardMatch(p, ns));
+  return (m) => noNamespace(m) || any(effectiveNamespace(m));
 }
 
-export function excludedNamespacesMatch(list: unknown, m: Matchable): boolean {
+function excludedNamespacesTest(list: unknown): MatchTest | undefined {
   const pats = strings(list);
-  if (noNamespace(m)) return true;
-  const ns = effectiveNamespace(m);
-  return !pats.some((p) => wildcardMatch(p, ns));
+  if (pats.length === 0) return undefined;
+  const any = anyWildcard(pats);
+  return (m) => noNamespace(m) || !any(effectiveNamespace(m));
 }
 
-/** Kubernetes label selector semantics (matchLabels AND matchExpressions). */
-export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
-  if (!isObj(selector)) return true;
-  const ml = selector.matchLabels;
-  if (isObj(ml)) {
-    for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
-  }
-  const exprs = selector.matchExpressions;
-  if (Array.isArray(exprs)) {
-    for (const e of exprs) {
-      const key = str(get(e, "key"));
-      const values = strings(get(e, "values"));
-      const has = Object.hasOwn(labels, key);
-      switch (str(get(e, "operator"))) {
-        case "In":
-          if (!has || !values.includes(labels[key])) return false;
-          break;
-        case "NotIn":
-          if (has && values.includes(labels[key])) return false;
-          break;
-        case "Exists":
-          if (!has) return false;
-          break;
-        case "DoesNotExist":
-          if (has) return false;
-          break;
-        default:
-          return false;
-      }
-    }
-  }
-  return true;
-}
-
-export function labelSelectorMatch(selector: unknown, m: Matchable): boolean {
-  if (!isObj(selector)) return true;
-  // An update matches if either the new or the old object does.
-  if (isObj(m.object) && selectorMatches(selector, labelsOf(m.object))) return true;
-  if (isObj(m.oldObject) && selectorMatches(selector, labelsOf(m.oldObject))) return true;
-  return !isObj(m.object) && !isObj(m.oldObject) && selectorMatches(selector, {});
-}
-
-export function namespaceSelectorMatch(selector: unknown, m: Matchable): boolean {
-  if (!isObj(selector)) return true;
-  if (isNamespace(m)) {
-    const obj = isObj(m.object) ? m.object : m.oldObject;
-    return selectorMatches(selector, labelsOf(obj));
-  }
-  if (noNamespace(m)) return true;
-  if (!isObj(m.namespaceObject)) {
-    throw new MatchError("namespace selector for namespace-scoped object but missing Namespace");
-  }
-  return selectorMatches(selector, labelsOf(m.namespaceObject));
-}
-
-export function nameMatch(name: unknown, m: Matchable): boolean {
+function nameTest(name: unknown): MatchTest | undefined {
   const n = str(name);
-  if (n === "") return true;
-  return wildcardMatch(n, m.name);
+  if (n === "") return undefined;
+  const w = compileWildcard(n);
+  return (m) => w(m.name);
 }
 
-export function sourceMatch(source: unknown, m: Matchable): boolean {
+function sourceTest(source: unknown): MatchTest | undefined {
   const s = str(source);
-  if (s === "" || s === "All" || m.source === "All") return true;
-  return s === (m.source || "Original");
+  if (s === "" || s === "All") return undefined;
+  return (m) => m.source === "All" || s === (m.source || "Original");
+}
+
+function labelSelectorTest(selector: unknown): MatchTest | undefined {
+  if (!isObj(selector)) return undefined;
+  const sel = compileSelector(selector);
+  // An update matches if either the new or the old object does.
+  return (m) => {
+    if (isObj(m.object) && sel(labelsOf(m.object))) return true;
+    if (isObj(m.oldObject) && sel(labelsOf(m.oldObject))) return true;
+    return !isObj(m.object) && !isObj(m.oldObject) && sel({});
+  };
+}
+
+function namespaceSelectorTest(selector: unknown): MatchTest | undefined {
+  if (!isObj(selector)) return undefined;
+  const sel = compileSelector(selector);
+  return (m) => {
+    if (isNamespace(m)) return sel(labelsOf(isObj(m.object) ? m.object : m.oldObject));
+    if (noNamespace(m)) return true;
+    if (!isObj(m.namespaceObject)) {
+      throw new MatchError("namespace selector for namespace-scoped object but missing Namespace");
+    }
+    return sel(labelsOf(m.namespaceObject));
+  };
+}
+
+export interface CompiledMatch {
+  /** What spec.match.kinds selects (undefined: every kind), for indexing by (group, kind). */
+  kinds: KindKey[] | undefined;
+  /** Every criterion but kinds; throws MatchError when it cannot tell. */
+  rest: MatchTest;
+  /** The whole of spec.match. */
+  test: MatchTest;
+}
+
+export function compileMatch(match: Obj): CompiledMatch {
+  const kinds = compileKinds(match.kinds);
+  const tests = [
+    scopeTest(match.scope),
+    namespacesTest(match.namespaces),
+    excludedNamespacesTest(match.excludedNamespaces),
+    nameTest(match.name),
+    sourceTest(match.source),
+    labelSelectorTest(match.labelSelector),
+    namespaceSelectorTest(match.namespaceSelector),
+  ].filter((t): t is MatchTest => t !== undefined);
+  const rest: MatchTest =
+    tests.length === 0
+      ? always
+      : tests.length === 1
+        ? tests[0]
+        : (m) => {
+            for (const t of tests) if (!t(m)) return false;
+            return true;
+          };
+  const byKind = kindsTest(kinds);
+  return { kinds, rest, test: (m) => byKind(m.gvk) && rest(m) };
 }
 
 /** Whether a constraint's spec.match selects the object; throws MatchError when it cannot tell. */
 export function matches(match: Obj, m: Matchable): boolean {
-  return (
-    kindsMatch(match.kinds, m.gvk) &&
-    scopeMatch(match.scope, m) &&
-    namespacesMatch(match.namespaces, m) &&
-    excludedNamespacesMatch(match.excludedNamespaces, m) &&
-    nameMatch(match.name, m) &&
-    sourceMatch(match.source, m) &&
-    labelSelectorMatch(match.labelSelector, m) &&
-    namespaceSelectorMatch(match.namespaceSelector, m)
-  );
+  return compileMatch(match).test(m);
 }

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { Client } from "../../src/framework/index.ts";
+import { Client, FrameworkError } from "../../src/framework/index.ts";
 
 export const LIBRARY = resolve(
   import.meta.dirname,
@@ -76,7 +76,10 @@ export function runSuite(file: string, enableCEL: boolean): CaseOutcome[] {
       try {
         const obj = readDocs(join(base, c.object))[0];
         const admission = obj.kind === "AdmissionReview";
-        const results = client.review(admission ? obj.request : obj, { admissionRequest: admission });
+        const { results, errors } = client.review(admission ? obj.request : obj, {
+          admissionRequest: admission,
+        });
+        if (errors.length > 0) throw new FrameworkError(errors);
         const msgs = results.map((r) => r.msg);
         const bad = (c.assertions ?? []).filter((a: { violations?: unknown; message?: string }) => {
           const n =

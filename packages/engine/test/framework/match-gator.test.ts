@@ -107,7 +107,7 @@ describe("spec.match agrees with gator", () => {
       });
       for (const o of INVENTORY) c.addData(o);
       const got = Object.values(OBJECTS)
-        .map((o) => (c.review(o).some((r) => r.msg === "hit") ? "1" : "0"))
+        .map((o) => (c.review(o).results.some((r) => r.msg === "hit") ? "1" : "0"))
         .join("");
       expect(got).toBe(want);
     });

@@ -1,4 +1,11 @@
-import { CelProgram, CelProgramError, type FailurePolicy, jsonToCel } from "../../cel/index.ts";
+import {
+  CelCancelError,
+  CelProgram,
+  CelProgramError,
+  type FailurePolicy,
+  jsonToCel,
+} from "../../cel/index.ts";
+import { contentHash } from "../compile-cache.ts";
 import type { ParsedConstraint } from "../constraint.ts";
 import { FrameworkError, fail } from "../errors.ts";
 import type { Review } from "../review.ts";
@@ -43,7 +50,16 @@ class CelTemplate implements CompiledTemplate {
   }
   evaluate(review: Review, constraint: ParsedConstraint): Violation[] {
     const v = reviewValues(review);
-    return this.#program.evaluate({ ...v, params: paramsOf(constraint) }).map((f) => ({ msg: f.message }));
+    try {
+      return this.#program
+        .evaluate({ ...v, params: paramsOf(constraint) }, { deadline: review.deadline })
+        .map((f) => ({ msg: f.message }));
+    } catch (e) {
+      // Reported as the Rego engine reports its deadline.
+      if (e instanceof CelCancelError)
+        fail("eval_cancel_error", "caller cancelled query execution (deadline exceeded)");
+      throw e;
+    }
   }
 }
 
@@ -51,6 +67,8 @@ class CelTemplate implements CompiledTemplate {
 export function celDriver(defaultFailurePolicy: FailurePolicy = "Fail"): Driver {
   return {
     engine: "K8sNativeValidation",
+    // The schema is not part of it: CEL sees parameters only as values.
+    cacheKey: (t) => `cel:${defaultFailurePolicy}:${contentHash(t.cel ?? null)}`,
     compile: (t) => compileCel(t, defaultFailurePolicy),
   };
 }

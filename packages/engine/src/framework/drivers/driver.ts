@@ -15,5 +15,10 @@ export interface CompiledTemplate {
 
 export interface Driver {
   engine: CompiledTemplate["engine"];
+  /**
+   * Identifies what compile(t) would produce: the template's engine-relevant content
+   * and the driver's own configuration, hashed. Equal keys may share one compile.
+   */
+  cacheKey(t: ParsedTemplate): string;
   compile(t: ParsedTemplate): CompiledTemplate;
 }

@@ -1,10 +1,10 @@
-import { compile } from "../../rego/index.ts";
+import { compileParsed } from "../../rego/index.ts";
 import { toJSON, type Value } from "../../rego/value.ts";
 import type { Driver } from "./driver.ts";
 import { type RegoEngine, regoDriver } from "./rego.ts";
 
 const builtin: RegoEngine = {
-  compile: (modules, opts) => compile(modules, opts),
+  compileParsed: (modules) => compileParsed(modules),
   toJSON: (v) => toJSON(v as Value),
 };
 

@@ -1,6 +1,7 @@
 import type { Module } from "../../rego/ast.ts";
 import { RegoError } from "../../rego/errors.ts";
 import { parseModule } from "../../rego/syntax/index.ts";
+import { contentHash } from "../compile-cache.ts";
 import type { ParsedConstraint } from "../constraint.ts";
 import { FrameworkError, type FrameworkErrorDetail, fail } from "../errors.ts";
 import { get, isObj, str } from "../objects.ts";
@@ -9,12 +10,13 @@ import type { ParsedTemplate } from "../template.ts";
 import { disallowedDataRefs } from "./data-refs.ts";
 import type { CompiledTemplate, Driver, Violation } from "./driver.ts";
 
-/** The slice of the Rego engine's public API this driver needs (rego/index.ts). */
+/**
+ * The slice of the Rego engine's public API this driver needs (rego/index.ts). The
+ * driver parses a template once (it checks the ASTs itself), so the engine compiles
+ * parsed modules.
+ */
 export interface RegoEngine {
-  compile(
-    modules: { file: string; source: string; regoVersion?: 0 | 1 }[],
-    opts?: { regoVersion?: 0 | 1 },
-  ): { prepare(query: string): RegoQuery };
+  compileParsed(modules: Module[]): { prepare(query: string): RegoQuery };
   toJSON(v: unknown): unknown;
 }
 export interface RegoQuery {
@@ -84,10 +86,21 @@ class RegoTemplate implements CompiledTemplate {
   }
 }
 
+// Cache keys name the engine instance, so swapping engines (setRegoEngine) never
+// returns another engine's compile.
+const engineIds = new WeakMap<RegoEngine, number>();
+let nextEngineId = 0;
+
 /** Compiles a template's Rego (plus libs, data.lib.*) once; evaluates data.<pkg>.violation[r]. */
 export function regoDriver(engine: RegoEngine): Driver {
+  let id = engineIds.get(engine);
+  if (id === undefined) engineIds.set(engine, (id = nextEngineId++));
+  const prefix = `rego#${id}:`;
   return {
     engine: "Rego",
+    // The package, rules and libs are all in the sources; the schema is not compiled.
+    cacheKey: (t) =>
+      prefix + contentHash(t.rego === undefined ? null : [t.rego.rego, t.rego.libs, t.rego.version]),
     compile(t: ParsedTemplate): CompiledTemplate {
       const src = t.rego;
       if (src === undefined) fail("invalid_template", "template has no Rego source");
@@ -123,13 +136,7 @@ export function regoDriver(engine: RegoEngine): Driver {
       }
       if (refErrors.length > 0) throw new FrameworkError(refErrors);
       try {
-        const policy = engine.compile(
-          [
-            { file: "template", source: src.rego, regoVersion: src.version },
-            ...src.libs.map((l, i) => ({ file: `libs[${i}]`, source: l, regoVersion: src.version })),
-          ],
-          { regoVersion: src.version },
-        );
+        const policy = engine.compileParsed([main, ...libs]);
         return new RegoTemplate(engine, policy.prepare(`${pathRef(main.package)}.violation[r]`));
       } catch (e) {
         if (e instanceof RegoError) throw regoErrors(e);
