@@ -12,3 +12,4 @@ export {
 } from "./kube-crds.ts";
 export type { CertAndKey } from "./kube-pki.ts";
 export type { RegisteredWebhook, ValidatingWebhookOptions } from "./kube-webhook.ts";
+export * from "./redis-cluster.ts";
