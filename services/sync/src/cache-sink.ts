@@ -13,6 +13,7 @@
 import type { CacheWriter, Collection, WriteOp } from "@portcullis/cache";
 import { EpochLostError, FencedError } from "@portcullis/cache";
 import type { Logger } from "@portcullis/service";
+import { traced } from "./tracing.ts";
 
 type KObj = Record<string, unknown>;
 
@@ -156,12 +157,15 @@ export class CacheSink {
           const max = this.#o.maxBatch ?? 500;
           while (n < this.#queue.length && n < max && this.#queue[n].task.t === "op") n++;
           const batch = this.#queue.slice(0, n);
-          await this.#attempt(() => this.#applyOps(batch.map((b) => (b.task as { op: WriteOp }).op)));
+          const ops = batch.map((b) => (b.task as { op: WriteOp }).op);
+          await traced("sync.cache.write", { "portcullis.ops": ops.length }, () =>
+            this.#attempt(() => this.#applyOps(ops)),
+          );
           this.#queue.splice(0, n);
           this.#o.onWritten?.(n, performance.now() - first.at);
           for (const b of batch) b.task.done.resolve();
         } else {
-          await this.#attempt(() => this.#run(first.task));
+          await traced(`sync.cache.${first.task.t}`, {}, () => this.#attempt(() => this.#run(first.task)));
           this.#queue.shift();
           first.task.done.resolve();
         }

@@ -7,7 +7,14 @@
 import { CONFIGS, dataCollection, NAMESPACES, namespacedKey, SYNCSETS } from "@portcullis/cache";
 import type { Logger } from "@portcullis/service";
 import type { CacheSink } from "./cache-sink.ts";
-import { apiVersionOf, type GVK, namespaceExcluded, type SyncTargets, syncTargets } from "./sync-targets.ts";
+import {
+  apiVersionOf,
+  type GVK,
+  gvkId,
+  namespaceExcluded,
+  type SyncTargets,
+  syncTargets,
+} from "./sync-targets.ts";
 import {
   type KObj,
   nameOf,
@@ -30,6 +37,8 @@ export interface DataOptions {
   namespace: string;
   /** An unknown or failing synced kind (reported, never fatal). */
   onDataError?: (gvk: GVK, error: Error) => void;
+  /** A kind the API server does not serve, once per kind: with the Config/SyncSets that ask for it. */
+  onUnknownKind?: (gvk: GVK, sources: KObj[], message: string) => void;
 }
 
 export class DataController {
@@ -40,6 +49,8 @@ export class DataController {
   readonly #syncSets = new Map<string, KObj>();
   #targets: SyncTargets = { gvks: new Map(), excludedNamespaces: [], problems: [] };
   #stopped = false;
+  /** Unknown kinds already reported (once per kind while it stays asked for). */
+  readonly #reported = new Set<string>();
   /** Serialises target changes (Config and SyncSet events arrive on two watches). */
   #retarget: Promise<void> = Promise.resolve();
 
@@ -158,6 +169,7 @@ export class DataController {
     for (const [id, d] of [...this.#data]) {
       if (next.gvks.has(id)) continue;
       this.#data.delete(id);
+      this.#reported.delete(id);
       await d.watcher.stop();
       await this.#o.sink.drop(dataCollection(apiVersionOf(d.gvk), d.gvk.kind));
       this.#o.log.info("stopped syncing", { kind: id });
@@ -190,16 +202,25 @@ export class DataController {
         },
         onSync: (listed) => this.#reconcileData(gvk, listed),
         onError: (e) => {
-          this.#o.log.warn("synced kind failing (unknown kind?)", {
-            kind: `${apiVersion}/${gvk.kind}`,
-            err: e.message,
-          });
           this.#o.onDataError?.(gvk, e);
+          if (w.lastError()?.notFound && !this.#reported.has(gvkId(gvk))) {
+            this.#reported.add(gvkId(gvk));
+            this.#o.onUnknownKind?.(gvk, this.#sourcesOf(gvk), e.message);
+          }
         },
       },
     );
     w.start();
     return w;
+  }
+
+  /** The Config and SyncSets that ask for a kind. */
+  #sourcesOf(gvk: GVK): KObj[] {
+    const id = gvkId(gvk);
+    const out: KObj[] = [];
+    if (this.#config && syncTargets(this.#config, []).gvks.has(id)) out.push(this.#config);
+    for (const s of this.#syncSets.values()) if (syncTargets(undefined, [s]).gvks.has(id)) out.push(s);
+    return out;
   }
 
   async #reconcileData(gvk: GVK, listed: KObj[]): Promise<void> {

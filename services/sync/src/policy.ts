@@ -22,6 +22,7 @@ import {
   statusUpToDate,
   templateStatus,
 } from "./status.ts";
+import { traced } from "./tracing.ts";
 import { type KObj, nameOf, type WatchEventType, type Watcher, type WatchFactory } from "./watch.ts";
 
 const TEMPLATE_API = "templates.gatekeeper.sh/v1";
@@ -111,7 +112,13 @@ export class PolicyController {
     await this.#o.sink.reconcile(TEMPLATES, good);
   }
 
-  async #applyTemplate(obj: KObj): Promise<void> {
+  #applyTemplate(obj: KObj): Promise<void> {
+    return traced("sync.template.apply", { "portcullis.template": nameOf(obj) }, () =>
+      this.#applyTemplateNow(obj),
+    );
+  }
+
+  async #applyTemplateNow(obj: KObj): Promise<void> {
     const name = nameOf(obj);
     let compiledKind: string;
     try {

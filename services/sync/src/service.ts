@@ -15,7 +15,7 @@ import { LeaderElector } from "./kube/leader.ts";
 import { KubeRest } from "./kube-rest.ts";
 import { PolicyController } from "./policy.ts";
 import { gvkId } from "./sync-targets.ts";
-import type { Watcher, WatchFactory } from "./watch.ts";
+import type { KObj, Watcher, WatchFactory } from "./watch.ts";
 
 export interface SyncServiceOptions {
   kubeConfig: KubeConfig;
@@ -260,7 +260,13 @@ export class SyncService {
       watch: this.#watch,
       log: log.child({ component: "data" }),
       namespace: this.#o.namespace,
-      onDataError: (gvk, e) => log.warn("cannot sync kind", { kind: gvkId(gvk), err: e.message }),
+      // Every retry fails the same way; the first failure per kind is a warning (and an Event).
+      onDataError: (gvk, e) => log.debug("synced kind failing", { kind: gvkId(gvk), err: e.message }),
+      onUnknownKind: (gvk, sources, message) => {
+        log.warn("cannot sync kind", { kind: gvkId(gvk), err: message });
+        for (const src of sources)
+          void this.#warnEvent(src, "UnknownKind", `cannot sync ${gvkId(gvk)}: ${message}`);
+      },
     });
     const timer = setInterval(() => {
       const run = this.#run;
@@ -281,6 +287,41 @@ export class SyncService {
   }
 
   /** Stops leading; with `campaign`, a new elector stands for the next term. */
+  /** A Warning Event on the object that asked for something sync cannot do (kubectl describe shows it). */
+  async #warnEvent(about: KObj, reason: string, message: string): Promise<void> {
+    const now = new Date().toISOString();
+    // Events about cluster-scoped objects live in "default", as client-go records them.
+    const ns = about.metadata?.namespace || "default";
+    try {
+      await this.#rest.create(`/api/v1/namespaces/${encodeURIComponent(ns)}/events`, {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { generateName: "portcullis-sync-", namespace: ns },
+        involvedObject: {
+          apiVersion: about.apiVersion,
+          kind: about.kind,
+          name: about.metadata?.name,
+          ...(about.metadata?.namespace ? { namespace: about.metadata.namespace } : {}),
+          uid: about.metadata?.uid,
+        },
+        reason,
+        message: message.slice(0, 1000),
+        type: "Warning",
+        source: { component: "portcullis-sync" },
+        reportingComponent: "portcullis-sync",
+        reportingInstance: this.#o.identity,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      });
+    } catch (e) {
+      this.#o.log.warn("could not record an event", {
+        reason,
+        err: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
   async #follow(reason: string, campaign: boolean): Promise<void> {
     if (campaign && !this.#stopping && this.#run) {
       const old = this.#elector;

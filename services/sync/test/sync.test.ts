@@ -331,6 +331,14 @@ spec:
       true,
     );
     expect((await p.readyz()).status).toBe(200);
+    const events = await waitFor("UnknownKind event", async () => {
+      const list = await getJson("events", "--all-namespaces", "--field-selector", "reason=UnknownKind");
+      return list?.items?.find((e: any) => e.involvedObject.name === "t2-unknown");
+    }).catch((e: Error) => {
+      const related = p.logs.filter((l) => /event|kind/i.test(String(l.msg)));
+      throw new Error(`${e.message}\n${related.map((l) => JSON.stringify(l)).join("\n")}`);
+    });
+    expect(events.message).toContain("example.invalid/v1/NoSuchKind");
     await kubectl("delete", "syncset", "t2-unknown");
     await waitFor(
       "unknown kind no longer synced",
