@@ -4,11 +4,7 @@
  * in order, and the cache converges to the cluster after restarts, leader
  * failover and Redis data loss.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CacheReader,
@@ -17,7 +13,7 @@ import {
   type FollowEvent,
   type RedisClient,
 } from "@portcullis/cache";
-import { type KubeEnv, redisUrl, repoRoot, startKube } from "@portcullis/testkit";
+import { type KubeEnv, redisUrl, repoRoot, startKube, startRedisServer } from "@portcullis/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClusterStateOptions, cacheState, clusterState, stateText } from "./support/state.ts";
 import { type SyncProcess, startSync, waitFor } from "./support/sync-process.ts";
@@ -356,15 +352,17 @@ spec:
     synced: [{ resource: "configmaps", collection: "data/v1/ConfigMap" }],
   });
 
-  async function converges(cache: string, installNs: string, timeoutMs = 20_000): Promise<void> {
+  async function converges(
+    cache: string | CacheReader,
+    installNs: string,
+    timeoutMs = 20_000,
+  ): Promise<void> {
+    const r = typeof cache === "string" ? reader(cache) : cache;
     let last = "";
     await waitFor(
       "cache == cluster",
       async () => {
-        const [want, got] = [
-          await clusterState(kube, stateOptions(installNs)),
-          cacheState(await reader(cache).load()),
-        ];
+        const [want, got] = [await clusterState(kube, stateOptions(installNs)), cacheState(await r.load())];
         last = `cluster ${stateText(want)}\ncache   ${stateText(got)}`;
         return stateText(want) === stateText(got);
       },
@@ -445,7 +443,7 @@ spec:
   }, 120_000);
 
   it("rebuilds the cache when Redis restarts empty, and readers resync", async () => {
-    const own = await startRedis();
+    const own = await startRedisServer();
     try {
       const installNs = await kube.createNamespace({ prefix: "portcullis-system" });
       const cache = `t5-${randomUUID()}`;
@@ -465,25 +463,7 @@ spec:
       const client = connectRedis(own.url, { redisOptions: { maxRetriesPerRequest: 1 } });
       client.on("error", () => {});
       const r = new CacheReader(client, { cluster: cache });
-      const converged = async () => {
-        let last = "";
-        await waitFor(
-          "cache == cluster",
-          async () => {
-            const [want, got] = [
-              await clusterState(kube, stateOptions(installNs)),
-              cacheState(await r.load()),
-            ];
-            last = `cluster ${stateText(want)}\ncache   ${stateText(got)}`;
-            return stateText(want) === stateText(got);
-          },
-          30_000,
-          200,
-        ).catch((e: Error) => {
-          throw new Error(`${e.message}\n${last}`);
-        });
-      };
-      await converged();
+      await converges(r, installNs, 30_000);
       const before = await r.load();
       const events: FollowEvent[] = [];
       const abort = new AbortController();
@@ -495,7 +475,7 @@ spec:
       })();
 
       await own.restart();
-      await converged();
+      await converges(r, installNs, 30_000);
       const after = await r.load();
       expect(after.epoch).not.toBe(before.epoch);
       await waitFor("reader told to resync", () => events.some((e) => e.op === "resync"), 15_000);
@@ -511,60 +491,3 @@ spec:
     }
   }, 120_000);
 });
-
-/** A redis-server of this test's own (restarted empty by the test). */
-async function startRedis(): Promise<{ url: string; restart(): Promise<void>; stop(): Promise<void> }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const dir = await mkdtemp(join(tmpdir(), "portcullis-redis-"));
-  let child: ChildProcess;
-  const launch = async (): Promise<void> => {
-    child = spawn(
-      "redis-server",
-      ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir],
-      {
-        stdio: "ignore",
-      },
-    );
-    child.on("error", (e) => {
-      throw new Error(`redis-server could not start (is it installed? npm test installs it): ${e.message}`);
-    });
-    await waitFor(
-      "redis-server up",
-      async () => {
-        const probe = connectRedis(`redis://127.0.0.1:${port}`, {
-          redisOptions: { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 },
-        });
-        probe.on("error", () => {});
-        try {
-          return (await probe.ping()) === "PONG";
-        } finally {
-          probe.disconnect();
-        }
-      },
-      10_000,
-    );
-  };
-  const kill = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await exited;
-  };
-  await launch();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    restart: async () => {
-      await kill();
-      await launch();
-    },
-    stop: async () => {
-      await kill();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
