@@ -13,3 +13,4 @@ export {
 export type { CertAndKey } from "./kube-pki.ts";
 export type { RegisteredWebhook, ValidatingWebhookOptions } from "./kube-webhook.ts";
 export * from "./redis-cluster.ts";
+export * from "./service-process.ts";

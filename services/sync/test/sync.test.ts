@@ -13,10 +13,18 @@ import {
   type FollowEvent,
   type RedisClient,
 } from "@portcullis/cache";
-import { type KubeEnv, redisUrl, repoRoot, startKube, startRedisServer } from "@portcullis/testkit";
+import {
+  type KubeEnv,
+  redisUrl,
+  repoRoot,
+  type SyncProcess,
+  startKube,
+  startRedisServer,
+  startSync,
+  waitFor,
+} from "@portcullis/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClusterStateOptions, cacheState, clusterState, stateText } from "./support/state.ts";
-import { type SyncProcess, startSync, waitFor } from "./support/sync-process.ts";
 
 const LIBRARY = join(repoRoot, "..", "shared", "corpus", "gatekeeper-library", "library");
 const REQUIRED_LABELS = join(LIBRARY, "general", "requiredlabels", "template.yaml");

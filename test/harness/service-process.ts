@@ -1,16 +1,22 @@
 /*
- * Runs services/sync/src/main.ts as a real child process (what a Deployment
- * runs), collecting its JSON log lines, and finds its ops port from the
- * "started" line.
+ * Runs a service's main.ts as a real child process (what a Deployment runs),
+ * collecting its JSON log lines, and finds its ops port from the "started"
+ * log line's `healthPort` field (services are started with --health-port 0).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "main.ts");
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export interface SyncProcess {
+/** services/<name>/src/main.ts */
+export function serviceMain(service: string): string {
+  return join(REPO, "services", service, "src", "main.ts");
+}
+
+export interface ServiceProcess {
   child: ChildProcess;
+  /** A name for messages (e.g. the leader identity). */
   identity: string;
   logs: Record<string, unknown>[];
   healthPort: number;
@@ -24,6 +30,9 @@ export interface SyncProcess {
   exited: Promise<number | null>;
 }
 
+/** Kept for the sync tests' vocabulary. */
+export type SyncProcess = ServiceProcess;
+
 export interface SyncProcessOptions {
   kubeconfig: string;
   redisUrl: string;
@@ -34,16 +43,32 @@ export interface SyncProcessOptions {
   args?: string[];
 }
 
-export async function startSync(o: SyncProcessOptions): Promise<SyncProcess> {
+/** services/sync as a process (see services/sync/README.md for the flags). */
+export function startSync(o: SyncProcessOptions): Promise<ServiceProcess> {
   // biome-ignore format: flag list
   const args = [
-    MAIN,
     "--kubeconfig", o.kubeconfig, "--redis-url", o.redisUrl, "--cache-name", o.cacheName,
     "--namespace", o.namespace, "--identity", o.identity, "--lease-name", o.leaseName ?? "portcullis-sync",
     "--health-addr", "127.0.0.1", "--health-port", "0", "--log-level", "debug",
     ...(o.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  return startService({ main: serviceMain("sync"), args, identity: o.identity });
+}
+
+export interface ServiceOptions {
+  /** Path of the main.ts to run with this Node. */
+  main: string;
+  /** Flags; include --health-port 0 (and --health-addr 127.0.0.1) so the port is found from the log. */
+  args: string[];
+  identity: string;
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the "started" log line. */
+  startTimeoutMs?: number;
+}
+
+/** Starts `node <main> <args>` and waits for its "started" log line. */
+export async function startService(o: ServiceOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [o.main, ...o.args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_PROXY: "*" },
   });
@@ -66,13 +91,13 @@ export async function startSync(o: SyncProcessOptions): Promise<SyncProcess> {
   });
   child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + (o.startTimeoutMs ?? 20_000);
   let started: Record<string, unknown> | undefined;
   while (!(started = logs.find((l) => l.msg === "started"))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(
-        `sync did not start (exit ${child.exitCode}): ${stderr}\n${logs.map((l) => JSON.stringify(l)).join("\n")}`,
+        `${o.main} did not start (exit ${child.exitCode}): ${stderr}\n${logs.map((l) => JSON.stringify(l)).join("\n")}`,
       );
     }
     await new Promise((r) => setTimeout(r, 50));
