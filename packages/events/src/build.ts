@@ -40,7 +40,9 @@ function stringMap(v: unknown): Record<string, string> | undefined {
 }
 
 /** The constraint half of an event, common to audit and admission. */
-function constraintFields(r: ResultLike): Omit<
+function constraintFields(
+  r: ResultLike,
+): Omit<
   ViolationEvent,
   | "id"
   | "eventType"

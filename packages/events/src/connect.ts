@@ -3,9 +3,12 @@
  * with waitOnFirstConnect, keeps trying when NATS is not up yet — so callers
  * should not await it on their start path (see connectInBackground).
  */
-import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import { type ConnectionOptions, connect, type NatsConnection } from "@nats-io/transport-node";
 
-export function natsOptions(servers: string | string[], o: Partial<ConnectionOptions> = {}): ConnectionOptions {
+export function natsOptions(
+  servers: string | string[],
+  o: Partial<ConnectionOptions> = {},
+): ConnectionOptions {
   const list = (Array.isArray(servers) ? servers : servers.split(","))
     .map((s) => s.trim())
     .filter((s) => s !== "");
@@ -19,6 +22,9 @@ export function natsOptions(servers: string | string[], o: Partial<ConnectionOpt
   };
 }
 
-export function connectNats(servers: string | string[], o: Partial<ConnectionOptions> = {}): Promise<NatsConnection> {
+export function connectNats(
+  servers: string | string[],
+  o: Partial<ConnectionOptions> = {},
+): Promise<NatsConnection> {
   return connect(natsOptions(servers, o));
 }

@@ -8,9 +8,9 @@ import {
   type JetStreamManager,
   jetstreamManager,
   RetentionPolicy,
+  StorageType,
   type StreamConfig,
   type StreamInfo,
-  StorageType,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DEFAULT_PREFIX, subjects } from "./subjects.ts";

@@ -126,7 +126,11 @@ test("ensureStream creates then updates limits; publish dedupes by msgID", async
 
   const pub = new EventPublisher({ nc });
   const s = subjects(prefix);
-  const ev = admissionEvent(result, { uid: "r1", kind: { kind: "Namespace", version: "v1" } }, { decision: "deny" });
+  const ev = admissionEvent(
+    result,
+    { uid: "r1", kind: { kind: "Namespace", version: "v1" } },
+    { decision: "deny" },
+  );
   const id = admissionMsgId("r1", result.kind, result.name, result.msg);
   const a1 = await pub.publish(s.admission(result.kind, result.name), ev, id);
   const a2 = await pub.publish(s.admission(result.kind, result.name), ev, id);

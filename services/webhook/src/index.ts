@@ -1,1 +1,14 @@
-export {};
+export {
+  Admitter,
+  type AdmitterOptions,
+  BadRequest,
+  decisionOf,
+  type Outcome,
+  type PolicySource,
+  parseReview,
+} from "./admission.ts";
+export { ViolationSink } from "./events.ts";
+export { webhookMetrics } from "./metrics.ts";
+export { configExclusions, IGNORE_LABEL, NamespaceGlobs } from "./namespaces.ts";
+export { buildServer } from "./server.ts";
+export { parseTlsMinVersion, readTls, watchCertificate } from "./tls.ts";
