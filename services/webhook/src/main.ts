@@ -97,6 +97,12 @@ const specs = {
     default: String(3 * 1024 * 1024),
     help: "largest AdmissionReview accepted (413 beyond)",
   },
+  "enable-k8s-native-validation": {
+    env: "PORTCULLIS_ENABLE_K8S_NATIVE_VALIDATION",
+    boolean: true,
+    default: "true",
+    help: "evaluate K8sNativeValidation (CEL) code when a template has it, as Gatekeeper >= 3.16; --no-… uses Rego",
+  },
   "log-denies": {
     env: "PORTCULLIS_LOG_DENIES",
     boolean: true,
@@ -147,7 +153,10 @@ async function main(): Promise<void> {
     const mirror = new PolicyMirror({
       redis,
       cacheName,
-      clientOptions: { enforcementPoint: ENFORCEMENT_POINTS.webhook },
+      clientOptions: {
+        enforcementPoint: ENFORCEMENT_POINTS.webhook,
+        enableCEL: flags["enable-k8s-native-validation"],
+      },
       log,
     });
     let publisher: EventPublisher | undefined;
