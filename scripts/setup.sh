@@ -22,3 +22,4 @@ if (( ${#need_apt[@]} )); then
 fi
 
 bash "$ROOT/scripts/setup-go-tools.sh"
+if [[ -f "$ROOT/scripts/setup-helm.sh" ]]; then bash "$ROOT/scripts/setup-helm.sh"; fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes the production file tree that deploy/Dockerfile copies into the image:
+#
+#   OUT/entrypoint.mjs        picks the service (deploy/image/entrypoint.mjs)
+#   OUT/sync/                 `pnpm deploy --prod` of @portcullis/sync
+#   OUT/webhook/              … of @portcullis/webhook
+#   OUT/audit/                … of @portcullis/audit (scheduler, worker, status writer)
+#
+# Each service directory holds its sources and a node_modules with only its
+# production dependencies, from the lockfile; workspace packages are copied
+# in (injected), so the tree runs without the workspace or dev dependencies.
+# Usage: bash scripts/build-prod-tree.sh OUT   (OUT is replaced)
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+OUT="${1:?usage: build-prod-tree.sh OUT}"
+mkdir -p "$(dirname "$OUT")"
+OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+for svc in sync webhook audit; do
+  [[ -f "services/$svc/src/main.ts" ]] || { echo "portcullis: services/$svc/src/main.ts missing; skipping $svc" >&2; continue; }
+  pnpm --config.inject-workspace-packages=true --filter "@portcullis/$svc" deploy --prod --frozen-lockfile \
+    --config.confirmModulesPurge=false "$OUT/$svc" >"$OUT/.deploy-$svc.log" 2>&1 ||
+    { cat "$OUT/.deploy-$svc.log" >&2; echo "portcullis: pnpm deploy of @portcullis/$svc failed" >&2; exit 1; }
+  rm -f "$OUT/.deploy-$svc.log"
+  # Tests and test config are not part of the image.
+  rm -rf "$OUT/$svc/test" "$OUT/$svc/vitest.config.ts"
+done
+cp deploy/image/entrypoint.mjs "$OUT/entrypoint.mjs"
+echo "portcullis: production tree in $OUT ($(du -sh "$OUT" | cut -f1))" >&2
