@@ -4,5 +4,5 @@ export { discoverKinds, listPages } from "./lister.ts";
 export * from "./queues.ts";
 export { AuditScheduler, newRunId } from "./scheduler.ts";
 export { excludedFor, namespaceExcluded } from "./scope.ts";
-export { StatusWriter, type StatusViolation } from "./status-writer.ts";
+export { type StatusViolation, StatusWriter } from "./status-writer.ts";
 export { AuditWorker } from "./worker.ts";

@@ -44,8 +44,16 @@ const specs = {
   kubeconfig: { env: "KUBECONFIG", help: "kubeconfig file; in-cluster config when absent" },
   "redis-url": { env: "PORTCULLIS_REDIS_URL", default: "redis://127.0.0.1:6379", help: "Redis URL" },
   "cache-name": { env: "PORTCULLIS_CACHE_NAME", default: "default", help: "name of this install's cache" },
-  "nats-url": { env: "PORTCULLIS_NATS_URL", default: "nats://127.0.0.1:4222", help: "NATS server(s), comma separated" },
-  stream: { env: "PORTCULLIS_STREAM", default: "PORTCULLIS_VIOLATIONS", help: "JetStream stream of the events" },
+  "nats-url": {
+    env: "PORTCULLIS_NATS_URL",
+    default: "nats://127.0.0.1:4222",
+    help: "NATS server(s), comma separated",
+  },
+  stream: {
+    env: "PORTCULLIS_STREAM",
+    default: "PORTCULLIS_VIOLATIONS",
+    help: "JetStream stream of the events",
+  },
   "subject-prefix": { env: "PORTCULLIS_SUBJECT_PREFIX", default: "portcullis", help: "first subject token" },
   scope: {
     env: "PORTCULLIS_AUDIT_SCOPE",
@@ -64,34 +72,67 @@ const specs = {
     boolean: true,
     help: "list only the kinds constraints name",
   },
-  "run-now": { env: "PORTCULLIS_AUDIT_RUN_NOW", boolean: true, help: "start a run as soon as the scheduler starts" },
+  "run-now": {
+    env: "PORTCULLIS_AUDIT_RUN_NOW",
+    boolean: true,
+    help: "start a run as soon as the scheduler starts",
+  },
   "constraint-violations-limit": {
     env: "PORTCULLIS_CONSTRAINT_VIOLATIONS_LIMIT",
     default: "20",
     help: "violations kept in each constraint's status",
   },
-  concurrency: { env: "PORTCULLIS_AUDIT_CONCURRENCY", default: "1", help: "chunk jobs a worker runs at once" },
+  concurrency: {
+    env: "PORTCULLIS_AUDIT_CONCURRENCY",
+    default: "1",
+    help: "chunk jobs a worker runs at once",
+  },
   "lock-duration": {
     env: "PORTCULLIS_AUDIT_LOCK_DURATION",
     default: "30s",
     help: "chunk lock lifetime: how soon a dead worker's chunk is retried",
   },
-  "stalled-interval": { env: "PORTCULLIS_AUDIT_STALLED_INTERVAL", default: "30s", help: "stalled-chunk check period" },
+  "stalled-interval": {
+    env: "PORTCULLIS_AUDIT_STALLED_INTERVAL",
+    default: "30s",
+    help: "stalled-chunk check period",
+  },
   "chunk-attempts": { env: "PORTCULLIS_AUDIT_CHUNK_ATTEMPTS", default: "10", help: "tries per chunk job" },
-  "eval-timeout": { env: "PORTCULLIS_AUDIT_EVAL_TIMEOUT", default: "10s", help: "deadline of one object's review" },
+  "eval-timeout": {
+    env: "PORTCULLIS_AUDIT_EVAL_TIMEOUT",
+    default: "10s",
+    help: "deadline of one object's review",
+  },
   "log-violations": {
     env: "PORTCULLIS_AUDIT_LOG_VIOLATIONS",
     boolean: true,
     default: "true",
     help: "log a violation_audited line per violation",
   },
+  "chunk-hold": {
+    env: "PORTCULLIS_AUDIT_CHUNK_HOLD",
+    default: "0ms",
+    help: "fault injection (tests): hold each chunk after publishing its events",
+  },
+  "duplicate-window": {
+    env: "PORTCULLIS_DUPLICATE_WINDOW",
+    help: "JetStream dedupe window set on the stream (default: packages/events' 2m)",
+  },
   durable: {
     env: "PORTCULLIS_STATUS_DURABLE",
     default: "portcullis-status-writer",
     help: "the status writer's durable consumer",
   },
-  "health-addr": { env: "PORTCULLIS_HEALTH_ADDR", default: "0.0.0.0", help: "listen address of /healthz /readyz /metrics" },
-  "health-port": { env: "PORTCULLIS_HEALTH_PORT", default: "8081", help: "port of /healthz /readyz /metrics (0: any)" },
+  "health-addr": {
+    env: "PORTCULLIS_HEALTH_ADDR",
+    default: "0.0.0.0",
+    help: "listen address of /healthz /readyz /metrics",
+  },
+  "health-port": {
+    env: "PORTCULLIS_HEALTH_PORT",
+    default: "8081",
+    help: "port of /healthz /readyz /metrics (0: any)",
+  },
   "log-level": { env: "PORTCULLIS_LOG_LEVEL", default: "info", help: "debug, info, warn, error" },
   help: { boolean: true, help: "print this help" },
 } as const;
@@ -151,10 +192,15 @@ async function main(): Promise<void> {
         servers: flags["nats-url"] ?? "",
         stream: flags.stream ?? "PORTCULLIS_VIOLATIONS",
         prefix: flags["subject-prefix"] ?? "portcullis",
+        ...(flags["duplicate-window"]
+          ? { duplicateWindowMs: durationFlag("duplicate-window", flags["duplicate-window"]) }
+          : {}),
       });
       const b = bus;
       shutdown.add("nats", () => b.close());
-      readiness.push(() => (b.nc.isClosed() ? { ready: false, reason: "NATS connection closed" } : { ready: true }));
+      readiness.push(() =>
+        b.nc.isClosed() ? { ready: false, reason: "NATS connection closed" } : { ready: true },
+      );
     }
 
     const mirrors: PolicyMirror[] = [];
@@ -191,9 +237,18 @@ async function main(): Promise<void> {
         stalledIntervalMs: durationFlag("stalled-interval", flags["stalled-interval"]),
         logViolations: flags["log-violations"],
         evalTimeoutMs: durationFlag("eval-timeout", flags["eval-timeout"]),
+        chunkHoldMs: durationFlag("chunk-hold", flags["chunk-hold"]),
         metrics: {
-          chunks: new Counter({ name: "portcullis_audit_chunks_total", help: "chunk jobs evaluated", registers: [registry] }),
-          objects: new Counter({ name: "portcullis_audit_objects_total", help: "objects audited", registers: [registry] }),
+          chunks: new Counter({
+            name: "portcullis_audit_chunks_total",
+            help: "chunk jobs evaluated",
+            registers: [registry],
+          }),
+          objects: new Counter({
+            name: "portcullis_audit_objects_total",
+            help: "objects audited",
+            registers: [registry],
+          }),
           violations: new Counter({
             name: "portcullis_audit_events_published_total",
             help: "violation and error events published",
@@ -248,7 +303,11 @@ async function main(): Promise<void> {
             buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1800],
             registers: [registry],
           }),
-          lastRun: new Gauge({ name: "gatekeeper_audit_last_run_time", help: "start of the last audit run (unix s)", registers: [registry] }),
+          lastRun: new Gauge({
+            name: "gatekeeper_audit_last_run_time",
+            help: "start of the last audit run (unix s)",
+            registers: [registry],
+          }),
           lastRunEnd: new Gauge({
             name: "gatekeeper_audit_last_run_end_time",
             help: "end of the last audit run (unix s)",

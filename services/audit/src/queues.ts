@@ -19,7 +19,8 @@ export interface ScopeNames {
   planning: string;
   /** String: one listed page of objects (JSON array) for an API-mode chunk. */
   page(runId: string, n: number): string;
-  pagePattern(runId: string): string;
+  /** Set: message ids a chunk job's attempts had acknowledged ("<runId>:<jobId>"). */
+  acked(attempt: string): string;
 }
 
 export function scopeNames(scope: string): ScopeNames {
@@ -31,7 +32,7 @@ export function scopeNames(scope: string): ScopeNames {
     current: `portcullis-audit:{${scope}}:current`,
     planning: `portcullis-audit:{${scope}}:planning`,
     page: (runId, n) => `portcullis-audit:{${scope}}:page:${runId}:${n}`,
-    pagePattern: (runId) => `portcullis-audit:{${scope}}:page:${runId}:*`,
+    acked: (attempt) => `portcullis-audit:{${scope}}:acked:${attempt}`,
   };
 }
 

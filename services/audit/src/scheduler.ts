@@ -109,7 +109,9 @@ export class AuditScheduler {
     const constraints: string[] = [];
     const wanted: { group: string; kind: string }[] = [];
     for (const { kind, name } of mirror.client.constraints()) {
-      const raw = mirror.objects(`constraints/${kind}`).find((c) => (c.metadata as Obj | undefined)?.name === name);
+      const raw = mirror
+        .objects(`constraints/${kind}`)
+        .find((c) => (c.metadata as Obj | undefined)?.name === name);
       if (!raw || !auditsAt(raw)) continue;
       constraints.push(`${kind}/${name}`);
       wanted.push(...matchedKinds(raw));

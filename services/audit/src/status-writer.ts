@@ -48,6 +48,7 @@ export interface StatusWriterOptions {
   };
 }
 
+// JSON.stringify escapes control characters, so the entry (after the last SEP) never holds one.
 const SEP = "\u0000";
 
 export class StatusWriter {
@@ -114,8 +115,8 @@ export class StatusWriter {
     const subjects = this.#o.bus.subjects;
     for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
       try {
-        if (m.subject === subjects.runs) await this.#summary(m.json<AuditRunSummary>());
-        else if (m.subject.startsWith(subjects.auditAll.slice(0, -1)))
+        if (m.subject === subjects.auditRuns) await this.#summary(m.json<AuditRunSummary>());
+        else if (m.subject.startsWith(subjects.allAudit.slice(0, -1)))
           await this.#violation(m.json<AuditViolationEvent>());
         m.ack();
         return;
@@ -124,7 +125,10 @@ export class StatusWriter {
           m.nak();
           return;
         }
-        this.#o.log.warn("status writer: message not processed; retrying", { subject: m.subject, err: String(e) });
+        this.#o.log.warn("status writer: message not processed; retrying", {
+          subject: m.subject,
+          err: String(e),
+        });
         m.working();
         await new Promise((r) => setTimeout(r, wait));
       }
@@ -150,7 +154,7 @@ export class StatusWriter {
     // Same score: the set orders by member, so the N kept are the N smallest, whatever the arrival order.
     await this.#o.redis
       .multi()
-      .zadd(key, 0, `${order}${SEP}${SEP}${JSON.stringify(entry)}`)
+      .zadd(key, 0, `${order}${SEP}${JSON.stringify(entry)}`)
       .zremrangebyrank(key, this.#o.limit, -1)
       .expire(key, 86_400)
       .exec();
@@ -163,7 +167,7 @@ export class StatusWriter {
       const kind = constraint.slice(0, slash);
       const name = constraint.slice(slash + 1);
       const members = await redis.zrange(this.#key(s.id, constraint), 0, limit - 1);
-      const violations = members.map((m) => JSON.parse(m.slice(m.indexOf(`${SEP}${SEP}`) + 2)) as StatusViolation);
+      const violations = members.map((m) => JSON.parse(m.slice(m.lastIndexOf(SEP) + 1)) as StatusViolation);
       const path = `/apis/constraints.gatekeeper.sh/v1beta1/${kind.toLowerCase()}/${encodeURIComponent(name)}`;
       const current = await rest.find<{ status?: { auditTimestamp?: string } }>(path);
       if (!current) {

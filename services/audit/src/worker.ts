@@ -12,7 +12,7 @@
  * JetStream drops the duplicates.
  */
 import { cacheKeys } from "@portcullis/cache";
-import { ENFORCEMENT_POINTS, actionsOf } from "@portcullis/engine";
+import { actionsOf, ENFORCEMENT_POINTS } from "@portcullis/engine";
 import type { PolicyMirror } from "@portcullis/mirror";
 import type { Counter, Logger } from "@portcullis/service";
 import { type Job, Worker } from "bullmq";
@@ -49,6 +49,8 @@ export interface WorkerOptions {
   logViolations: boolean;
   /** Per-evaluation deadline so one pathological policy cannot hold a chunk forever. */
   evalTimeoutMs: number;
+  /** Fault injection for tests: hold a chunk this long after its events are published. */
+  chunkHoldMs?: number;
   metrics?: { chunks: Counter; objects: Counter; violations: Counter };
 }
 
@@ -116,13 +118,15 @@ export class AuditWorker {
     const exempt = excludedFor(mirror.config(), "audit");
     const result: ChunkResult = { objects: 0, errors: 0, totals: {}, byAction: {} };
     const msgs: { subject: string; payload: unknown; id: string }[] = [];
-    const timestamp = new Date().toISOString();
+    const now = new Date();
+    const timestamp = now.toISOString();
     for (const obj of objects) {
       const meta = isObj(obj.metadata) ? obj.metadata : {};
       const ns = typeof meta.namespace === "string" ? meta.namespace : "";
       if (namespaceExcluded(exempt, ns)) continue;
       // A Namespace is its own namespace object for namespaceSelector.
-      const nsObj = obj.kind === "Namespace" && obj.apiVersion === "v1" ? obj : ns ? mirror.namespace(ns) : undefined;
+      const nsObj =
+        obj.kind === "Namespace" && obj.apiVersion === "v1" ? obj : ns ? mirror.namespace(ns) : undefined;
       result.objects++;
       let review: ReturnType<typeof client.review>;
       try {
@@ -139,7 +143,7 @@ export class AuditWorker {
         const key = `${r.kind}/${r.name}`;
         result.totals[key] = (result.totals[key] ?? 0) + 1;
         for (const a of actions) result.byAction[a] = (result.byAction[a] ?? 0) + 1;
-        const e: AuditViolationEvent = auditEvent(runId, r, obj, timestamp);
+        const e: AuditViolationEvent = auditEvent(runId, r, obj, now);
         msgs.push({ subject: bus.subjects.audit(r.kind, r.name), payload: e, id: violationMsgId(e) });
         if (this.#o.logViolations)
           log.info("violation_audited", {
@@ -170,17 +174,57 @@ export class AuditWorker {
           message: err.message,
           timestamp,
         };
-        msgs.push({ subject: bus.subjects.errors, payload: e, id: errorMsgId(e) });
-        log.warn("audit evaluation error", { audit_id: runId, constraint: `${err.kind}/${err.name}`, object: `${e.resourceKind} ${ns}/${e.resourceName}`, err: err.message });
+        msgs.push({ subject: bus.subjects.auditErrors, payload: e, id: errorMsgId(e) });
+        log.warn("audit evaluation error", {
+          audit_id: runId,
+          constraint: `${err.kind}/${err.name}`,
+          object: `${e.resourceKind} ${ns}/${e.resourceName}`,
+          err: err.message,
+        });
       }
     }
     // Every event is acknowledged by JetStream before the chunk counts as done.
-    await publishAll(bus, msgs);
+    await this.#publishOnce(`${runId}:${job.id}`, msgs);
+    log.debug("audit chunk published", {
+      audit_id: runId,
+      chunk: job.name,
+      job: job.id,
+      events: msgs.length,
+    });
+    if (this.#o.chunkHoldMs) await new Promise((r) => setTimeout(r, this.#o.chunkHoldMs));
     const m = this.#o.metrics;
     m?.chunks.inc();
     m?.objects.inc(result.objects);
     m?.violations.inc(msgs.length);
     return result;
+  }
+
+  /**
+   * Publishes a chunk's events, skipping those an earlier attempt of the same job
+   * already had acknowledged (recorded in Redis after each batch), so a retried
+   * chunk publishes nothing twice even beyond JetStream's dedupe window; the
+   * message ids cover the gap between an ack and its record.
+   */
+  async #publishOnce(
+    attemptKey: string,
+    msgs: { subject: string; payload: unknown; id: string }[],
+  ): Promise<void> {
+    const { redis, bus } = this.#o;
+    const key = this.#names.acked(attemptKey);
+    let todo = msgs;
+    if ((await redis.exists(key)) === 1 && msgs.length > 0) {
+      const seen = await redis.smismember(key, ...msgs.map((m) => m.id));
+      todo = msgs.filter((_, i) => seen[i] !== 1);
+    }
+    for (let i = 0; i < todo.length; i += 256) {
+      const batch = todo.slice(i, i + 256);
+      await publishAll(bus, batch);
+      await redis
+        .multi()
+        .sadd(key, ...batch.map((m) => m.id))
+        .expire(key, 86_400)
+        .exec();
+    }
   }
 
   async finalize(job: Job<RunData, AuditRunSummary>): Promise<AuditRunSummary> {
@@ -206,7 +250,7 @@ export class AuditWorker {
       for (const [k, n] of Object.entries(v.totals)) summary.totals[k] = (summary.totals[k] ?? 0) + n;
       for (const [k, n] of Object.entries(v.byAction)) summary.byAction[k] = (summary.byAction[k] ?? 0) + n;
     }
-    await bus.publish(bus.subjects.runs, summary, summaryMsgId(d.runId));
+    await bus.publish(bus.subjects.auditRuns, summary, summaryMsgId(d.runId));
     for (let i = 0; i < d.pages; i++) await redis.del(this.#names.page(d.runId, i));
     const total = Object.values(summary.totals).reduce((a, b) => a + b, 0);
     log.info("audit_finished", {
