@@ -207,4 +207,8 @@ tolerations: {{ toYaml . | nindent 2 }}
   value: {{ .Values.nats.subjectPrefix | quote }}
 - name: PORTCULLIS_EVENTS_PREFIX
   value: {{ .Values.nats.subjectPrefix | quote }}
+- name: PORTCULLIS_STREAM
+  value: {{ .Values.nats.stream | quote }}
+- name: PORTCULLIS_EVENTS_STREAM
+  value: {{ .Values.nats.stream | quote }}
 {{- end -}}
