@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 violations/failures/errors, 2 usage errors.
  */
 import { evalCommand } from "./commands/eval.ts";
+import { eventsCommand } from "./commands/events.ts";
 import { regoTestCommand } from "./commands/rego-test.ts";
 import { testCommand } from "./commands/test.ts";
 import { verifyCommand } from "./commands/verify.ts";
@@ -27,6 +28,10 @@ const COMMANDS: Record<string, Command> = {
   eval: {
     summary: "evaluate a Rego query against policies and input (like opa eval -f json)",
     run: evalCommand,
+  },
+  events: {
+    summary: "tail the violation event stream (admission and audit events, NATS JetStream)",
+    run: eventsCommand,
   },
 };
 
