@@ -25,6 +25,7 @@ import {
   usage,
 } from "@portcullis/service";
 import { Admitter } from "./admission.ts";
+import { CacheHealth } from "./cache-health.ts";
 import { ViolationSink } from "./events.ts";
 import { webhookMetrics } from "./metrics.ts";
 import { NamespaceGlobs, parseGlobList } from "./namespaces.ts";
@@ -159,10 +160,11 @@ async function main(): Promise<void> {
       },
       log,
     });
+    const health = new CacheHealth(redis, log);
     let publisher: EventPublisher | undefined;
     const registry = createRegistry("webhook");
     const metrics = webhookMetrics(registry, {
-      cacheConnected: () => mirror.connected,
+      cacheConnected: () => health.connected,
       cacheRevision: () => mirror.revision,
       cacheReady: () => mirror.readiness().ready,
       templates: () => mirror.client.templates().length,
@@ -216,6 +218,14 @@ async function main(): Promise<void> {
       deadlineMs: durationFlag("deadline", flags.deadline),
     });
 
+    // Ready once the first snapshot is applied; a Redis outage later does not make us unready
+    // (we keep answering from the last good state), it only shows in the reason.
+    const readiness = () => {
+      const r = mirror.readiness();
+      return r.ready && !health.connected
+        ? { ready: true, reason: `${r.reason ?? ""} (cache unreachable)` }
+        : r;
+    };
     const certDir = flags["cert-dir"] ?? "/certs";
     const tlsFiles = {
       certFile: flags["tls-cert-file"] ?? join(certDir, "tls.crt"),
@@ -228,7 +238,7 @@ async function main(): Promise<void> {
       bodyLimit: intFlag("max-request-bytes", flags["max-request-bytes"], 1),
       metrics,
       registry,
-      readiness: () => mirror.readiness(),
+      readiness,
       sink,
       log,
     });
@@ -252,11 +262,12 @@ async function main(): Promise<void> {
     );
 
     mirror.start();
+    shutdown.add("cache health", () => health.stop());
     const ops = await startOpsServer({
       host: flags["health-addr"],
       port: intFlag("health-port", flags["health-port"]),
       registry,
-      readiness: () => mirror.readiness(),
+      readiness,
     });
     await app.listen({ host: flags.addr ?? "0.0.0.0", port: intFlag("port", flags.port) });
     const address = app.server.address();
