@@ -6,6 +6,7 @@
  * per violation; a worker SIGKILLed in the middle of a run changes neither
  * the totals nor the set of events.
  */
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -202,16 +203,18 @@ async function runOnce(scope: string, opts: { killWorker?: boolean } = {}) {
   // Events reach the subscriber before the summary; give late deliveries a moment.
   await new Promise((r) => setTimeout(r, 1000));
   sub.stop();
-  return { summary, events: sub.violations, writer, workers: [w1, w2] };
+  return { summary, events: sub.violations, writer, workers: [w1, w2], stream, prefix };
 }
 
 describe("audit against a real API server, Redis, NATS and sync", () => {
   let firstEvents: string[] = [];
   let firstTotals: Record<string, number> = {};
+  let firstRun: { stream: string; prefix: string; events: number; id: string } | undefined;
 
   it("finds pre-existing violations: exact totals in status and summary, <= limit violations, one event per violation", async () => {
     const want = await expected();
-    const { summary, events, writer } = await runOnce(`a-${randomUUID().slice(0, 6)}`);
+    const { summary, events, writer, stream, prefix } = await runOnce(`a-${randomUUID().slice(0, 6)}`);
+    firstRun = { stream, prefix, events: events.length, id: summary.id };
     expect(summary.totals).toEqual(want);
     expect(events.length).toBe(want["K8sRequiredLabels/ns-must-have-owner"]! + 30);
     const keys = events.map(eventKey);
@@ -248,6 +251,31 @@ describe("audit against a real API server, Redis, NATS and sync", () => {
     firstEvents = keys.sort();
     firstTotals = summary.totals;
   }, 240_000);
+
+  it("the README's subscriber example receives every violation of the run and its summary", async () => {
+    const run = firstRun as NonNullable<typeof firstRun>;
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, "services", "audit", "examples", "subscriber.ts")],
+      {
+        env: {
+          ...process.env,
+          NATS_URL: natsServer(),
+          STREAM: run.stream,
+          PREFIX: run.prefix,
+          EXIT_AFTER_RUN: "1",
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    const lines = out.trim().split("\n");
+    expect(lines.filter((l) => l.startsWith("violation_audited ")).length).toBe(run.events);
+    expect(lines.at(-1)).toContain(`audit ${run.id} finished: {`);
+  }, 60_000);
 
   it("a worker SIGKILLed mid-run: same totals, same set of events, each once", async () => {
     expect(firstEvents.length).toBeGreaterThan(0);
