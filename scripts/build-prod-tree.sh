@@ -23,8 +23,10 @@ for svc in sync webhook audit; do
     --config.confirmModulesPurge=false "$OUT/$svc" >"$OUT/.deploy-$svc.log" 2>&1 ||
     { cat "$OUT/.deploy-$svc.log" >&2; echo "portcullis: pnpm deploy of @portcullis/$svc failed" >&2; exit 1; }
   rm -f "$OUT/.deploy-$svc.log"
-  # Tests and test config are not part of the image.
+  # Tests and test config are not part of the image; nor are the dev
+  # dependencies' declarations (they name workspace paths of this machine).
   rm -rf "$OUT/$svc/test" "$OUT/$svc/vitest.config.ts"
+  node -e 'const f=process.argv[1],fs=require("fs"),p=JSON.parse(fs.readFileSync(f,"utf8"));delete p.devDependencies;fs.writeFileSync(f,JSON.stringify(p,null,2)+"\n")' "$OUT/$svc/package.json"
 done
 cp deploy/image/entrypoint.mjs "$OUT/entrypoint.mjs"
 echo "portcullis: production tree in $OUT ($(du -sh "$OUT" | cut -f1))" >&2

@@ -124,7 +124,12 @@ describe("rendered with the defaults", async () => {
     expect(main.failurePolicy).toBe("Ignore");
     expect(main.timeoutSeconds).toBe(3);
     expect(main.rules[0].operations).toEqual(["CREATE", "UPDATE"]);
-    expect(main.clientConfig.service).toEqual({ name: "portcullis-webhook", namespace: NS, path: "/v1/admit", port: 443 });
+    expect(main.clientConfig.service).toEqual({
+      name: "portcullis-webhook",
+      namespace: NS,
+      path: "/v1/admit",
+      port: 443,
+    });
     expect(main.namespaceSelector.matchExpressions).toEqual([
       { key: "admission.gatekeeper.sh/ignore", operator: "DoesNotExist" },
       { key: "kubernetes.io/metadata.name", operator: "NotIn", values: [NS, "kube-system"] },
@@ -152,7 +157,10 @@ describe("rendered with the defaults", async () => {
 
   it("grants no wildcard verbs, and never more than read on Secrets", () => {
     const rules = [...find(docs, "ClusterRole"), ...find(docs, "Role")].flatMap((r) =>
-      (r.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).map((rule) => ({ role: r.metadata.name, ...rule })),
+      (r.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).map((rule) => ({
+        role: r.metadata.name,
+        ...rule,
+      })),
     );
     expect(rules.length).toBeGreaterThan(5);
     for (const rule of rules) {
@@ -160,7 +168,11 @@ describe("rendered with the defaults", async () => {
       const coversSecrets =
         (rule.apiGroups.includes("") || rule.apiGroups.includes("*")) &&
         (rule.resources.includes("secrets") || rule.resources.includes("*"));
-      if (coversSecrets) expect(rule.verbs.every((v) => ["get", "list", "watch"].includes(v)), JSON.stringify(rule)).toBe(true);
+      if (coversSecrets)
+        expect(
+          rule.verbs.every((v) => ["get", "list", "watch"].includes(v)),
+          JSON.stringify(rule),
+        ).toBe(true);
     }
     // The webhook and the audit workers have no API access at all.
     for (const d of ["portcullis-webhook", "portcullis-audit-worker"])
@@ -179,7 +191,10 @@ describe("rendered with the defaults", async () => {
       expect(s.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBeTruthy();
     }
     const env = podSpec(one(docs, "Deployment", "portcullis-sync")).containers[0].env;
-    expect(env).toContainEqual({ name: "PORTCULLIS_REDIS_URL", value: `redis://portcullis-redis.${NS}.svc:6379` });
+    expect(env).toContainEqual({
+      name: "PORTCULLIS_REDIS_URL",
+      value: `redis://portcullis-redis.${NS}.svc:6379`,
+    });
   });
 });
 
@@ -221,7 +236,11 @@ describe("rendered with the other value sets", () => {
     expect(w.spec.replicas).toBeUndefined();
     expect(podSpec(w).hostNetwork).toBe(true);
     expect(podSpec(w).dnsPolicy).toBe("ClusterFirstWithHostNet");
-    expect(podSpec(w).containers[0].ports).toContainEqual({ name: "https", containerPort: 9443, protocol: "TCP" });
+    expect(podSpec(w).containers[0].ports).toContainEqual({
+      name: "https",
+      containerPort: 9443,
+      protocol: "TCP",
+    });
     expect(podSpec(w).containers[0].env).toContainEqual({ name: "PORTCULLIS_WEBHOOK_PORT", value: "9443" });
     const hpa = one(docs, "HorizontalPodAutoscaler", "portcullis-webhook");
     expect(hpa.spec).toMatchObject({ minReplicas: 3, maxReplicas: 12 });

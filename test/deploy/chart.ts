@@ -25,7 +25,12 @@ export const VALUE_SETS: Record<string, string[]> = {
 export interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [key: string]: any;
 }
 
@@ -80,7 +85,9 @@ export const find = (docs: Manifest[], kind: string, name?: string): Manifest[] 
 export function one(docs: Manifest[], kind: string, name: string): Manifest {
   const found = find(docs, kind, name);
   if (found.length !== 1)
-    throw new Error(`expected one ${kind} ${name}, found ${found.length} among ${docs.map((d) => `${d.kind}/${d.metadata.name}`).join(", ")}`);
+    throw new Error(
+      `expected one ${kind} ${name}, found ${found.length} among ${docs.map((d) => `${d.kind}/${d.metadata.name}`).join(", ")}`,
+    );
   return found[0]!;
 }
 
@@ -145,7 +152,11 @@ export async function writeOpenApiSchemas(
   const defs = openapi.definitions;
   const missing = new Set(wanted);
   for (const [name, def] of Object.entries(defs)) {
-    for (const gvk of (def["x-kubernetes-group-version-kind"] ?? []) as { group: string; version: string; kind: string }[]) {
+    for (const gvk of (def["x-kubernetes-group-version-kind"] ?? []) as {
+      group: string;
+      version: string;
+      kind: string;
+    }[]) {
       const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
       const key = `${apiVersion} ${gvk.kind}`;
       if (!missing.has(key)) continue;
@@ -155,7 +166,11 @@ export async function writeOpenApiSchemas(
       while (queue.length) {
         const refs = new Set<string>();
         refsOf(defs[queue.pop()!], refs);
-        for (const r of refs) if (!reach.has(r)) (reach.add(r), queue.push(r));
+        for (const r of refs) {
+          if (reach.has(r)) continue;
+          reach.add(r);
+          queue.push(r);
+        }
       }
       const definitions: Schema = {};
       for (const r of reach) {
@@ -165,8 +180,15 @@ export async function writeOpenApiSchemas(
       }
       const root = strictify(def);
       // apiVersion and kind are fixed for this file.
-      root.properties = { ...root.properties, apiVersion: { type: "string", enum: [apiVersion] }, kind: { type: "string", enum: [gvk.kind] } };
-      await writeFile(join(dir, schemaFileName(apiVersion, gvk.kind)), JSON.stringify({ ...root, definitions }));
+      root.properties = {
+        ...root.properties,
+        apiVersion: { type: "string", enum: [apiVersion] },
+        kind: { type: "string", enum: [gvk.kind] },
+      };
+      await writeFile(
+        join(dir, schemaFileName(apiVersion, gvk.kind)),
+        JSON.stringify({ ...root, definitions }),
+      );
     }
   }
   return missing;
@@ -180,7 +202,9 @@ export async function writeCrdSchemas(crdFiles: string[], dir: string): Promise<
     for (const crd of loadAllYaml(await readFile(file, "utf8")) as Manifest[]) {
       if (crd?.kind !== "CustomResourceDefinition") continue;
       for (const v of crd.spec.versions as { name: string; schema?: { openAPIV3Schema?: Schema } }[]) {
-        const schema = strictify(v.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true });
+        const schema = strictify(
+          v.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        );
         const apiVersion = `${crd.spec.group}/${v.name}`;
         schema.properties = {
           ...schema.properties,
