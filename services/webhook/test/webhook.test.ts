@@ -62,7 +62,7 @@ beforeAll(async () => {
     eventsStream: stream,
     // biome-ignore format: flags
     args: [
-      "--no-enable-k8s-native-validation", "--exempt-namespace", "kube-*,*-system,exempt-me",
+      "--no-enable-k8s-native-validation", "--exempt-namespace", "kube-*,*-system,exempt-me", "--deadline", "750ms",
       "--service-account", "system:serviceaccount:portcullis-system:portcullis", "--log-denies",
     ],
   });
@@ -369,6 +369,67 @@ describe("webhook process", () => {
     client.close();
     client = httpsClient(wh.port, readFileSync(cert.certPath));
     expect((await client.post("/v1/admit", nsCreate("after-rotation"))).json().response.allowed).toBe(false);
+  });
+
+  it("past the deadline the answer is an HTTP error (the API server applies failurePolicy), and the process goes on", async () => {
+    const slow = {
+      apiVersion: "templates.gatekeeper.sh/v1",
+      kind: "ConstraintTemplate",
+      metadata: { name: "slowpoke" },
+      spec: {
+        crd: { spec: { names: { kind: "Slowpoke" } } },
+        targets: [
+          {
+            target: "admission.k8s.gatekeeper.sh",
+            rego: `package slowpoke
+violation[{"msg": "slow"}] {
+  x := numbers.range(1, 3000000)[_]
+  y := numbers.range(1, 3000)[_]
+  x == y + 5000000
+}`,
+          },
+        ],
+      },
+    };
+    await writer.apply([
+      { op: "put", collection: "templates", key: "slowpoke", object: slow },
+      {
+        op: "put",
+        collection: constraintsCollection("Slowpoke"),
+        key: "slow",
+        object: {
+          apiVersion: "constraints.gatekeeper.sh/v1beta1",
+          kind: "Slowpoke",
+          metadata: { name: "slow" },
+          spec: { match: { kinds: [{ apiGroups: [""], kinds: ["ConfigMap"] }] } },
+        },
+      },
+    ]);
+    const cm = review({
+      uid: "slow-1",
+      kind: { group: "", version: "v1", kind: "ConfigMap" },
+      name: "c",
+      namespace: "default",
+      operation: "CREATE",
+      userInfo: { username: "alice" },
+      object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default" } },
+    });
+    const res = await waitFor("slow constraint loaded", async () => {
+      const r = await client.post("/v1/admit", cm);
+      return r.status !== 200 ? r : undefined;
+    });
+    const t0 = performance.now();
+    const again = await client.post("/v1/admit", cm);
+    const ms = performance.now() - t0;
+    expect(res.status, res.body).toBe(500);
+    expect(again.status).toBe(500);
+    expect(again.json().error).toMatch(/deadline/);
+    expect(ms).toBeLessThan(2500);
+    expect((await client.post("/v1/admit", nsCreate("after-deadline"))).json().response.allowed).toBe(false);
+    expect(await wh.metrics()).toMatch(
+      /gatekeeper_validation_request_count\{[^}]*admission_status="error"[^}]*\} [1-9]/,
+    );
+    await writer.apply([{ op: "delete", collection: constraintsCollection("Slowpoke"), key: "slow" }]);
   });
 
   it("publishes exactly one admission event per denied request to NATS", async () => {
