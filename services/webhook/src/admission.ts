@@ -6,6 +6,7 @@
  * the policy source it reads: no I/O, so it is tested without a server.
  */
 import { actionsOf, type Client, decide, ENFORCEMENT_POINTS, type Result } from "@portcullis/engine";
+import type { GatekeeperResourceValidator } from "./gatekeeper-resources.ts";
 import { configExclusions, IGNORE_LABEL, type NamespaceGlobs } from "./namespaces.ts";
 import { span } from "./tracing.ts";
 
@@ -112,6 +113,8 @@ export interface AdmitterOptions {
   exempt: NamespaceGlobs;
   /** Total time budget of one review, ms. */
   deadlineMs: number;
+  /** Rejects invalid ConstraintTemplates and constraints (422), as Gatekeeper's webhook. */
+  resources?: GatekeeperResourceValidator;
 }
 
 const DEADLINE_CODE = "eval_cancel_error";
@@ -162,6 +165,10 @@ export class Admitter {
         ),
         "error",
       );
+
+    const rejection = this.#o.resources?.check(request);
+    if (rejection !== undefined)
+      return out(errored(uid, apiVersion, rejection.code, rejection.message), "error");
 
     const kind = request.kind as Obj;
     const isNamespace = str(kind.group) === "" && kind.kind === "Namespace";

@@ -27,6 +27,7 @@ import {
 import { Admitter } from "./admission.ts";
 import { CacheHealth } from "./cache-health.ts";
 import { ViolationSink } from "./events.ts";
+import { GatekeeperResourceValidator } from "./gatekeeper-resources.ts";
 import { webhookMetrics } from "./metrics.ts";
 import { NamespaceGlobs, parseGlobList } from "./namespaces.ts";
 import { buildServer } from "./server.ts";
@@ -216,6 +217,10 @@ async function main(): Promise<void> {
       serviceAccounts,
       exempt: new NamespaceGlobs(parseGlobList(flags["exempt-namespace"])),
       deadlineMs: durationFlag("deadline", flags.deadline),
+      resources: new GatekeeperResourceValidator({
+        enableCEL: flags["enable-k8s-native-validation"],
+        templates: () => mirror.objects("templates"),
+      }),
     });
 
     // Ready once the first snapshot is applied; a Redis outage later does not make us unready
@@ -291,6 +296,10 @@ async function main(): Promise<void> {
       nats: natsUrl ?? null,
       tlsMinVersion: tlsFiles.minVersion,
       deadlineMs: durationFlag("deadline", flags.deadline),
+      resources: new GatekeeperResourceValidator({
+        enableCEL: flags["enable-k8s-native-validation"],
+        templates: () => mirror.objects("templates"),
+      }),
     });
   } catch (e) {
     if (e instanceof FlagError) {

@@ -264,6 +264,46 @@ describe("webhook process", () => {
     expect((await client.post("/v1/admit", nsCreate("audit-only-a"))).json().response.allowed).toBe(false);
   });
 
+  it("rejects a ConstraintTemplate that does not compile and a constraint that does not fit its schema (422)", async () => {
+    const ctReview = (obj: unknown) =>
+      review({
+        uid: `ct-${randomUUID()}`,
+        kind: { group: "templates.gatekeeper.sh", version: "v1", kind: "ConstraintTemplate" },
+        name: "broken",
+        operation: "CREATE",
+        userInfo: { username: "alice" },
+        object: obj,
+      });
+    const broken = structuredClone(template);
+    broken.metadata.name = "broken";
+    broken.spec.crd.spec.names.kind = "Broken";
+    broken.spec.targets[0].code = [
+      { engine: "Rego", source: { rego: 'package broken\nviolation[{"msg": msg}] {\n  msg := \n}' } },
+    ];
+    const bad = (await client.post("/v1/admit", ctReview(broken))).json().response;
+    expect(bad.allowed).toBe(false);
+    expect(bad.status.code).toBe(422);
+    expect(bad.status.message).toMatch(/rego_parse_error|parse/);
+    expect((await client.post("/v1/admit", ctReview(template))).json().response.allowed).toBe(true);
+
+    const cReview = (obj: unknown) =>
+      review({
+        uid: `c-${randomUUID()}`,
+        kind: { group: "constraints.gatekeeper.sh", version: "v1beta1", kind: "K8sRequiredLabels" },
+        name: "c1",
+        operation: "CREATE",
+        userInfo: { username: "alice" },
+        object: obj,
+      });
+    const wrong = constraint("c1");
+    (wrong.spec as any).parameters = { labels: "not-a-list" };
+    const r = (await client.post("/v1/admit", cReview(wrong))).json().response;
+    expect(r.allowed).toBe(false);
+    expect(r.status.code).toBe(422);
+    expect(r.status.message).toMatch(/labels/);
+    expect((await client.post("/v1/admit", cReview(constraint("c1")))).json().response.allowed).toBe(true);
+  });
+
   it("/v1/admitlabel: only exempt namespaces may carry the ignore label", async () => {
     const ignore = { "admission.gatekeeper.sh/ignore": "yes" };
     const deny = (await client.post("/v1/admitlabel", nsCreate("plain", ignore))).json().response;
