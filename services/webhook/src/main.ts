@@ -31,6 +31,7 @@ import { GatekeeperResourceValidator } from "./gatekeeper-resources.ts";
 import { webhookMetrics } from "./metrics.ts";
 import { NamespaceGlobs, parseGlobList } from "./namespaces.ts";
 import { buildServer } from "./server.ts";
+import { StablePolicy } from "./stable-policy.ts";
 import { parseTlsMinVersion, readTls, watchCertificate } from "./tls.ts";
 
 const specs = {
@@ -212,8 +213,9 @@ async function main(): Promise<void> {
     const serviceAccounts = flags["service-account"]
       ? parseGlobList(flags["service-account"])
       : [`system:serviceaccount:${namespace}:portcullis`];
+    const policy = new StablePolicy(mirror, log);
     const admitter = new Admitter({
-      policy: mirror,
+      policy,
       serviceAccounts,
       exempt: new NamespaceGlobs(parseGlobList(flags["exempt-namespace"])),
       deadlineMs: durationFlag("deadline", flags.deadline),
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
     // Ready once the first snapshot is applied; a Redis outage later does not make us unready
     // (we keep answering from the last good state), it only shows in the reason.
     const readiness = () => {
-      const r = mirror.readiness();
+      const r = policy.readiness();
       return r.ready && !health.connected
         ? { ready: true, reason: `${r.reason ?? ""} (cache unreachable)` }
         : r;
@@ -268,6 +270,7 @@ async function main(): Promise<void> {
 
     mirror.start();
     shutdown.add("cache health", () => health.stop());
+    shutdown.add("stable policy", () => policy.stop());
     const ops = await startOpsServer({
       host: flags["health-addr"],
       port: intFlag("health-port", flags["health-port"]),

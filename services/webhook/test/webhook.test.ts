@@ -472,6 +472,60 @@ violation[{"msg": "slow"}] {
     await writer.apply([{ op: "delete", collection: constraintsCollection("Slowpoke"), key: "slow" }]);
   });
 
+  it("Redis losing its data: the last good policy keeps answering (and /readyz stays ready) until the cache is rebuilt", async () => {
+    const held = async () => {
+      const r = (await client.post("/v1/admit", nsCreate("held"))).json().response;
+      return (
+        r.allowed === false &&
+        r.status.message === '[ns-must-have-gk] you must provide labels: {"gatekeeper"}'
+      );
+    };
+    expect(await held()).toBe(true);
+    // Data loss, as a Redis restart without persistence: every key of this cache is gone.
+    const keys = await redis.keys(`{portcullis:${cacheName}}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+    await waitFor("the webhook saw the empty cache", () =>
+      wh.logs.some((l) => String(l.msg).startsWith("policy cache lost its data")),
+    );
+    for (let i = 0; i < 10; i++) {
+      expect(await held()).toBe(true);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await wh.readyz()).status).toBe(200);
+
+    // Sync rebuilding, one collection at a time: templates first; the constraint comes later.
+    writer = new CacheWriter(redis, { cluster: cacheName });
+    await writer.init();
+    await writer.apply([{ op: "put", collection: "templates", key: "k8srequiredlabels", object: template }]);
+    for (let i = 0; i < 6; i++) {
+      expect(await held()).toBe(true);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await writer.apply([
+      {
+        op: "put",
+        collection: constraintsCollection("K8sRequiredLabels"),
+        key: "ns-must-have-gk",
+        object: constraint("ns-must-have-gk", "warn"),
+      },
+    ]);
+    // Once the rebuilt cache is quiet it is served (the rebuilt constraint warns instead of denying).
+    await waitFor("rebuilt state served", async () => {
+      const r = (await client.post("/v1/admit", nsCreate("rebuilt"))).json().response;
+      return r.allowed === true && r.warnings?.length === 1;
+    });
+    await writer.apply([
+      {
+        op: "put",
+        collection: constraintsCollection("K8sRequiredLabels"),
+        key: "ns-must-have-gk",
+        object: constraint("ns-must-have-gk"),
+      },
+    ]);
+    await waitFor("deny again", held);
+  });
+
   it("publishes exactly one admission event per denied request to NATS", async () => {
     const jsm = await jetstreamManager(nc);
     await waitFor(
