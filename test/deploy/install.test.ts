@@ -6,10 +6,11 @@
  * audit services run from the production tree under the chart's
  * ServiceAccounts (impersonation), admitting and denying the seed scenario.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubeEnv, natsUrl, redisUrl, repoRoot, startKube, waitFor } from "../harness/index.ts";
 import {
@@ -72,6 +73,31 @@ async function kubectlOk(args: string[], input?: string): Promise<string> {
   const res = await kube.kubectl(args, input !== undefined ? { input } : {});
   if (res.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${res.stderr}`);
   return res.stdout;
+}
+
+/** Writes a Secret's files into dir/<stamp>/ and points dir/..data at it atomically, as the kubelet does. */
+async function mountSecret(
+  dir: string,
+  stamp: string,
+  cert: { certPem: string; keyPem: string },
+): Promise<void> {
+  await mkdir(join(dir, stamp), { recursive: true });
+  await writeFile(join(dir, stamp, "tls.crt"), cert.certPem);
+  await writeFile(join(dir, stamp, "tls.key"), cert.keyPem);
+  await symlink(stamp, join(dir, "..data_tmp"));
+  await rename(join(dir, "..data_tmp"), join(dir, "..data"));
+}
+
+/** The serial number of the certificate a TLS server on 127.0.0.1:port presents. */
+function servedSerial(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
+      resolve(serial);
+    });
+    socket.on("error", reject);
+  });
 }
 
 describe("kubeconform", () => {
@@ -303,11 +329,13 @@ describe("install semantics: chart RBAC and webhook configuration, services from
       await start("portcullis-sync", "portcullis-sync"),
       await start("portcullis-sync", "portcullis-sync"),
     ];
-    const cert = await kube.issueServingCert();
-    const certFile = join(work, "tls.crt");
-    const keyFile = join(work, "tls.key");
-    await writeFile(certFile, cert.certPem);
-    await writeFile(keyFile, cert.keyPem);
+    // The Secret volume as the kubelet lays it out: tls.crt -> ..data/tls.crt, ..data -> a timestamped dir.
+    const tlsDir = join(work, "tls");
+    await mountSecret(tlsDir, "..2026_01", await kube.issueServingCert());
+    const certFile = join(tlsDir, "tls.crt");
+    const keyFile = join(tlsDir, "tls.key");
+    await symlink(join("..data", "tls.crt"), certFile);
+    await symlink(join("..data", "tls.key"), keyFile);
     // No kubeconfig: the chart gives the webhook no API access.
     const webhook = await start("portcullis-webhook", undefined, {
       PORTCULLIS_WEBHOOK_PORT: "0",
@@ -437,5 +465,20 @@ describe("install semantics: chart RBAC and webhook configuration, services from
         p.logs.filter((l) => /forbidden/i.test(JSON.stringify(l))),
         p.name,
       ).toEqual([]);
+
+    // Certificate rotation as the kubelet does it (cert-manager renewal, or a new generated Secret):
+    // the ..data symlink is swapped atomically; the webhook serves the new certificate without a restart.
+    const rotated = await kube.issueServingCert();
+    await mountSecret(tlsDir, "..2026_02", rotated);
+    const serial = new X509Certificate(rotated.certPem).serialNumber;
+    await waitFor(
+      "the webhook to serve the rotated certificate",
+      async () => (await servedSerial(port)) === serial,
+      30_000,
+      250,
+    );
+    const after = await kube.kubectl(["create", "namespace", `no-label-2-${suffix}`]);
+    expect(after.stderr).toContain(expected);
+    expect(webhook.child.exitCode).toBeNull();
   }, 180_000);
 });
