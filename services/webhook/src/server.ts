@@ -101,6 +101,14 @@ export function buildServer(o: ServerOptions): FastifyInstance {
       throw e;
     }
     answer(reply, out);
+    if (out.status === "error") {
+      const b = out.body as { error?: string; response?: { uid?: string; status?: { message?: string } } };
+      o.log.warn("admission review failed", {
+        httpStatus: out.httpStatus,
+        uid: b.response?.uid,
+        error: b.error ?? b.response?.status?.message,
+      });
+    }
     const labels = { admission_status: out.status, admission_dryrun: out.dryRun ? "true" : "false" };
     o.metrics.requests.inc(labels);
     o.metrics.duration.observe(labels, (Date.now() - startedAt) / 1000);
