@@ -11,6 +11,17 @@ export {
   waitForCrdWatchable,
 } from "./kube-crds.ts";
 export type { CertAndKey } from "./kube-pki.ts";
+// Building blocks `portcullis up` (packages/cli) shares with the tests.
+export { createTestCa, type TestCa } from "./kube-pki.ts";
+export {
+  detachChildren,
+  freePort,
+  loopbackEnv,
+  type ManagedProcess,
+  startProcess,
+  waitUntil,
+} from "./kube-process.ts";
 export type { RegisteredWebhook, ValidatingWebhookOptions } from "./kube-webhook.ts";
+export { registerValidatingWebhook } from "./kube-webhook.ts";
 export * from "./redis-cluster.ts";
 export * from "./service-process.ts";

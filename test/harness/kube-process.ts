@@ -46,9 +46,20 @@ export function loopbackEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
   return env;
 }
 
+let detached = false;
+/**
+ * Start children in their own process group, so a terminal's Ctrl-C reaches
+ * only the parent, which then stops them in order (`portcullis up`). Off for
+ * tests: there the terminal's SIGINT is what stops an interrupted run's children.
+ */
+export function detachChildren(on: boolean): void {
+  detached = on;
+}
+export const childrenDetached = (): boolean => detached;
+
 export function startProcess(name: string, command: string, args: string[], logPath: string): ManagedProcess {
   const fd = openSync(logPath, "a");
-  const child = spawn(command, args, { stdio: ["ignore", fd, fd], env: loopbackEnv() });
+  const child = spawn(command, args, { stdio: ["ignore", fd, fd], env: loopbackEnv(), detached });
   closeSync(fd); // the child holds its own copy
   live.add(child);
   const exited = new Promise<number | string>((resolve) => {

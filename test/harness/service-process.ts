@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { childrenDetached } from "./kube-process.ts";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -71,6 +72,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [o.main, ...o.args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_PROXY: "*" },
+    detached: childrenDetached(),
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = "";

@@ -5,7 +5,9 @@
 import { evalCommand } from "./commands/eval.ts";
 import { eventsCommand } from "./commands/events.ts";
 import { regoTestCommand } from "./commands/rego-test.ts";
+import { statusCommand } from "./commands/status.ts";
 import { testCommand } from "./commands/test.ts";
+import { upCommand } from "./commands/up.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { UsageError } from "./lib/args.ts";
 import { type CliIO, processIO } from "./lib/io.ts";
@@ -32,6 +34,14 @@ const COMMANDS: Record<string, Command> = {
   events: {
     summary: "tail the violation event stream (admission and audit events, NATS JetStream)",
     run: eventsCommand,
+  },
+  up: {
+    summary: "run the whole system locally (API server, Redis, NATS, every service); Ctrl-C stops it",
+    run: upCommand,
+  },
+  status: {
+    summary: "templates, constraints (enforcement, totalViolations) and the replicas `up` runs",
+    run: statusCommand,
   },
 };
 
