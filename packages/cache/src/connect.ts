@@ -5,6 +5,7 @@
  * A Redis Cluster (e.g. ElastiCache with cluster mode) is reached with
  * `cluster: true` (or ?cluster=true) and one or more seed nodes.
  */
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import type { ConnectionOptions as TlsOptions } from "node:tls";
 import { Cluster, type ClusterOptions, type NatMap, Redis, type RedisOptions } from "ioredis";
@@ -128,4 +129,26 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = {}):
       redisOptions: { ...auth, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
     },
   );
+}
+
+/** The Redis settings every service takes as flags (see packages/service redisFlags). */
+export interface RedisSettings {
+  url: string;
+  password?: string;
+  /** A file holding the password (a mounted Secret); wins over `password`. */
+  passwordFile?: string;
+  /** CA bundle (PEM file) for TLS to Redis. */
+  caFile?: string;
+  cluster?: boolean;
+}
+
+/** connectRedis from service flags: password or password file, CA file, cluster mode. */
+export function connectRedisFromSettings(s: RedisSettings, redisOptions?: RedisOptions): RedisClient {
+  const password = s.passwordFile ? readFileSync(s.passwordFile, "utf8").trim() : s.password;
+  return connectRedis(s.url, {
+    ...(s.cluster ? { cluster: true } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(s.caFile ? { tls: { ca: readFileSync(s.caFile) } } : {}),
+    ...(redisOptions ? { redisOptions } : {}),
+  });
 }

@@ -7,8 +7,10 @@ export * from "./collections.ts";
 export {
   type ConnectOptions,
   connectRedis,
+  connectRedisFromSettings,
   parseRedisUrl,
   type RedisEndpoint,
+  type RedisSettings,
   type RedisTarget,
   redact,
 } from "./connect.ts";

@@ -1,7 +1,8 @@
 /*
- * A small JSON REST client for the calls sync makes outside informers (CRDs,
- * status subresources, events): plain paths, explicit content types (merge
- * patch), and errors that keep the API server's status code and reason.
+ * A small JSON REST client for the calls services make outside informers
+ * (CRDs, status subresources, paged lists, events): plain paths, explicit
+ * content types (merge patch), and errors that keep the API server's status
+ * code and reason (so a 410 expired continue token can be told apart).
  * Auth and TLS come from the KubeConfig (client certs, tokens, in-cluster).
  */
 

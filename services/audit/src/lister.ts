@@ -4,7 +4,7 @@
  * auditChunkSize with limit/continue. An expired continue token (410 Gone)
  * means the list snapshot is gone: the kind is listed again from the start.
  */
-import { KubeApiError, type KubeRest } from "./kube-rest.ts";
+import { KubeApiError, type KubeRest } from "@portcullis/kube";
 
 type Obj = Record<string, unknown>;
 

@@ -9,27 +9,25 @@
  */
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
-import { connectRedis, redact } from "@portcullis/cache";
+import { connectRedisFromSettings, type RedisSettings, redact } from "@portcullis/cache";
 import { ENFORCEMENT_POINTS } from "@portcullis/engine";
+import { KubeRest } from "@portcullis/kube";
 import { PolicyMirror } from "@portcullis/mirror";
 import {
   Counter,
-  createLogger,
+  commonFlags,
   createRegistry,
   durationFlag,
   FlagError,
   Gauge,
   Histogram,
-  installShutdown,
   intFlag,
-  parseFlags,
-  parseLevel,
   type Readiness,
+  redisFlags,
+  runService,
   startOpsServer,
-  usage,
 } from "@portcullis/service";
 import { EventBus } from "./events.ts";
-import { KubeRest } from "./kube-rest.ts";
 import { bullConnection } from "./queues.ts";
 import { AuditScheduler } from "./scheduler.ts";
 import { StatusWriter } from "./status-writer.ts";
@@ -42,7 +40,6 @@ const specs = {
     help: "comma list of audit-scheduler, audit-worker, status-writer (or all)",
   },
   kubeconfig: { env: "KUBECONFIG", help: "kubeconfig file; in-cluster config when absent" },
-  "redis-url": { env: "PORTCULLIS_REDIS_URL", default: "redis://127.0.0.1:6379", help: "Redis URL" },
   "cache-name": { env: "PORTCULLIS_CACHE_NAME", default: "default", help: "name of this install's cache" },
   "nats-url": {
     env: "PORTCULLIS_NATS_URL",
@@ -123,18 +120,8 @@ const specs = {
     default: "portcullis-status-writer",
     help: "the status writer's durable consumer",
   },
-  "health-addr": {
-    env: "PORTCULLIS_HEALTH_ADDR",
-    default: "0.0.0.0",
-    help: "listen address of /healthz /readyz /metrics",
-  },
-  "health-port": {
-    env: "PORTCULLIS_HEALTH_PORT",
-    default: "8081",
-    help: "port of /healthz /readyz /metrics (0: any)",
-  },
-  "log-level": { env: "PORTCULLIS_LOG_LEVEL", default: "info", help: "debug, info, warn, error" },
-  help: { boolean: true, help: "print this help" },
+  ...redisFlags,
+  ...commonFlags,
 } as const;
 
 const ROLES = new Set(["scheduler", "worker", "status-writer"]);
@@ -149,22 +136,9 @@ function parseRoles(s: string): Set<string> {
   return out;
 }
 
-async function main(): Promise<void> {
-  let flags: ReturnType<typeof parseFlags<typeof specs>>;
-  try {
-    flags = parseFlags(specs);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    process.stderr.write(`portcullis-audit: ${e.message}\n${usage("portcullis-audit", specs)}\n`);
-    process.exit(2);
-  }
-  if (flags.help) {
-    process.stdout.write(`${usage("portcullis-audit", specs)}\n`);
-    return;
-  }
-  const log = createLogger({ service: "audit" }, { level: parseLevel(flags["log-level"]) });
-  const shutdown = installShutdown(log);
-  try {
+await runService(
+  { program: "portcullis-audit", service: "audit", specs },
+  async ({ flags, log, shutdown }) => {
     const roles = parseRoles(flags.role ?? "all");
     const redisUrl = flags["redis-url"] ?? "";
     const cacheName = flags["cache-name"] ?? "default";
@@ -182,7 +156,14 @@ async function main(): Promise<void> {
       shutdown.add("kube", () => rest?.close());
     }
 
-    const bull = bullConnection(redisUrl);
+    const redisSettings: RedisSettings = {
+      url: redisUrl,
+      password: flags["redis-password"],
+      passwordFile: flags["redis-password-file"],
+      caFile: flags["redis-ca-file"],
+      cluster: flags["redis-cluster"],
+    };
+    const bull = bullConnection(redisSettings);
     bull.on("error", (e: Error) => log.debug("redis connection error", { err: e.message }));
     shutdown.add("redis", () => void bull.quit().catch(() => bull.disconnect()));
 
@@ -205,7 +186,7 @@ async function main(): Promise<void> {
 
     const mirrors: PolicyMirror[] = [];
     const mirrorFor = (data: boolean): PolicyMirror => {
-      const redis = connectRedis(redisUrl);
+      const redis = connectRedisFromSettings(redisSettings);
       redis.on("error", (e: Error) => log.debug("cache connection error", { err: e.message }));
       const m = new PolicyMirror({
         redis,
@@ -342,21 +323,5 @@ async function main(): Promise<void> {
       healthPort: ops.port,
       pid: process.pid,
     });
-  } catch (e) {
-    if (e instanceof FlagError) {
-      log.error(e.message, {});
-      process.exit(2);
-    }
-    log.error("failed to start", { err: e });
-    process.exit(1);
-  }
-  process.on("uncaughtException", (e) => {
-    log.error("uncaught exception", { err: e });
-    void shutdown.run("uncaughtException", 1);
-  });
-  process.on("unhandledRejection", (e) => {
-    log.error("unhandled rejection", { err: e });
-  });
-}
-
-await main();
+  },
+);

@@ -6,7 +6,8 @@
  * plus plain keys under <scope>: the current run (one run of a scope at a time)
  * and the pages listed from the API server for a run's chunks.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { connectRedisFromSettings, type RedisSettings } from "@portcullis/cache";
+import type { Redis, RedisOptions } from "ioredis";
 
 export interface ScopeNames {
   scope: string;
@@ -37,8 +38,12 @@ export function scopeNames(scope: string): ScopeNames {
 }
 
 /** BullMQ needs maxRetriesPerRequest: null (its blocking commands must wait through reconnects). */
-export function bullConnection(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+export function bullConnection(settings: RedisSettings, extra: RedisOptions = {}): Redis {
+  // BullMQ's queues need a single-node connection (its keys are not hash-tagged for a Cluster).
+  return connectRedisFromSettings(
+    { ...settings, cluster: false },
+    { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra },
+  ) as Redis;
 }
 
 /** What a chunk job carries. */

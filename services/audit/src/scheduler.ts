@@ -6,11 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { cacheKeys, parseCollection } from "@portcullis/cache";
+import type { KubeRest } from "@portcullis/kube";
 import type { PolicyMirror } from "@portcullis/mirror";
 import type { Logger } from "@portcullis/service";
 import { FlowProducer, type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import type { KubeRest } from "./kube-rest.ts";
 import { type ApiKind, discoverKinds, listPages } from "./lister.ts";
 import { type ChunkData, type RunData, type ScopeNames, scopeNames } from "./queues.ts";
 import { auditsAt, groupOf, kindWanted, matchedKinds } from "./scope.ts";

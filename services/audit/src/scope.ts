@@ -4,7 +4,7 @@
  * constraints name), and the namespaces Config exempts from the "audit"
  * process (Gatekeeper's Config spec.match[].processes).
  */
-import { ENFORCEMENT_POINTS } from "@portcullis/engine";
+import { configExcludedNamespaces, ENFORCEMENT_POINTS, namespaceExcluded } from "@portcullis/engine";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -12,28 +12,10 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 /** Config spec.match[].excludedNamespaces for one process ("audit", "webhook", "*"). */
 export function excludedFor(config: Obj | undefined, process: string): string[] {
-  const out: string[] = [];
-  const spec = config && isObj(config.spec) ? config.spec : {};
-  if (!Array.isArray(spec.match)) return out;
-  for (const m of spec.match) {
-    if (!isObj(m)) continue;
-    const procs = Array.isArray(m.processes) ? m.processes.map(str) : [];
-    if (!procs.includes("*") && !procs.includes(process)) continue;
-    if (Array.isArray(m.excludedNamespaces))
-      for (const ns of m.excludedNamespaces) if (typeof ns === "string" && !out.includes(ns)) out.push(ns);
-  }
-  return out;
+  return configExcludedNamespaces(config, process);
 }
 
-/** Gatekeeper's namespace glob: "prefix*", "*suffix", or exact. */
-export function namespaceExcluded(patterns: string[], ns: string): boolean {
-  if (ns === "") return false;
-  return patterns.some((p) => {
-    if (p.endsWith("*")) return ns.startsWith(p.slice(0, -1));
-    if (p.startsWith("*")) return ns.endsWith(p.slice(1));
-    return p === ns;
-  });
-}
+export { namespaceExcluded };
 
 /** Whether a raw constraint acts at the audit point (scoped ones must name it or "*"). */
 export function auditsAt(constraint: Obj, point: string = ENFORCEMENT_POINTS.audit): boolean {

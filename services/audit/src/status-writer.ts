@@ -15,10 +15,10 @@
  * replica stored that run's last events).
  */
 import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg } from "@nats-io/jetstream";
+import { KubeApiError, type KubeRest } from "@portcullis/kube";
 import type { Gauge, Histogram, Logger } from "@portcullis/service";
 import type { Redis } from "ioredis";
 import type { AuditRunSummary, AuditViolationEvent, EventBus } from "./events.ts";
-import { KubeApiError, type KubeRest } from "./kube-rest.ts";
 
 export interface StatusViolation {
   enforcementAction: string;

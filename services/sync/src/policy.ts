@@ -6,6 +6,7 @@
  */
 import { constraintsCollection, TEMPLATES } from "@portcullis/cache";
 import { Client, FrameworkError } from "@portcullis/engine";
+import { KubeApiError, type KubeRest, resourcePath } from "@portcullis/kube";
 import type { Logger } from "@portcullis/service";
 import type { CacheSink } from "./cache-sink.ts";
 import {
@@ -14,7 +15,6 @@ import {
   CONSTRAINTS_GROUP,
   STORAGE_VERSION,
 } from "./constraint-crd.ts";
-import { KubeApiError, type KubeRest, resourcePath } from "./kube-rest.ts";
 import {
   constraintStatus,
   type StatusError,

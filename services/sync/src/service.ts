@@ -6,13 +6,13 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { CacheWriter } from "@portcullis/cache";
+import { KubeRest } from "@portcullis/kube";
 import { Counter, Gauge, Histogram, type Logger, type Readiness, type Registry } from "@portcullis/service";
 import { CacheSink } from "./cache-sink.ts";
 import { DataController } from "./data.ts";
 import { informerWatchFactory } from "./informer-watch.ts";
 import { ResourceResolver } from "./kube/discovery.ts";
 import { LeaderElector } from "./kube/leader.ts";
-import { KubeRest } from "./kube-rest.ts";
 import { PolicyController } from "./policy.ts";
 import { gvkId } from "./sync-targets.ts";
 import type { KObj, Watcher, WatchFactory } from "./watch.ts";

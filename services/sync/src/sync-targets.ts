@@ -9,6 +9,8 @@ export interface GVK {
   kind: string;
 }
 
+import { configExcludedNamespaces, namespaceExcluded } from "@portcullis/engine";
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -67,25 +69,7 @@ export function syncTargets(config: Obj | undefined, syncSets: Iterable<Obj>): S
 
 /** Config spec.match[].excludedNamespaces for one process ("audit", "webhook", "sync", …). */
 export function excludedFor(config: Obj | undefined, process: string): string[] {
-  const out: string[] = [];
-  const spec = config && isObj(config.spec) ? config.spec : {};
-  if (!Array.isArray(spec.match)) return out;
-  for (const m of spec.match) {
-    if (!isObj(m)) continue;
-    const procs = Array.isArray(m.processes) ? m.processes.map(str) : [];
-    if (!procs.includes("*") && !procs.includes(process)) continue;
-    if (Array.isArray(m.excludedNamespaces))
-      for (const ns of m.excludedNamespaces) if (typeof ns === "string" && !out.includes(ns)) out.push(ns);
-  }
-  return out;
+  return configExcludedNamespaces(config, process);
 }
 
-/** Gatekeeper's namespace glob: "prefix*", "*suffix", or exact. */
-export function namespaceExcluded(patterns: string[], ns: string): boolean {
-  if (ns === "") return false;
-  return patterns.some((p) => {
-    if (p.endsWith("*")) return ns.startsWith(p.slice(0, -1));
-    if (p.startsWith("*")) return ns.endsWith(p.slice(1));
-    return p === ns;
-  });
-}
+export { namespaceExcluded };

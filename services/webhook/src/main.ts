@@ -6,23 +6,19 @@
  *   node services/webhook/src/main.ts --redis-url redis://127.0.0.1:6379 \
  *     --tls-cert-file /certs/tls.crt --tls-key-file /certs/tls.key --nats-url nats://127.0.0.1:4222
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connectRedis, redact } from "@portcullis/cache";
+import { connectRedisFromSettings, redact } from "@portcullis/cache";
 import { ENFORCEMENT_POINTS } from "@portcullis/engine";
 import { connectNats, DEFAULT_STREAM, EventPublisher, ensureStream, subjects } from "@portcullis/events";
 import { PolicyMirror } from "@portcullis/mirror";
 import {
-  createLogger,
+  commonFlags,
   createRegistry,
   durationFlag,
-  FlagError,
-  installShutdown,
   intFlag,
-  parseFlags,
-  parseLevel,
+  redisFlags,
+  runService,
   startOpsServer,
-  usage,
 } from "@portcullis/service";
 import { Admitter } from "./admission.ts";
 import { CacheHealth } from "./cache-health.ts";
@@ -49,15 +45,6 @@ const specs = {
     default: "1.3",
     help: "minimum TLS version: 1.2 or 1.3",
   },
-  "redis-url": {
-    env: "PORTCULLIS_REDIS_URL",
-    default: "redis://127.0.0.1:6379",
-    help: "Redis URL (rediss:// for TLS; ?cluster=true for a Redis Cluster)",
-  },
-  "redis-password": { env: "PORTCULLIS_REDIS_PASSWORD", help: "Redis password (overrides the URL's)" },
-  "redis-password-file": { env: "PORTCULLIS_REDIS_PASSWORD_FILE", help: "file holding the Redis password" },
-  "redis-ca-file": { env: "PORTCULLIS_REDIS_CA_FILE", help: "CA bundle for Redis TLS" },
-  "redis-cluster": { env: "PORTCULLIS_REDIS_CLUSTER", boolean: true, help: "Redis Cluster mode" },
   "cache-name": {
     env: "PORTCULLIS_CACHE_NAME",
     default: "default",
@@ -111,45 +98,21 @@ const specs = {
     boolean: true,
     help: "log every violation found at admission",
   },
-  "health-addr": {
-    env: "PORTCULLIS_HEALTH_ADDR",
-    default: "0.0.0.0",
-    help: "listen address of /healthz /readyz /metrics",
-  },
-  "health-port": {
-    env: "PORTCULLIS_HEALTH_PORT",
-    default: "8081",
-    help: "port of /healthz /readyz /metrics (0: any)",
-  },
-  "log-level": { env: "PORTCULLIS_LOG_LEVEL", default: "info", help: "debug, info, warn, error" },
-  help: { boolean: true, help: "print this help" },
+  ...redisFlags,
+  ...commonFlags,
 } as const;
 
-async function main(): Promise<void> {
-  let flags: ReturnType<typeof parseFlags<typeof specs>>;
-  try {
-    flags = parseFlags(specs);
-  } catch (e) {
-    if (!(e instanceof FlagError)) throw e;
-    process.stderr.write(`portcullis-webhook: ${e.message}\n${usage("portcullis-webhook", specs)}\n`);
-    process.exit(2);
-  }
-  if (flags.help) {
-    process.stdout.write(`${usage("portcullis-webhook", specs)}\n`);
-    return;
-  }
-  const log = createLogger({ service: "webhook" }, { level: parseLevel(flags["log-level"]) });
-  const shutdown = installShutdown(log);
-  try {
+await runService(
+  { program: "portcullis-webhook", service: "webhook", specs },
+  async ({ flags, log, shutdown }) => {
     // Policy state: a mirror of the cache, evaluated at the webhook enforcement point.
-    const password = flags["redis-password-file"]
-      ? readFileSync(flags["redis-password-file"], "utf8").trim()
-      : flags["redis-password"];
     const redisUrl = flags["redis-url"] ?? "";
-    const redis = connectRedis(redisUrl, {
-      cluster: flags["redis-cluster"] || undefined,
-      ...(password !== undefined ? { password } : {}),
-      ...(flags["redis-ca-file"] ? { tls: { ca: readFileSync(flags["redis-ca-file"]) } } : {}),
+    const redis = connectRedisFromSettings({
+      url: redisUrl,
+      password: flags["redis-password"],
+      passwordFile: flags["redis-password-file"],
+      caFile: flags["redis-ca-file"],
+      cluster: flags["redis-cluster"],
     });
     redis.on("error", (e: Error) => log.debug("redis connection error", { err: e.message }));
     const cacheName = flags["cache-name"] ?? "default";
@@ -304,22 +267,5 @@ async function main(): Promise<void> {
         templates: () => mirror.objects("templates"),
       }),
     });
-  } catch (e) {
-    if (e instanceof FlagError) {
-      log.error(e.message, {});
-      process.exit(2);
-    }
-    log.error("failed to start", { err: e });
-    process.exit(1);
-  }
-  // A bug must not leave a half-working webhook: log and exit; the Deployment restarts us.
-  process.on("uncaughtException", (e) => {
-    log.error("uncaught exception", { err: e });
-    void shutdown.run("uncaughtException", 1);
-  });
-  process.on("unhandledRejection", (e) => {
-    log.error("unhandled rejection", { err: e });
-  });
-}
-
-await main();
+  },
+);

@@ -6,6 +6,7 @@ export {
   type TemplateInfo,
 } from "./client.ts";
 export { type CompileCacheStats, compileCacheStats } from "./compile-cache.ts";
+export { configExcludedNamespaces, namespaceExcluded } from "./config.ts";
 export { type ParsedConstraint, parseConstraint } from "./constraint.ts";
 export type { CompiledTemplate, Driver, Violation } from "./drivers/driver.ts";
 export type { RegoEngine, RegoQuery } from "./drivers/rego.ts";
