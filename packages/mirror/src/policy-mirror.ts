@@ -29,6 +29,8 @@ export interface PolicyMirrorOptions {
   data?: boolean;
   /** How often Redis reachability is checked (default 1000 ms). */
   pingMs?: number;
+  /** A ping slower than this counts as unreachable (default 1000 ms). */
+  pingTimeoutMs?: number;
 }
 
 export type MirrorChange = Change | { op: "reload"; revision: number; epoch: string };
@@ -88,7 +90,14 @@ export class PolicyMirror {
     this.#loop = this.#run();
     const ping = async (): Promise<void> => {
       try {
-        await this.#o.redis.ping();
+        // A hung Redis (not refusing, just silent) must count as unreachable too.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.#o.redis.ping(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error("ping timed out")), this.#o.pingTimeoutMs ?? 1000);
+          }),
+        ]).finally(() => clearTimeout(timer));
         if (!this.#connected && this.#snapshot) this.#o.log?.info("cache reachable", {});
         this.#connected = true;
       } catch (e) {
