@@ -321,7 +321,7 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
       // biome-ignore format: flag list
       add(`sync-${n}`, "sync", [
         "--kubeconfig", serviceKubeconfig, "--redis-url", redisUrl, "--cache-name", CACHE_NAME,
-        "--namespace", INSTALL_NS, "--identity", `sync-${n}`,
+        "--namespace", INSTALL_NS, // identity: <host>-<pid>, so a restarted replica is a new candidate
         "--lease-duration", "6s", "--renew-deadline", "4s", "--retry-period", "1s",
       ]);
     const webhooks = [0, 1].map((n) =>
