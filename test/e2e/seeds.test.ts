@@ -17,7 +17,7 @@ import { alive, processesMentioning, type Stack, startStack, tcpOpen } from "./s
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack(["--no-examples", "--audit-interval", "4s"]);
+  stack = await startStack(["--no-examples", "--audit-interval", "4s", "--audit-chunk-hold", "2s"]);
 }, 300_000);
 
 afterAll(async () => {
@@ -374,7 +374,7 @@ describe("faults", () => {
     // The new leader syncs: a new template gets its constraint CRD and is enforced.
     await applyPolicy(
       readFileSync(join(repoRoot, "examples", "mtls-strict", "template.yaml"), "utf8"),
-      "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: PeerAuthenticationStrictMTLS\nmetadata: { name: strict }\nspec: {}\n",
+      "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: PeerAuthenticationStrictMTLS\nmetadata: { name: strict }\nspec: { match: { kinds: [{ apiGroups: [security.istio.io], kinds: [PeerAuthentication] }] } }\n",
       "peerauthenticationstrictmtls.constraints.gatekeeper.sh",
     );
     const t = await stack.kubectl([
@@ -386,6 +386,74 @@ describe("faults", () => {
     ]);
     expect(JSON.parse(t.stdout).status?.created).toBe(true);
   }, 120_000);
+});
+
+describe("faults: audit", () => {
+  it("kill -9 an audit worker mid-run: the run's totals are still exact", async () => {
+    await apply(allowedRepos("dryrun"));
+    for (const name of ["a", "b", "c"]) {
+      const r = await waitFor(
+        `deployment ${name} admitted (dryrun)`,
+        async () => {
+          const res = await stack.kubectl([
+            "create",
+            "deployment",
+            name,
+            "--image",
+            "munta/nginx",
+            "-n",
+            "prod-apps",
+          ]);
+          return res.code === 0 ? res : undefined;
+        },
+        10_000,
+        200,
+      );
+      expect(r.code).toBe(0);
+    }
+    // The next run: kill the worker that has just published this chunk's events and holds it (2 s) unfinished.
+    const seen = stack.output().length;
+    const [, auditId, worker] = await waitFor(
+      "a worker publishing the run's violations",
+      () =>
+        /\[(audit-worker-\d)\] info violation_audited \{"audit_id":"([^"]+)"[^\n]*"resourceNamespace":"prod-apps"/.exec(
+          stack.output().slice(seen),
+        ) ??
+        /\[(audit-worker-\d)\] info violation_audited \{"audit_id":"([^"]+)"[^\n]*prod-apps/.exec(
+          stack.output().slice(seen),
+        ) ??
+        undefined,
+      30_000,
+      20,
+    ).then((m) => [m[0], m[2]!, m[1]!] as const);
+    process.kill(stack.unit(worker).pid!, "SIGKILL");
+    const finished = await waitFor(
+      `run ${auditId} finished`,
+      () =>
+        new RegExp(`audit_finished \\{"audit_id":"${auditId}"[^\n]*`).exec(stack.output().slice(seen))?.[0],
+      90_000,
+      200,
+    );
+    expect(finished).toMatch(/"errors":0/);
+    // The worker died before the run finished.
+    const after = stack.output().slice(seen);
+    expect(after.indexOf(`[${worker}] exited`)).toBeGreaterThan(-1);
+    expect(after.indexOf(`[${worker}] exited`)).toBeLessThan(after.indexOf(finished));
+    const status = await waitFor(
+      "status of that run",
+      async () => {
+        const r = await stack.kubectl(["get", "k8sallowedrepos", "repos-in-prod", "-o", "json"]);
+        const st = JSON.parse(r.stdout).status;
+        // audit ids start with the run's start time, which is the status' auditTimestamp.
+        const stamp = st?.auditTimestamp?.replace(/[:.]/g, "-");
+        return stamp && auditId.startsWith(stamp) ? st : undefined;
+      },
+      30_000,
+      300,
+    );
+    expect(status.totalViolations).toBe(3);
+    expect(status.violations.map((v: { name: string }) => v.name).sort()).toEqual(["a", "b", "c"]);
+  }, 150_000);
 });
 
 describe("portcullis status", () => {
@@ -419,7 +487,7 @@ describe("portcullis status", () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^k8sallowedrepos\s+K8sAllowedRepos\s+true\s+-$/m);
-    expect(r.stdout).toMatch(/^K8sAllowedRepos\/repos-in-prod\s+deny\s+\d+\s+\S+$/m);
+    expect(r.stdout).toMatch(/^K8sAllowedRepos\/repos-in-prod\s+dryrun\s+3\s+\S+$/m);
     expect(r.stdout).toMatch(/^webhook\s+2\/2\s/m);
     expect(r.stdout).toMatch(/^sync\s+2\/2\s/m);
     expect(r.stdout).toMatch(/^audit-worker\s+2\/2\s/m);

@@ -73,6 +73,12 @@ export const UP_SPEC: CommandSpec = {
       description: "time between audit runs [default 60s]",
     },
     {
+      name: "audit-chunk-hold",
+      type: "string",
+      value: "duration",
+      description: "fault injection for tests: workers hold each chunk this long (audit --chunk-hold)",
+    },
+    {
       name: "state-file",
       type: "string",
       value: "file",
@@ -156,6 +162,7 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError("up", `unexpected argument "${args.positionals[0]}"`);
   const auditInterval = str(args.flags["audit-interval"]) ?? "60s";
   const logLevel = str(args.flags["log-level"]) ?? "info";
+  const chunkHold = str(args.flags["audit-chunk-hold"]);
   const policyPaths = bool(args.flags["no-examples"])
     ? []
     : strs(args.flags.filename).length > 0
