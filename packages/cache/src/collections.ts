@@ -9,6 +9,13 @@ export const TEMPLATES = "templates";
 export const NAMESPACES = "namespaces";
 export const CONFIGS = "configs";
 export const SYNCSETS = "syncsets";
+/**
+ * Bookkeeping: key "ready" = { epoch } once the writer has written a complete
+ * state for that epoch (after its initial lists, and after each rebuild), so
+ * readers can tell a cache still being filled from a finished one.
+ */
+export const META = "meta";
+export const READY_KEY = "ready";
 const CONSTRAINTS_PREFIX = "constraints/";
 const DATA_PREFIX = "data/";
 
@@ -22,12 +29,13 @@ export function dataCollection(apiVersion: string, kind: string): Collection {
 }
 
 export type ParsedCollection =
-  | { sort: "templates" | "namespaces" | "configs" | "syncsets" }
+  | { sort: "templates" | "namespaces" | "configs" | "syncsets" | "meta" }
   | { sort: "constraints"; kind: string }
   | { sort: "data"; apiVersion: string; kind: string };
 
 export function parseCollection(c: Collection): ParsedCollection | undefined {
-  if (c === TEMPLATES || c === NAMESPACES || c === CONFIGS || c === SYNCSETS) return { sort: c };
+  if (c === TEMPLATES || c === NAMESPACES || c === CONFIGS || c === SYNCSETS || c === META)
+    return { sort: c };
   if (c.startsWith(CONSTRAINTS_PREFIX)) {
     const kind = c.slice(CONSTRAINTS_PREFIX.length);
     return kind === "" ? undefined : { sort: "constraints", kind };

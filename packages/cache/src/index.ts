@@ -25,7 +25,7 @@ export {
   type ReaderOptions,
 } from "./reader.ts";
 export type { RedisClient } from "./scripts.ts";
-export { applyChange, emptySnapshot } from "./snapshot.ts";
+export { applyChange, emptySnapshot, isComplete } from "./snapshot.ts";
 export type * from "./types.ts";
 export {
   CacheWriter,

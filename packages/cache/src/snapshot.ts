@@ -1,3 +1,4 @@
+import { META, READY_KEY } from "./collections.ts";
 import type { CachedObject, Change, Collection, Snapshot } from "./types.ts";
 
 export function emptySnapshot(epoch = "", revision = 0): Snapshot {
@@ -32,4 +33,10 @@ export function applyToCollections(
   if (!current) return false;
   objects!.delete(change.key);
   return true;
+}
+
+/** Whether the writer has marked this snapshot's epoch complete (see META in collections.ts). */
+export function isComplete(snapshot: Snapshot): boolean {
+  const ready = snapshot.collections.get(META)?.get(READY_KEY)?.object;
+  return snapshot.epoch !== "" && ready?.epoch === snapshot.epoch;
 }

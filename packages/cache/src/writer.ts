@@ -9,7 +9,9 @@
  * round packs all of them into script calls of up to maxBatchOps ops /
  * maxBatchBytes bytes, sent as one pipeline. Ops are written in call order.
  */
+
 import { randomBytes } from "node:crypto";
+import { META, READY_KEY } from "./collections.ts";
 import { encodeObject, storedObjectJson } from "./encoding.ts";
 import { type CacheKeys, type CacheNameOptions, cacheKeys } from "./keys.ts";
 import { callInit, defineScripts, queueApply, type RedisClient, scriptError } from "./scripts.ts";
@@ -172,6 +174,16 @@ export class CacheWriter {
       puts: countChanged(flags, 0, firstDelete),
       deletes: countChanged(flags, firstDelete, flags.length),
     };
+  }
+
+  /**
+   * Marks the cache complete for the current epoch (readers that saw the
+   * epoch change wait for this before trusting the new state). Call after
+   * init() once everything is written.
+   */
+  markComplete(): Promise<WriteResult> {
+    if (this.#epoch === undefined) throw new Error("markComplete() before init()");
+    return this.put(META, READY_KEY, { epoch: this.#epoch, at: new Date().toISOString() });
   }
 
   /** Deletes every object of the collection (each through the stream), then forgets the collection. */

@@ -5,19 +5,22 @@
  * load() builds a whole Client; each later change is applied to it in place;
  * a resync (stream trimmed, Redis lost its data) builds a new Client from a
  * fresh snapshot and swaps it in, so requests in flight finish on the old
- * one. While Redis is unreachable the last good state keeps serving.
+ * one. While Redis is unreachable the last good state keeps serving, and
+ * while a rebuilt cache is still being filled (sync marks it complete when
+ * done: META "ready") the last complete state keeps serving.
  */
 import {
   CacheReader,
   type Change,
   CONFIGS,
+  isComplete,
   NAMESPACES,
   type RedisClient,
   type Snapshot,
 } from "@portcullis/cache";
 import { Client, type ClientOptions, type FrameworkErrorDetail } from "@portcullis/engine";
 import type { Logger, Readiness } from "@portcullis/service";
-import { type ApplyProblems, applyToClient, buildClient, emptyProblems } from "./apply.ts";
+import { type ApplyProblems, applyToClient, buildClient } from "./apply.ts";
 
 export interface PolicyMirrorOptions {
   redis: RedisClient;
@@ -46,12 +49,24 @@ export interface MirrorStats {
 
 type Obj = Record<string, unknown>;
 
+interface State {
+  client: Client;
+  /** Kept current by the reader (changes are applied to it in place). */
+  snapshot: Snapshot;
+  problems: ApplyProblems;
+}
+
 export class PolicyMirror {
   readonly #o: PolicyMirrorOptions;
   readonly #reader: CacheReader;
-  #client: Client;
-  #snapshot: Snapshot | undefined;
-  #problems: ApplyProblems = emptyProblems();
+  /** Kept current from the stream. */
+  #current: State | undefined;
+  /**
+   * What readers see: the last state sync marked complete. While a rebuilt
+   * cache is still being filled (Redis lost its data), this stays the old one.
+   */
+  #serving: State | undefined;
+  readonly #empty: Client;
   #abort = new AbortController();
   #loop: Promise<void> | undefined;
   #pinger: NodeJS.Timeout | undefined;
@@ -65,12 +80,12 @@ export class PolicyMirror {
   constructor(o: PolicyMirrorOptions) {
     this.#o = o;
     this.#reader = new CacheReader(o.redis, { cluster: o.cacheName ?? "default" });
-    this.#client = new Client(o.clientOptions);
+    this.#empty = new Client(o.clientOptions);
   }
 
   /** The current engine Client; read it per request (a reload swaps it). */
   get client(): Client {
-    return this.#client;
+    return this.#serving?.client ?? this.#empty;
   }
 
   get connected(): boolean {
@@ -78,11 +93,11 @@ export class PolicyMirror {
   }
 
   get revision(): number {
-    return this.#snapshot?.revision ?? 0;
+    return this.#serving?.snapshot.revision ?? 0;
   }
 
   get epoch(): string {
-    return this.#snapshot?.epoch ?? "";
+    return this.#serving?.snapshot.epoch ?? "";
   }
 
   start(): void {
@@ -98,7 +113,7 @@ export class PolicyMirror {
             timer = setTimeout(() => reject(new Error("ping timed out")), this.#o.pingTimeoutMs ?? 1000);
           }),
         ]).finally(() => clearTimeout(timer));
-        if (!this.#connected && this.#snapshot) this.#o.log?.info("cache reachable", {});
+        if (!this.#connected && this.#serving) this.#o.log?.info("cache reachable", {});
         this.#connected = true;
       } catch (e) {
         if (this.#connected)
@@ -119,15 +134,21 @@ export class PolicyMirror {
     clearTimeout(timer);
   }
 
-  /** Ready once a snapshot written by sync has been applied. */
+  /** Ready once a state sync marked complete has been applied. */
   readiness(): Readiness {
-    if (!this.#snapshot)
-      return { ready: false, reason: `cache not loaded yet${this.#lastError ? `: ${this.#lastError}` : ""}` };
-    if (this.#snapshot.epoch === "")
-      return { ready: false, reason: "cache empty: sync has not written it yet" };
+    const serving = this.#serving;
+    if (!serving) {
+      if (!this.#current)
+        return {
+          ready: false,
+          reason: `cache not loaded yet${this.#lastError ? `: ${this.#lastError}` : ""}`,
+        };
+      return { ready: false, reason: "cache not complete yet: sync is still writing it" };
+    }
+    const held = this.#current !== serving ? ", holding it while the cache is rebuilt" : "";
     return {
       ready: true,
-      reason: `revision ${this.#snapshot.revision}${this.#connected ? "" : " (cache unreachable)"}`,
+      reason: `revision ${serving.snapshot.revision}${held}${this.#connected ? "" : " (cache unreachable)"}`,
     };
   }
 
@@ -149,34 +170,34 @@ export class PolicyMirror {
 
   /** The cached Namespace object. */
   namespace(name: string): Obj | undefined {
-    return this.#snapshot?.collections.get(NAMESPACES)?.get(name)?.object;
+    return this.#serving?.snapshot.collections.get(NAMESPACES)?.get(name)?.object;
   }
 
   /** The install's Config (sync caches only the one named "config" in its namespace). */
   config(): Obj | undefined {
-    const configs = this.#snapshot?.collections.get(CONFIGS);
+    const configs = this.#serving?.snapshot.collections.get(CONFIGS);
     return configs ? [...configs.values()][0]?.object : undefined;
   }
 
   /** Objects of one collection, e.g. "data/v1/Pod" (read-only views). */
   objects(collection: string): Obj[] {
-    return [...(this.#snapshot?.collections.get(collection)?.values() ?? [])].map((c) => c.object);
+    return [...(this.#serving?.snapshot.collections.get(collection)?.values() ?? [])].map((c) => c.object);
   }
 
   templateErrors(): Map<string, FrameworkErrorDetail[]> {
-    return new Map(this.#problems.templates);
+    return new Map(this.#serving?.problems.templates);
   }
 
   constraintErrors(): Map<string, FrameworkErrorDetail[]> {
-    return new Map(this.#problems.constraints);
+    return new Map(this.#serving?.problems.constraints);
   }
 
   stats(): MirrorStats {
     let data = 0;
-    for (const [c, m] of this.#snapshot?.collections ?? []) if (c.startsWith("data/")) data += m.size;
+    for (const [c, m] of this.#serving?.snapshot.collections ?? []) if (c.startsWith("data/")) data += m.size;
     return {
-      templates: this.#client.templates().length,
-      constraints: this.#client.constraints().length,
+      templates: this.client.templates().length,
+      constraints: this.client.constraints().length,
       data,
       revision: this.revision,
       reloads: this.#reloads,
@@ -187,6 +208,21 @@ export class PolicyMirror {
   onChange(listener: (c: MirrorChange) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** The current state is complete: serve it. */
+  #promote(): void {
+    const current = this.#current;
+    if (!current) return;
+    const was = this.#serving;
+    this.#serving = current;
+    if (was && was !== current)
+      this.#o.log?.info("serving the rebuilt cache", {
+        epoch: current.snapshot.epoch,
+        revision: current.snapshot.revision,
+      });
+    this.#emit({ op: "reload", revision: current.snapshot.revision, epoch: current.snapshot.epoch });
+    for (const w of [...this.#readyWaiters]) w();
   }
 
   #emit(c: MirrorChange): void {
@@ -219,13 +255,12 @@ export class PolicyMirror {
             clientOptions,
             data,
           });
-          this.#client = client;
-          this.#problems = problems;
-          this.#snapshot = event.snapshot;
+          this.#current = { client, problems, snapshot: event.snapshot };
           this.#reloads++;
           this.#o.log?.info("policy state loaded", {
             epoch: event.snapshot.epoch,
             revision: event.snapshot.revision,
+            complete: isComplete(event.snapshot),
             templates: client.templates().length,
             constraints: client.constraints().length,
             templateErrors: problems.templates.size,
@@ -233,12 +268,16 @@ export class PolicyMirror {
           });
           for (const [name, errs] of problems.templates)
             this.#o.log?.warn("cached template does not compile here", { template: name, errors: errs });
-          this.#emit({ op: "reload", revision: event.snapshot.revision, epoch: event.snapshot.epoch });
-          if (this.readiness().ready) for (const w of [...this.#readyWaiters]) w();
+          if (isComplete(event.snapshot)) this.#promote();
+          else if (this.#serving)
+            this.#o.log?.warn("cache is being rebuilt: holding the last complete policy state", {
+              epoch: event.snapshot.epoch,
+            });
         } else {
-          this.#snapshot = event.snapshot;
+          const current = this.#current;
+          if (!current) continue;
           try {
-            applyToClient(this.#client, this.#problems, event.change, event.snapshot.collections, data);
+            applyToClient(current.client, current.problems, event.change, event.snapshot.collections, data);
           } catch (e) {
             this.#o.log?.error("applying a cache change failed", {
               collection: event.change.collection,
@@ -247,7 +286,8 @@ export class PolicyMirror {
             });
           }
           this.#changes++;
-          this.#emit(event.change);
+          if (this.#serving === current) this.#emit(event.change);
+          else if (isComplete(current.snapshot)) this.#promote();
         }
       }
     } catch (e) {

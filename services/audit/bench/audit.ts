@@ -152,6 +152,8 @@ async function main(): Promise<void> {
       }
       await writer.apply(batch);
     }
+    // What sync does once everything is listed: readers serve only a complete cache.
+    await writer.markComplete();
     process.stdout.write(
       `cache: ${N} pods, ${templates.length} templates, ${constraints.length} constraints (gatekeeper-library)\n`,
     );

@@ -10,8 +10,14 @@
  * - transient Redis errors are retried with backoff, holding the queue
  *   (informers wait: nothing is dropped or reordered).
  */
-import type { CacheWriter, Collection, WriteOp } from "@portcullis/cache";
-import { EpochLostError, FencedError } from "@portcullis/cache";
+import {
+  type CacheWriter,
+  type Collection,
+  EpochLostError,
+  FencedError,
+  META,
+  type WriteOp,
+} from "@portcullis/cache";
 import type { Logger } from "@portcullis/service";
 import { traced } from "./tracing.ts";
 
@@ -23,7 +29,8 @@ type Task =
   | { t: "drop"; collection: Collection; done: Deferred }
   | { t: "rebuild"; done: Deferred }
   | { t: "check"; done: Deferred }
-  | { t: "prune"; done: Deferred };
+  | { t: "prune"; done: Deferred }
+  | { t: "complete"; done: Deferred };
 
 interface Deferred {
   resolve(): void;
@@ -59,6 +66,8 @@ export class CacheSink {
   #lastError: string | undefined;
   #epoch = "";
   #rebuilds = 0;
+  /** The initial lists were all written (markComplete ran) in this term. */
+  #complete = false;
 
   constructor(o: CacheSinkOptions) {
     this.#o = o;
@@ -124,6 +133,14 @@ export class CacheSink {
   /** Drops collections Redis holds that sync does not (kinds removed while no leader ran). */
   pruneUnknown(): Promise<void> {
     return this.#push((done) => ({ t: "prune", done }));
+  }
+
+  /**
+   * Marks the cache complete for its epoch: everything sync lists is written.
+   * From then on a rebuild (Redis lost its data) marks it again when done.
+   */
+  markComplete(): Promise<void> {
+    return this.#push((done) => ({ t: "complete", done }));
   }
 
   /** Rejects queued work; used when leadership is lost or on shutdown. */
@@ -220,9 +237,13 @@ export class CacheSink {
         }
         return;
       }
+      case "complete":
+        await this.#o.writer.markComplete();
+        this.#complete = true;
+        return;
       case "prune":
         for (const c of await this.#o.writer.collections()) {
-          if (this.#desired.has(c)) continue;
+          if (this.#desired.has(c) || c === META) continue;
           this.#o.log.info("dropping a collection no watch owns", { collection: c });
           await this.#o.writer.dropCollection(c);
         }
@@ -235,6 +256,8 @@ export class CacheSink {
   async #rebuild(): Promise<void> {
     const { epoch } = await this.#o.writer.init();
     for (const [c, entries] of this.#desired) await this.#o.writer.reconcile(c, entries);
+    // Readers hold their last good state until this: never a half-rebuilt cache.
+    if (this.#complete) await this.#o.writer.markComplete();
     this.#epoch = epoch;
     this.#rebuilds++;
     this.#o.onEpoch?.(epoch, true);

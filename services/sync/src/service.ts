@@ -276,6 +276,7 @@ export class SyncService {
       if (!run.pruned && run.policy.synced() && run.data.synced()) {
         run.pruned = true;
         run.sink.pruneUnknown().catch(() => {});
+        run.sink.markComplete().catch(() => {});
       }
     }, this.#o.epochCheckMs);
     this.#run = { sink, policy, data, timer, pruned: false };

@@ -11,6 +11,7 @@ import {
   type Change,
   connectRedis,
   type FollowEvent,
+  isComplete,
   type RedisClient,
 } from "@portcullis/cache";
 import {
@@ -394,6 +395,7 @@ spec:
     let p = await sync(cache, installNs, "sync-t3");
     await untilReady(p);
     await converges(cache, installNs);
+    await waitFor("cache marked complete", async () => isComplete(await reader(cache).load()), 10_000);
     expect(await p.stop()).toBe(0);
 
     // While sync is down: deletes, updates, creates of every sort.
@@ -486,6 +488,8 @@ spec:
       await converges(r, installNs, 30_000);
       const after = await r.load();
       expect(after.epoch).not.toBe(before.epoch);
+      // The rebuilt cache is marked complete for its new epoch (readers held the old state until then).
+      await waitFor("rebuilt cache marked complete", async () => isComplete(await r.load()), 10_000);
       await waitFor("reader told to resync", () => events.some((e) => e.op === "resync"), 15_000);
       expect(events.find((e) => e.op === "resync")).toMatchObject({ reason: "epoch" });
       abort.abort();

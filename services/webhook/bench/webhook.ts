@@ -137,6 +137,8 @@ async function writeCorpus(cache: string, extraObjects = 0): Promise<number> {
     }
     await w.apply(batch);
   }
+  // What sync does once everything is listed: readers serve only a complete cache.
+  await w.markComplete();
   return ops.length + extraObjects;
 }
 

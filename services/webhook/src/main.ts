@@ -27,7 +27,6 @@ import { GatekeeperResourceValidator } from "./gatekeeper-resources.ts";
 import { webhookMetrics } from "./metrics.ts";
 import { NamespaceGlobs, parseGlobList } from "./namespaces.ts";
 import { buildServer } from "./server.ts";
-import { StablePolicy } from "./stable-policy.ts";
 import { parseTlsMinVersion, readTls, watchCertificate } from "./tls.ts";
 
 const specs = {
@@ -176,7 +175,9 @@ await runService(
     const serviceAccounts = flags["service-account"]
       ? parseGlobList(flags["service-account"])
       : [`system:serviceaccount:${namespace}:portcullis`];
-    const policy = new StablePolicy(mirror, log);
+    // The mirror serves only states sync marked complete, so a cache being rebuilt
+    // after Redis lost its data is never answered from half-filled.
+    const policy = mirror;
     const admitter = new Admitter({
       policy,
       serviceAccounts,
@@ -233,7 +234,6 @@ await runService(
 
     mirror.start();
     shutdown.add("cache health", () => health.stop());
-    shutdown.add("stable policy", () => policy.stop());
     const ops = await startOpsServer({
       host: flags["health-addr"],
       port: intFlag("health-port", flags["health-port"]),

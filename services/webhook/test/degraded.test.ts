@@ -52,6 +52,7 @@ beforeAll(async () => {
       },
     },
   ]);
+  await writer.markComplete();
   wh = await startWebhook({
     redisUrl: redisUrl(),
     cacheName,

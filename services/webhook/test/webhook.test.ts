@@ -92,6 +92,7 @@ describe("webhook process", () => {
         object: constraint("ns-must-have-gk"),
       },
     ]);
+    await writer.markComplete();
     await waitFor("ready", async () => (await wh.readyz()).status === 200);
     expect((await client.call("GET", "/readyz")).status).toBe(200);
   });
@@ -486,7 +487,7 @@ violation[{"msg": "slow"}] {
     expect(keys.length).toBeGreaterThan(0);
     await redis.del(...keys);
     await waitFor("the webhook saw the empty cache", () =>
-      wh.logs.some((l) => String(l.msg).startsWith("policy cache lost its data")),
+      wh.logs.some((l) => String(l.msg).startsWith("cache is being rebuilt: holding")),
     );
     for (let i = 0; i < 10; i++) {
       expect(await held()).toBe(true);
@@ -510,7 +511,9 @@ violation[{"msg": "slow"}] {
         object: constraint("ns-must-have-gk", "warn"),
       },
     ]);
-    // Once the rebuilt cache is quiet it is served (the rebuilt constraint warns instead of denying).
+    // Sync marks the rebuilt cache complete; only then is it served.
+    await writer.markComplete();
+    // Once marked complete the rebuilt cache is served (the rebuilt constraint warns instead of denying).
     await waitFor("rebuilt state served", async () => {
       const r = (await client.post("/v1/admit", nsCreate("rebuilt"))).json().response;
       return r.allowed === true && r.warnings?.length === 1;

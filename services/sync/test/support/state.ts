@@ -62,7 +62,8 @@ export async function clusterState(kube: KubeEnv, o: ClusterStateOptions): Promi
 export function cacheState(snap: Snapshot): State {
   const s: State = {};
   for (const [c, objects] of snap.collections) {
-    if (objects.size === 0) continue;
+    // Bookkeeping (the "complete" marker), not cluster state.
+    if (objects.size === 0 || c === "meta") continue;
     const m: Record<string, string> = {};
     for (const [k, v] of objects)
       m[k] = String((v.object.metadata as { resourceVersion?: string })?.resourceVersion);
