@@ -82,3 +82,20 @@ export async function runService<S extends Record<string, FlagSpec> & typeof com
     log.error("unhandled rejection", { err: e });
   });
 }
+
+/** The Redis settings (packages/cache RedisSettings) from redisFlags' values. */
+export function redisSettingsFrom(flags: FlagValues<typeof redisFlags>): {
+  url: string;
+  password?: string;
+  passwordFile?: string;
+  caFile?: string;
+  cluster: boolean;
+} {
+  return {
+    url: flags["redis-url"] ?? "",
+    password: flags["redis-password"],
+    passwordFile: flags["redis-password-file"],
+    caFile: flags["redis-ca-file"],
+    cluster: flags["redis-cluster"],
+  };
+}

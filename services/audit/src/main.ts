@@ -24,6 +24,7 @@ import {
   intFlag,
   type Readiness,
   redisFlags,
+  redisSettingsFrom,
   runService,
   startOpsServer,
 } from "@portcullis/service";
@@ -156,13 +157,7 @@ await runService(
       shutdown.add("kube", () => rest?.close());
     }
 
-    const redisSettings: RedisSettings = {
-      url: redisUrl,
-      password: flags["redis-password"],
-      passwordFile: flags["redis-password-file"],
-      caFile: flags["redis-ca-file"],
-      cluster: flags["redis-cluster"],
-    };
+    const redisSettings: RedisSettings = redisSettingsFrom(flags);
     const bull = bullConnection(redisSettings);
     bull.on("error", (e: Error) => log.debug("redis connection error", { err: e.message }));
     shutdown.add("redis", () => void bull.quit().catch(() => bull.disconnect()));

@@ -14,6 +14,7 @@ import {
   durationFlag,
   intFlag,
   redisFlags,
+  redisSettingsFrom,
   runService,
   startOpsServer,
 } from "@portcullis/service";
@@ -62,13 +63,7 @@ await runService({ program: "portcullis-sync", service: "sync", specs }, async (
   else kubeConfig.loadFromCluster();
 
   const redisUrl = flags["redis-url"] ?? "";
-  const redis = connectRedisFromSettings({
-    url: redisUrl,
-    password: flags["redis-password"],
-    passwordFile: flags["redis-password-file"],
-    caFile: flags["redis-ca-file"],
-    cluster: flags["redis-cluster"],
-  });
+  const redis = connectRedisFromSettings(redisSettingsFrom(flags));
   redis.on("error", (e: Error) => log.debug("redis connection error", { err: e.message }));
   const cacheName = flags["cache-name"] ?? "default";
 

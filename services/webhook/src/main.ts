@@ -17,6 +17,7 @@ import {
   durationFlag,
   intFlag,
   redisFlags,
+  redisSettingsFrom,
   runService,
   startOpsServer,
 } from "@portcullis/service";
@@ -106,13 +107,7 @@ await runService(
   async ({ flags, log, shutdown }) => {
     // Policy state: a mirror of the cache, evaluated at the webhook enforcement point.
     const redisUrl = flags["redis-url"] ?? "";
-    const redis = connectRedisFromSettings({
-      url: redisUrl,
-      password: flags["redis-password"],
-      passwordFile: flags["redis-password-file"],
-      caFile: flags["redis-ca-file"],
-      cluster: flags["redis-cluster"],
-    });
+    const redis = connectRedisFromSettings(redisSettingsFrom(flags));
     redis.on("error", (e: Error) => log.debug("redis connection error", { err: e.message }));
     const cacheName = flags["cache-name"] ?? "default";
     const mirror = new PolicyMirror({
