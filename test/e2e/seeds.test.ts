@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, waitFor } from "../harness/index.ts";
@@ -454,6 +454,65 @@ describe("faults: audit", () => {
     expect(status.totalViolations).toBe(3);
     expect(status.violations.map((v: { name: string }) => v.name).sort()).toEqual(["a", "b", "c"]);
   }, 150_000);
+
+  it("kill -9 NATS during an audit run: a durable subscriber gets every event of the run exactly once", async () => {
+    // The three dryrun Deployments of the previous test violate repos-in-prod on every run.
+    const subject = "portcullis.violations.audit.K8sAllowedRepos.repos-in-prod";
+    const durable = `e2e-nats-restart-${Date.now()}`;
+    const connectNats = () => connect({ servers: stack.state().natsUrl.replace(/^nats:\/\//, "") });
+    let nc = await connectNats();
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add("PORTCULLIS_VIOLATIONS", {
+      durable_name: durable,
+      filter_subject: subject,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+    });
+    await nc.close();
+
+    // The next run publishing for prod-apps: NATS dies under it (up restarts it on the same port and store).
+    const seen = stack.output().length;
+    const auditId = await waitFor(
+      "a run publishing prod-apps violations",
+      () =>
+        /info violation_audited \{"audit_id":"([^"]+)"[^\n]*prod-apps/.exec(stack.output().slice(seen))?.[1],
+      30_000,
+      20,
+    );
+    const natsPid = stack.state().natsPid!;
+    process.kill(natsPid, "SIGKILL");
+    await waitFor(
+      "NATS restarted",
+      () => /\[nats\] exited[\s\S]*\[nats\] nats-server -js on/.test(stack.output().slice(seen)),
+      20_000,
+      100,
+    );
+    const finished = await waitFor(
+      `run ${auditId} finished`,
+      () =>
+        new RegExp(`audit_finished \\{"audit_id":"${auditId}"[^\n]*`).exec(stack.output().slice(seen))?.[0],
+      90_000,
+      200,
+    );
+    expect(finished).toMatch(/"errors":0/);
+
+    // The durable consumer, read after the restart: that run's events, each once.
+    nc = await connectNats();
+    try {
+      const consumer = await jetstream(nc).consumers.get("PORTCULLIS_VIOLATIONS", durable);
+      const names: string[] = [];
+      for (;;) {
+        const m = await consumer.next({ expires: 2000 });
+        if (!m) break;
+        const e = m.json<{ id: string; resourceName: string }>();
+        if (e.id === auditId) names.push(e.resourceName);
+        m.ack();
+      }
+      expect(names.sort()).toEqual(["a", "b", "c"]);
+    } finally {
+      await nc.close();
+    }
+  }, 180_000);
 });
 
 describe("portcullis status", () => {
