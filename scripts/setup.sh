@@ -10,6 +10,7 @@ need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v nats-server >/dev/null || need_apt+=(nats-server)
 command -v etcd >/dev/null || need_apt+=(etcd-server)
+command -v chromium >/dev/null || need_apt+=(chromium) # the dashboard's browser test
 if (( ${#need_apt[@]} )); then
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
     echo "portcullis: apt-get install ${need_apt[*]}" >&2
