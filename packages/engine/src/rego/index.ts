@@ -9,6 +9,7 @@ import { type CompiledPolicy, compileModules, compileQuery } from "./compile/com
 import { CORE_ARITY } from "./eval/calls.ts";
 import { QueryRunner } from "./eval/query.ts";
 import { parseModule, parseQuery } from "./syntax/index.ts";
+import { guardStack, MAX_AST_DEPTH } from "./syntax/limits.ts";
 import type { Value } from "./value.ts";
 
 export type { Location, Module } from "./ast.ts";
@@ -82,7 +83,13 @@ export function compileParsed(parsed: Module[], opts: CompileOptions = {}): Poli
     builtins = m;
   }
   const arity = (name: string): number | undefined => builtins.get(name)?.arity ?? CORE_ARITY.get(name);
-  const cp = compileModules(parsed, arity);
+  const first = parsed[0];
+  const cp = guardStack(
+    () => compileModules(parsed, arity),
+    first?.packageLoc,
+    "rego_compile_error",
+    MAX_AST_DEPTH,
+  );
   return new CompiledPolicyImpl(cp, builtins);
 }
 
@@ -97,7 +104,12 @@ class CompiledPolicyImpl implements Policy {
   }
   prepare(query: string, opts: { regoVersion?: 0 | 1 } = {}): PreparedQuery {
     const body = parseQuery(query, { regoVersion: opts.regoVersion ?? 1 });
-    const q = compileQuery(body, this.cp);
+    const q = guardStack(
+      () => compileQuery(body, this.cp),
+      body[0]?.loc,
+      "rego_compile_error",
+      MAX_AST_DEPTH,
+    );
     const runner = new QueryRunner(this.cp, q, this.builtins);
     return { eval: (o?: EvalOptions) => runner.run(o) };
   }

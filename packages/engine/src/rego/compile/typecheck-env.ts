@@ -175,6 +175,8 @@ export function lookupData(trees: TypeNode[], path: PathElem[], i = 0): T {
 
 /** Variable types of one body, chained to the enclosing ones. */
 export class Env {
+  /** Bumped by every `put` anywhere: lets the checker reuse a comprehension's result while no var type changed. */
+  static version = 0;
   private readonly vars = new Map<number, T>();
   readonly parent: Env | undefined;
   /** `with` layers over the data tree, innermost first (shared by nested bodies) */
@@ -200,6 +202,7 @@ export class Env {
   }
 
   put(id: number, t: T): void {
+    Env.version++;
     this.owner.vars.set(id, t);
   }
 }

@@ -172,13 +172,33 @@ class Checker implements Typer {
     return env;
   }
 
+  private readonly comprCache = new WeakMap<
+    CTerm,
+    { env: Env; version: number; inner: Env; errs: TypeErr[] }
+  >();
+
+  /**
+   * A comprehension's body checked in `env`. Both checkClosures and typeOf need
+   * it; reusing the result while no var type changed keeps nested comprehensions
+   * linear (checking each body twice per level was 2^depth).
+   */
+  private comprBody(env: Env, t: CTerm & { c: "compr" }): { inner: Env; errs: TypeErr[] } {
+    const hit = this.comprCache.get(t);
+    if (hit && hit.env === env && hit.version === Env.version) return hit;
+    const errs: TypeErr[] = [];
+    const inner = this.checkBody(env, t.body, errs);
+    const entry = { env, version: Env.version, inner, errs };
+    this.comprCache.set(t, entry);
+    return entry;
+  }
+
   /** Comprehension bodies are checked in their own environment. */
   private checkClosures(env: Env, e: CExpr): TypeErr[] {
     const errs: TypeErr[] = [];
     const term = (t: CTerm): void => {
       switch (t.c) {
         case "compr":
-          this.checkBody(env, t.body, errs);
+          errs.push(...this.comprBody(env, t).errs);
           return;
         case "ref":
           term(t.head);
@@ -495,8 +515,7 @@ class Checker implements Typer {
         return objectOf(stat, dynamic);
       }
       case "compr": {
-        const errs: TypeErr[] = [];
-        const inner = this.checkBody(env, t.body, errs);
+        const { inner, errs } = this.comprBody(env, t);
         if (errs.length) return undefined;
         if (t.kind === "array") return arrayOf([], this.typeOf(inner, t.head));
         if (t.kind === "set") return setOf(this.typeOf(inner, t.head));

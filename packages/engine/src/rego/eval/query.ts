@@ -86,7 +86,13 @@ export class QueryRunner {
     } catch (e) {
       if (e instanceof RegoError) throw e;
       if (e instanceof RangeError)
-        throw new RegoError([{ code: "eval_internal_error", message: `evaluation too deep: ${e.message}` }]);
+        throw new RegoError([
+          {
+            code: "eval_internal_error",
+            message: `evaluation too deep: ${e.message}`,
+            location: this.q.body[0]?.loc,
+          },
+        ]);
       throw new RegoError([{ code: "eval_internal_error", message: String((e as Error)?.message ?? e) }]);
     }
     return rows;

@@ -28,13 +28,19 @@
 import type { Body, Term } from "../ast.ts";
 import { RegoError } from "../errors.ts";
 import { lex } from "./lexer.ts";
+import { checkDepth, guardStack, MAX_PARSE_DEPTH } from "./limits.ts";
 import { parseModuleSource } from "./module.ts";
 import { FUTURE_KEYWORDS, Parser } from "./parser.ts";
 
 export type { Module } from "../ast.ts";
 
 export function parseModule(source: string, file: string, opts: { regoVersion: 0 | 1 }) {
-  return parseModuleSource(source, file, opts.regoVersion);
+  return guardStack(
+    () => parseModuleSource(source, file, opts.regoVersion),
+    { file, row: 1, col: 1 },
+    "rego_parse_error",
+    MAX_PARSE_DEPTH,
+  );
 }
 
 function queryParser(source: string, regoVersion: 0 | 1, file: string): Parser {
@@ -46,8 +52,9 @@ function queryParser(source: string, regoVersion: 0 | 1, file: string): Parser {
 export function parseQuery(source: string, opts: { regoVersion: 0 | 1; file?: string }): Body {
   const p = queryParser(source, opts.regoVersion, opts.file ?? "");
   if (p.is("eof")) p.error("empty query");
-  const body = p.parseQuery(false, "eof");
+  const body = guardStack(() => p.parseQuery(false, "eof"), p.loc(), "rego_parse_error", MAX_PARSE_DEPTH);
   if (!p.is("eof")) p.illegal();
+  checkDepth(body);
   return body;
 }
 

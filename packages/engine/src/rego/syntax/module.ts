@@ -7,6 +7,7 @@ import type { Expr, Import, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import { attachAnnotations } from "./annotations.ts";
 import { lex } from "./lexer.ts";
+import { checkDepth } from "./limits.ts";
 import { termToJSON } from "./opa-json.ts";
 import {
   BASE_KEYWORDS,
@@ -120,6 +121,7 @@ export function parseModuleSource(source: string, file: string, regoVersion: 0 |
     mod.regoVersion = 1;
   }
   if (errors.length > 0) throw new RegoError(errors);
+  checkDepth(mod.rules);
   attachAnnotations(mod, statementRows, parseRefTerm, termToJSON);
   return mod;
 }

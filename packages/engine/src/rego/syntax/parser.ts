@@ -12,6 +12,7 @@ import type { Body, Expr, ExprKind, Location, Rule, RuleHead, Term, With } from 
 import { RegoError } from "../errors.ts";
 import { normInt } from "../value.ts";
 import type { Token, TokenKind } from "./lexer.ts";
+import { MAX_PARSE_DEPTH, NestingError } from "./limits.ts";
 
 /** Keywords in every Rego version. */
 export const BASE_KEYWORDS = new Set([
@@ -82,6 +83,8 @@ export class Parser {
   readonly flags = new Map<Rule, RuleFlags>();
   /** Appended to the next `illegal` message (OPA's future-keyword hints). */
   pendingHint = "";
+  /** Current parseTerm recursion depth (bounded by MAX_PARSE_DEPTH). */
+  depth = 0;
 
   constructor(tokens: Token[], file: string, keywords: Set<string>, counter?: { wildcard: number }) {
     this.tokens = tokens;
@@ -271,7 +274,7 @@ export class Parser {
           return [e];
         }
       } catch (err) {
-        if (!(err instanceof RegoError)) throw err;
+        fatal(err);
       }
       this.restore(inner);
       let body: Body;
@@ -331,7 +334,8 @@ export class Parser {
     let term: Term | undefined;
     try {
       term = this.parseTermInfixCall();
-    } catch {
+    } catch (e) {
+      fatal(e);
       term = undefined;
     }
     if (term && term.type === "call") {
@@ -371,7 +375,8 @@ export class Parser {
       const n = t.type === "call" ? opName(t.op) : undefined;
       if (n === "internal.member_2" || n === "internal.member_3")
         return " (hint: `import future.keywords.in` for `some x in xs` expressions)";
-    } catch {
+    } catch (e) {
+      fatal(e);
       // no hint
     }
     return "";
@@ -385,7 +390,8 @@ export class Parser {
     try {
       q.parseEvery(q.loc());
       this.pendingHint = " (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)";
-    } catch {
+    } catch (e) {
+      fatal(e);
       // no hint
     }
   }
@@ -394,7 +400,7 @@ export class Parser {
     try {
       this.illegal(note);
     } catch (e) {
-      if (!hint || !(e instanceof RegoError)) throw e;
+      if (!hint || !(e instanceof RegoError) || e instanceof NestingError) throw e;
       const d = e.errors[0];
       throw new RegoError([{ ...d, message: d.message + hint }]);
     }
@@ -454,7 +460,8 @@ export class Parser {
             lhs = { type: "call", op, args: [lhs, mhs, rhs], loc: lhs.loc };
             continue;
           }
-        } catch {
+        } catch (e) {
+          fatal(e);
           // not `k, v in xs`
         }
         this.restore(s);
@@ -502,6 +509,16 @@ export class Parser {
   // ---- terms --------------------------------------------------------------
 
   parseTerm(): Term {
+    if (this.depth >= MAX_PARSE_DEPTH) throw new NestingError(this.loc(), MAX_PARSE_DEPTH);
+    this.depth++;
+    try {
+      return this.parseTermInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseTermInner(): Term {
     const t = this.tok;
     let term: Term;
     switch (t.kind) {
@@ -712,7 +729,8 @@ export class Parser {
   private tryTerm(): Term | undefined {
     try {
       return this.parseTerm();
-    } catch {
+    } catch (e) {
+      fatal(e);
       return undefined;
     }
   }
@@ -795,11 +813,13 @@ export class Parser {
         this.next();
         return { type: "setcompr", head, body, loc };
       } catch (e) {
+        fatal(e);
         // OPA falls back to a set literal (`{a | b, c}` is a set of an `or` call)
         this.restore(s);
         try {
           return { type: "set", items: this.parseTermList("}"), loc };
-        } catch {
+        } catch (e2) {
+          fatal(e2);
           throw e;
         }
       }
@@ -820,7 +840,8 @@ export class Parser {
           const ps = this.save();
           try {
             return this.parseObjectFinish(key, v, true, loc);
-          } catch {
+          } catch (e) {
+            fatal(e);
             this.restore(ps);
           }
         }
@@ -929,7 +950,7 @@ export class Parser {
         if (expr.kind.type === "term" && expr.kind.term.type === "set") expr = undefined;
       } catch (e) {
         expr = undefined;
-        if (!(e instanceof RegoError)) throw e;
+        fatal(e);
         this.restore(s);
         if (!this.is("{")) throw e;
       }
@@ -1271,4 +1292,9 @@ export function toRuleHead(h: HeadInfo): RuleHead {
   if (h.key && !h.value) return { ref, kind: "set", key: h.key, ...base };
   if (h.key && h.value) return { ref: ref.slice(0, -1), kind: "object", key: h.key, value: h.value, ...base };
   return { ref, kind: "complete", value: h.value, ...base };
+}
+
+/** Backtracking may swallow ordinary parse errors, never limit errors or JS errors. */
+function fatal(e: unknown): void {
+  if (!(e instanceof RegoError) || e instanceof NestingError) throw e;
 }

@@ -1,0 +1,346 @@
+/**
+ * Robustness fuzzer (issue 13): random bytes, mutated gatekeeper-library
+ * modules and mutated inputs through parse → compile → eval. A crash is any
+ * exception that is not a RegoError with a location, an eval_internal_error
+ * (an internal JS error or stack overflow turned into one), or a hang (parse +
+ * compile over HANG_MS, or evaluation past its deadline without stopping).
+ *
+ *   pnpm fuzz:robust [--n N] [--seed S]
+ *
+ * Deterministic for a seed. Crashing inputs go to a folder it prints. Last line:
+ * `inputs=<n> crashes=<n> seed=<s>`.
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { compile, parseModule, RegoError, type Value } from "../src/index.ts";
+
+const HANG_MS = 2000;
+const EVAL_MS = 1000;
+const LIBRARY = "/work/shared/corpus/gatekeeper-library/library";
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const N = arg("n", 1_000_000);
+const SEED = arg("seed", 1);
+
+/** mulberry32: small, fast, deterministic. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(SEED);
+const int = (n: number): number => Math.floor(rand() * n);
+const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+
+function findTemplates(dir: string, out: string[]): string[] {
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) findTemplates(p, out);
+    else if (e === "template.yaml") out.push(p);
+  }
+  return out;
+}
+
+function loadModules(): string[] {
+  const mods: string[] = [];
+  let files: string[] = [];
+  try {
+    files = findTemplates(LIBRARY, []).sort();
+  } catch {
+    console.log(`no library at ${LIBRARY}; random modules only`);
+  }
+  for (const f of files) {
+    try {
+      const doc = parseYaml(readFileSync(f, "utf8"));
+      for (const t of doc?.spec?.targets ?? []) {
+        if (typeof t.rego === "string") mods.push(t.rego);
+        for (const l of t.libs ?? []) if (typeof l === "string") mods.push(l);
+      }
+    } catch {
+      // not a template we can read
+    }
+  }
+  return mods;
+}
+
+const TOKENS = [
+  "[",
+  "]",
+  "{",
+  "}",
+  "(",
+  ")",
+  ",",
+  ":",
+  ";",
+  "|",
+  ".",
+  "=",
+  ":=",
+  "==",
+  "!=",
+  "<",
+  ">",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "&",
+  " ",
+  "\n",
+  "\t",
+  '"',
+  "`",
+  "x",
+  "input",
+  "data",
+  "some",
+  "every",
+  "in",
+  "not",
+  "with",
+  "as",
+  "if",
+  "contains",
+  "else",
+  "default",
+  "package p",
+  "import rego.v1",
+  "import future.keywords",
+  "_",
+  "1",
+  "0.5",
+  "-1",
+  "1e309",
+  '"s"',
+  "true",
+  "null",
+  "count(",
+  "sprintf(",
+  "object.get(",
+  "walk(",
+  "[x | x := ",
+  "{k: v | ",
+  "#",
+  "\\",
+  "\u00e9",
+  "\u0000",
+  '$"{x}"',
+  "$`",
+  "`raw`",
+  "p[x]",
+  "f(x) := ",
+  "x.y[",
+  "numbers.range(1, 100000)",
+  "9999999999999999999999",
+];
+const DEEP = ["[", "(", "{", '{"a":', "[x | x := ", "abs(", "-", "a[", "not "];
+
+function randomBytes(): string {
+  const len = int(64);
+  let s = "";
+  for (let i = 0; i < len; i++) s += String.fromCharCode(rand() < 0.8 ? 32 + int(95) : int(256));
+  return s;
+}
+
+function randomTokens(): string {
+  const len = 1 + int(40);
+  let s = "package p\n";
+  for (let i = 0; i < len; i++) s += pick(TOKENS);
+  return s;
+}
+
+function deep(): string {
+  const open = pick(DEEP);
+  const d = pick([10, 100, 199, 200, 201, 999, 1000, 1001, 2000, 5000]);
+  const close =
+    open === "-" || open === "not "
+      ? ""
+      : open.includes("(")
+        ? ")"
+        : open.includes("[")
+          ? "]"
+          : open === "("
+            ? ")"
+            : "}";
+  const head = rand() < 0.5 ? "x := " : "x if ";
+  return `package p\n${head}${open.repeat(d)}1${close.repeat(d)}\n`;
+}
+
+function mutate(src: string): string {
+  let s = src;
+  const k = 1 + int(4);
+  for (let i = 0; i < k; i++) {
+    const at = int(s.length + 1);
+    switch (int(6)) {
+      case 0: // delete a span
+        s = s.slice(0, at) + s.slice(at + int(20));
+        break;
+      case 1: // insert a token
+        s = s.slice(0, at) + pick(TOKENS) + s.slice(at);
+        break;
+      case 2: // replace a byte
+        s = s.slice(0, at) + String.fromCharCode(int(128)) + s.slice(at + 1);
+        break;
+      case 3: {
+        // duplicate a span
+        const len = int(60);
+        s = s.slice(0, at) + s.slice(at, at + len) + s.slice(at, at + len) + s.slice(at + len);
+        break;
+      }
+      case 4: {
+        // swap lines
+        const lines = s.split("\n");
+        const a = int(lines.length);
+        const b = int(lines.length);
+        [lines[a], lines[b]] = [lines[b], lines[a]];
+        s = lines.join("\n");
+        break;
+      }
+      default: // truncate
+        s = s.slice(0, at);
+    }
+  }
+  return s;
+}
+
+function randomValue(depth: number): Value {
+  const r = int(depth > 4 ? 5 : 8);
+  switch (r) {
+    case 0:
+      return null;
+    case 1:
+      return rand() < 0.5;
+    case 2:
+      return pick([0, -1, 1.5, 1e308, 2 ** 53 + 1, -0]);
+    case 3:
+      return pick(["", "a", "é", "x".repeat(int(100)), "1", "true", "kube-system", "*"]);
+    case 4:
+      return pick(["v1", "Pod", "containers", "name", "image", "labels"]);
+    case 5:
+      return Array.from({ length: int(4) }, () => randomValue(depth + 1));
+    default: {
+      const o: Record<string, Value> = {};
+      for (let i = int(5); i > 0; i--)
+        o[
+          pick([
+            "kind",
+            "metadata",
+            "spec",
+            "name",
+            "labels",
+            "containers",
+            "image",
+            "parameters",
+            "review",
+            "object",
+            "x",
+          ])
+        ] = randomValue(depth + 1);
+      return o;
+    }
+  }
+}
+
+function deepValue(): Value {
+  let v: Value = 1;
+  const d = pick([100, 1000, 5000]);
+  for (let i = 0; i < d; i++) v = rand() < 0.5 ? [v] : { a: v };
+  return v;
+}
+
+type Outcome = { crash?: string };
+
+function located(e: unknown): boolean {
+  return e instanceof RegoError && e.errors.length > 0 && e.errors.every((d) => d.location !== undefined);
+}
+
+function classify(e: unknown, stage: string): Outcome {
+  if (e instanceof RegoError) {
+    if (e.errors.some((d) => d.code === "eval_internal_error")) return { crash: `${stage}: ${e.message}` };
+    if (stage !== "eval" && !located(e)) return { crash: `${stage}: unlocated ${e.message}` };
+    return {};
+  }
+  const err = e as Error;
+  return { crash: `${stage}: ${err?.name ?? "?"}: ${err?.message ?? String(e)}\n${err?.stack ?? ""}` };
+}
+
+const QUERIES = ["data.p", "data.p.x", "data.p.violation", "data"];
+
+function runOne(src: string, input: Value | undefined): Outcome {
+  const t0 = performance.now();
+  let stage = "parse";
+  try {
+    const mod = parseModule(src, "fuzz.rego", { regoVersion: rand() < 0.8 ? 1 : 0 });
+    stage = "compile";
+    const policy = compile([{ file: "fuzz.rego", source: src, regoVersion: mod.regoVersion }]);
+    const ms = performance.now() - t0;
+    if (ms > HANG_MS) return { crash: `hang: parse+compile took ${ms.toFixed(0)} ms` };
+    stage = "eval";
+    const pkg = mod.package.join(".");
+    const q = policy.prepare(pick(QUERIES).replace("data.p", pkg ? `data.${pkg}` : "data"));
+    const e0 = performance.now();
+    let evalErr: unknown;
+    try {
+      q.eval({ input, deadline: Date.now() + EVAL_MS, maxSteps: 200_000 });
+    } catch (e) {
+      evalErr = e;
+    }
+    const ems = performance.now() - e0;
+    if (ems > EVAL_MS + HANG_MS)
+      return { crash: `hang: eval ran ${ems.toFixed(0)} ms past a ${EVAL_MS} ms deadline` };
+    if (evalErr !== undefined) return classify(evalErr, "eval");
+    return {};
+  } catch (e) {
+    const ms = performance.now() - t0;
+    if (stage !== "eval" && ms > HANG_MS)
+      return { crash: `hang: ${stage} took ${ms.toFixed(0)} ms before failing` };
+    return classify(e, stage);
+  }
+}
+
+const modules = loadModules();
+const outDir = join(tmpdir(), `portcullis-fuzz-robust-${SEED}`);
+console.log(`fuzz:robust seed=${SEED} n=${N} library modules=${modules.length} crashes → ${outDir}`);
+let crashes = 0;
+let inputs = 0;
+const start = Date.now();
+for (let i = 0; i < N; i++) {
+  const r = rand();
+  let src: string;
+  let input: Value | undefined;
+  if (r < 0.55) src = randomBytes();
+  else if (r < 0.8) src = randomTokens();
+  else if (r < 0.8005) src = deep();
+  else if (modules.length === 0) src = randomTokens();
+  else if (r < 0.95) src = mutate(pick(modules));
+  else {
+    src = pick(modules);
+    input = rand() < 0.002 ? deepValue() : { review: randomValue(0), parameters: randomValue(0) };
+  }
+  const out = runOne(src, input);
+  inputs++;
+  if (out.crash) {
+    crashes++;
+    mkdirSync(outDir, { recursive: true });
+    const base = join(outDir, `crash-${i}`);
+    writeFileSync(`${base}.rego`, src);
+    writeFileSync(`${base}.txt`, `${out.crash}\n`);
+    if (input !== undefined) writeFileSync(`${base}.input.json`, JSON.stringify(input));
+    if (crashes <= 20) console.log(`crash #${crashes} at input ${i}: ${out.crash.split("\n")[0]}`);
+  }
+  if ((i + 1) % 50_000 === 0)
+    console.log(`${i + 1}/${N} inputs, ${crashes} crashes, ${((Date.now() - start) / 1000).toFixed(0)} s`);
+}
+console.log(`inputs=${inputs} crashes=${crashes} seed=${SEED}`);

@@ -1,0 +1,73 @@
+/**
+ * Nesting limits. The parser, the compiler's passes and evaluation recurse over
+ * terms; a program nested deeper than Node's stack allows would otherwise end in
+ * a raw RangeError. The parser bounds its own recursion (MAX_PARSE_DEPTH: one
+ * level per nested term, paren, call, comprehension or ref bracket) and then the
+ * nesting of the AST it built (MAX_AST_DEPTH: also counts left-deep operator
+ * chains such as `1 + 1 + … + 1`, which it parses in a loop). Both are far
+ * below the depth at which the later recursive passes run out of stack.
+ */
+import type { Location } from "../ast.ts";
+import { RegoError, type RegoErrorCode } from "../errors.ts";
+
+export const MAX_PARSE_DEPTH = 200;
+export const MAX_AST_DEPTH = 1000;
+
+/** A limit error: never swallowed by the parser's backtracking. */
+export class NestingError extends RegoError {
+  constructor(location: Location | undefined, limit: number, code: RegoErrorCode = "rego_parse_error") {
+    super([{ code, message: `nesting too deep (limit ${limit})`, ...(location ? { location } : {}) }]);
+  }
+}
+
+function isNode(v: unknown): v is { type?: unknown; loc?: Location } {
+  return typeof v === "object" && v !== null;
+}
+
+/**
+ * Throws NestingError at the first term nested deeper than `limit` terms (an
+ * explicit stack: no recursion). Counts objects that carry a `type` (terms and
+ * expression kinds); arrays and other records are free.
+ */
+export function checkDepth(root: unknown, limit: number = MAX_AST_DEPTH): void {
+  const stack: [unknown, number][] = [[root, 0]];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (!isNode(v) || seen.has(v)) continue;
+    seen.add(v);
+    let depth = d;
+    if (!Array.isArray(v) && typeof v.type === "string") {
+      depth++;
+      if (depth > limit) throw new NestingError(v.loc, limit);
+    }
+    if (Array.isArray(v)) {
+      for (const x of v) if (isNode(x)) stack.push([x, depth]);
+    } else {
+      for (const k in v) {
+        if (k === "loc" || k === "annotations") continue;
+        const x = (v as Record<string, unknown>)[k];
+        if (isNode(x)) stack.push([x, depth]);
+      }
+    }
+  }
+}
+
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+/** Runs `f`; a stack overflow becomes a located NestingError (a safety net behind the limits). */
+export function guardStack<T>(
+  f: () => T,
+  location: Location | undefined,
+  code: RegoErrorCode,
+  limit: number,
+): T {
+  try {
+    return f();
+  } catch (e) {
+    if (isStackOverflow(e)) throw new NestingError(location, limit, code);
+    throw e;
+  }
+}
