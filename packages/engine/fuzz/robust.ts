@@ -145,7 +145,19 @@ const TOKENS = [
   "numbers.range(1, 100000)",
   "9999999999999999999999",
 ];
-const DEEP = ["[", "(", "{", '{"a":', "[x | x := ", "abs(", "-", "a[", "not "];
+const DEEP = [
+  "[",
+  "(",
+  "{",
+  '{"a":',
+  "[x | x := ",
+  "{x | x := ",
+  '{"k": x | x := ',
+  "abs(",
+  "-",
+  "a[",
+  "not ",
+];
 
 function randomBytes(): string {
   const len = int(64);
@@ -175,7 +187,10 @@ function deep(): string {
             ? ")"
             : "}";
   const head = rand() < 0.5 ? "x := " : "x if ";
-  return `package p\n${head}${open.repeat(d)}1${close.repeat(d)}\n`;
+  // `] + 1` closers make the parser backtrack at every level
+  const tail = rand() < 0.3 && close ? pick([" + 1", " | 1", ", 2"]) : "";
+  const depth = tail ? Math.min(d, 60) : d;
+  return `package p\n${head}${open.repeat(depth)}1${(close + tail).repeat(depth)}\n`;
 }
 
 function mutate(src: string): string {

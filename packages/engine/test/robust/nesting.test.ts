@@ -68,6 +68,24 @@ describe("nesting limits", () => {
     }
   });
 
+  test("backtracking over nested terms is linear (was 2^depth)", () => {
+    const t0 = Date.now();
+    for (const [open, close] of [
+      ["[", "] + 1"],
+      ['{"a": ', "} + 1"],
+      ['{"a": ', " + 1}"],
+      ["{", "} | 1"],
+    ]) {
+      const src = `package p\n\nx := ${open.repeat(40)}1${close.repeat(40)}\n`;
+      try {
+        parseModule(src, "b.rego", { regoVersion: 1 });
+      } catch (e) {
+        expect(e).toBeInstanceOf(RegoError);
+      }
+    }
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
   test("nested comprehensions type-check in linear time (was 2^depth)", () => {
     const t0 = Date.now();
     const src = `package p\n\nx := ${Array.from({ length: 150 }, (_, i) => `[x${i} | x${i} := `).join("")}1${"]".repeat(150)}\n`;

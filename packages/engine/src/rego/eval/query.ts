@@ -89,7 +89,7 @@ export class QueryRunner {
         throw new RegoError([
           {
             code: "eval_internal_error",
-            message: `evaluation too deep: ${e.message}`,
+            message: `nesting too deep: evaluation ran out of stack (${e.message})`,
             location: this.q.body[0]?.loc,
           },
         ]);

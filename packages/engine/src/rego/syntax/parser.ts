@@ -85,6 +85,12 @@ export class Parser {
   pendingHint = "";
   /** Current parseTerm recursion depth (bounded by MAX_PARSE_DEPTH). */
   depth = 0;
+  /**
+   * Terms parsed so far by start token (and wildcard counter): backtracking
+   * (`[t` then restore and reparse as `[t + …`) reuses them instead of parsing
+   * again, which was exponential in nesting (`[[[1] + 1] + 1]`).
+   */
+  private readonly memo = new Map<number, { w: number; term: Term; end: number; endW: number }>();
 
   constructor(tokens: Token[], file: string, keywords: Set<string>, counter?: { wildcard: number }) {
     this.tokens = tokens;
@@ -509,10 +515,20 @@ export class Parser {
   // ---- terms --------------------------------------------------------------
 
   parseTerm(): Term {
+    const start = this.i;
+    const w = this.counter.wildcard;
+    const hit = this.memo.get(start);
+    if (hit && hit.w === w) {
+      this.i = hit.end;
+      this.counter.wildcard = hit.endW;
+      return hit.term;
+    }
     if (this.depth >= MAX_PARSE_DEPTH) throw new NestingError(this.loc(), MAX_PARSE_DEPTH);
     this.depth++;
     try {
-      return this.parseTermInner();
+      const term = this.parseTermInner();
+      this.memo.set(start, { w, term, end: this.i, endW: this.counter.wildcard });
+      return term;
     } finally {
       this.depth--;
     }
