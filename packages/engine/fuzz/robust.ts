@@ -26,6 +26,7 @@ function arg(name: string, def: number): number {
 }
 const N = arg("n", 1_000_000);
 const SEED = arg("seed", 1);
+const TRACE = process.argv.includes("--trace");
 
 /** mulberry32: small, fast, deterministic. */
 function rng(seed: number): () => number {
@@ -343,6 +344,11 @@ for (let i = 0; i < N; i++) {
   else {
     src = pick(modules);
     input = rand() < 0.002 ? deepValue() : { review: randomValue(0), parameters: randomValue(0) };
+  }
+  if (TRACE) {
+    // a true hang never returns: leave the input being run behind
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, "current.rego"), `# input ${i}\n${src}`);
   }
   const out = runOne(src, input);
   inputs++;

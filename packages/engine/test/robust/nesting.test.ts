@@ -75,6 +75,8 @@ describe("nesting limits", () => {
       ['{"a": ', "} + 1"],
       ['{"a": ', " + 1}"],
       ["{", "} | 1"],
+      ['{"a":', "}, 2}"],
+      ["[", "], 2"],
     ]) {
       const src = `package p\n\nx := ${open.repeat(40)}1${close.repeat(40)}\n`;
       try {

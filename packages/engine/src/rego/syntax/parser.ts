@@ -90,7 +90,10 @@ export class Parser {
    * (`[t` then restore and reparse as `[t + …`) reuses them instead of parsing
    * again, which was exponential in nesting (`[[[1] + 1] + 1]`).
    */
-  private readonly memo = new Map<number, { w: number; term: Term; end: number; endW: number }>();
+  private readonly memo = new Map<
+    number,
+    { w: number; term?: Term; err?: RegoError; end: number; endW: number }
+  >();
 
   constructor(tokens: Token[], file: string, keywords: Set<string>, counter?: { wildcard: number }) {
     this.tokens = tokens;
@@ -519,9 +522,10 @@ export class Parser {
     const w = this.counter.wildcard;
     const hit = this.memo.get(start);
     if (hit && hit.w === w) {
+      if (hit.err) throw hit.err;
       this.i = hit.end;
       this.counter.wildcard = hit.endW;
-      return hit.term;
+      return hit.term as Term;
     }
     if (this.depth >= MAX_PARSE_DEPTH) throw new NestingError(this.loc(), MAX_PARSE_DEPTH);
     this.depth++;
@@ -529,6 +533,11 @@ export class Parser {
       const term = this.parseTermInner();
       this.memo.set(start, { w, term, end: this.i, endW: this.counter.wildcard });
       return term;
+    } catch (e) {
+      // failures too: backtracking over a failing nested term was also 2^depth
+      if (e instanceof RegoError && !(e instanceof NestingError))
+        this.memo.set(start, { w, err: e, end: this.i, endW: this.counter.wildcard });
+      throw e;
     } finally {
       this.depth--;
     }
