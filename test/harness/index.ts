@@ -1,3 +1,4 @@
+export * from "./corpus.ts";
 export { natsServer, natsUrl, redisUrl, serviceUrl } from "./env.ts";
 export type { KubectlResult, KubeEnv, KubeTimings } from "./kube.ts";
 export { startKube } from "./kube.ts";

@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,14 +20,14 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { CacheWriter, connectRedis, dataCollection, namespacedKey } from "@portcullis/cache";
 import {
-  repoRoot,
+  libraryFiles,
   type ServiceProcess,
   serviceMain,
   startRedisServer,
   startService,
   waitFor,
+  yamlDocuments,
 } from "@portcullis/testkit";
-import { parseAllDocuments } from "yaml";
 
 const { values } = parseArgs({
   options: {
@@ -37,23 +37,7 @@ const { values } = parseArgs({
   },
 });
 const N = Number(values.objects);
-const LIBRARY = join(repoRoot, "..", "shared", "corpus", "gatekeeper-library", "library");
 type Obj = Record<string, unknown>;
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
-
-function yamlDocs(path: string): Obj[] {
-  return parseAllDocuments(readFileSync(path, "utf8"))
-    .map((d) => d.toJS() as Obj)
-    .filter((d) => d && typeof d === "object");
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -108,9 +92,11 @@ async function main(): Promise<void> {
     const cacheName = `bench-${randomUUID().slice(0, 8)}`;
     const writer = new CacheWriter(client, { cluster: cacheName });
     await writer.init();
-    const files = walk(LIBRARY);
-    const templates = files.filter((f) => f.endsWith("/template.yaml")).flatMap(yamlDocs);
-    const constraints = files.filter((f) => /\/samples\/[^/]+\/constraint\.yaml$/.test(f)).flatMap(yamlDocs);
+    const files = libraryFiles();
+    const templates = files.filter((f) => f.endsWith("/template.yaml")).flatMap((f) => yamlDocuments<Obj>(f));
+    const constraints = files
+      .filter((f) => /\/samples\/[^/]+\/constraint\.yaml$/.test(f))
+      .flatMap((f) => yamlDocuments<Obj>(f));
     const ops = [];
     for (const t of templates)
       ops.push({

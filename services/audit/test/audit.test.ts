@@ -13,6 +13,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import {
   type KubeEnv,
+  libraryPath,
   natsServer,
   natsUrl,
   redisUrl,
@@ -26,7 +27,7 @@ import {
 } from "@portcullis/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const LIBRARY = join(repoRoot, "..", "shared", "corpus", "gatekeeper-library", "library", "general");
+const LIBRARY = libraryPath("general");
 const LIMIT = 5;
 
 let kube: KubeEnv;

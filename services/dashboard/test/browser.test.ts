@@ -6,7 +6,7 @@
  * constraints. Screenshots go to a folder the test prints.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
@@ -14,10 +14,10 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CacheWriter, connectRedis, constraintsCollection, type RedisClient } from "@portcullis/cache";
 import { subjects } from "@portcullis/events";
 import {
+  libraryYaml,
   natsServer,
   natsUrl,
   redisUrl,
-  repoRoot,
   type ServiceProcess,
   serviceMain,
   startService,
@@ -25,25 +25,9 @@ import {
 } from "@portcullis/testkit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parse } from "yaml";
 
 const CHROMIUM = "/usr/bin/chromium";
-const template = parse(
-  readFileSync(
-    join(
-      repoRoot,
-      "..",
-      "shared",
-      "corpus",
-      "gatekeeper-library",
-      "library",
-      "general",
-      "requiredlabels",
-      "template.yaml",
-    ),
-    "utf8",
-  ),
-);
+const template = libraryYaml("general", "requiredlabels", "template.yaml");
 const id = randomUUID().slice(0, 8);
 const cacheName = `dashboard-browser-${id}`;
 const prefix = `dashb${id}`;

@@ -6,41 +6,23 @@
  * event arriving after a publish.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CacheWriter, connectRedis, constraintsCollection, type RedisClient } from "@portcullis/cache";
 import { subjects } from "@portcullis/events";
 import {
+  libraryYaml,
   natsServer,
   natsUrl,
   redisUrl,
-  repoRoot,
   type ServiceProcess,
   serviceMain,
   startService,
   waitFor,
 } from "@portcullis/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parse } from "yaml";
 
-const template = parse(
-  readFileSync(
-    join(
-      repoRoot,
-      "..",
-      "shared",
-      "corpus",
-      "gatekeeper-library",
-      "library",
-      "general",
-      "requiredlabels",
-      "template.yaml",
-    ),
-    "utf8",
-  ),
-);
+const template = libraryYaml("general", "requiredlabels", "template.yaml");
 const broken = {
   apiVersion: "templates.gatekeeper.sh/v1",
   kind: "ConstraintTemplate",

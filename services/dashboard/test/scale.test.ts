@@ -4,36 +4,18 @@
  * and fast. Prints the measured load times.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CacheWriter, connectRedis, constraintsCollection, type RedisClient } from "@portcullis/cache";
 import {
+  libraryYaml,
   redisUrl,
-  repoRoot,
   type ServiceProcess,
   serviceMain,
   startService,
   waitFor,
 } from "@portcullis/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parse } from "yaml";
 
-const template = parse(
-  readFileSync(
-    join(
-      repoRoot,
-      "..",
-      "shared",
-      "corpus",
-      "gatekeeper-library",
-      "library",
-      "general",
-      "requiredlabels",
-      "template.yaml",
-    ),
-    "utf8",
-  ),
-);
+const template = libraryYaml("general", "requiredlabels", "template.yaml");
 const cacheName = `dashboard-scale-${randomUUID().slice(0, 8)}`;
 let redis: RedisClient;
 let dash: ServiceProcess;

@@ -5,7 +5,6 @@
  * failover and Redis data loss.
  */
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import {
   CacheReader,
   type Change,
@@ -16,8 +15,8 @@ import {
 } from "@portcullis/cache";
 import {
   type KubeEnv,
+  libraryPath,
   redisUrl,
-  repoRoot,
   type SyncProcess,
   startKube,
   startRedisServer,
@@ -27,8 +26,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClusterStateOptions, cacheState, clusterState, stateText } from "./support/state.ts";
 
-const LIBRARY = join(repoRoot, "..", "shared", "corpus", "gatekeeper-library", "library");
-const REQUIRED_LABELS = join(LIBRARY, "general", "requiredlabels", "template.yaml");
+const REQUIRED_LABELS = libraryPath("general", "requiredlabels", "template.yaml");
 // Short leases so failover is measured in seconds.
 const LEASE_ARGS = [
   "--lease-duration",

@@ -13,45 +13,34 @@
  *   pnpm bench:webhook            (BENCH_SECONDS=8 by default per run;
  *                                  BENCH_NATS_URL=nats://… to publish admission events too)
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { cpus } from "node:os";
-import { join } from "node:path";
 import { CacheWriter, connectRedis, constraintsCollection, dataCollection } from "@portcullis/cache";
 import { Client, ENFORCEMENT_POINTS } from "@portcullis/engine";
-import { repoRoot, serviceMain, startRedisServer, startService, waitFor } from "@portcullis/testkit";
+import {
+  libraryFiles,
+  serviceMain,
+  startRedisServer,
+  startService,
+  waitFor,
+  yamlDocuments,
+} from "@portcullis/testkit";
 import autocannon from "autocannon";
-import { parseAllDocuments } from "yaml";
 import { selfSigned } from "../test/support/webhook.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 // Events are off unless asked for: every review of the bench Pod is denied with ~25 violations,
 // i.e. ~25 JetStream messages per review, which measures NATS on this machine more than the webhook.
 const NATS = process.env.BENCH_NATS_URL;
-const LIBRARY = join(repoRoot, "..", "shared", "corpus", "gatekeeper-library", "library");
 
 type Obj = Record<string, any>;
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else out.push(p);
-  }
-  return out;
-}
-
-function yamlDocs(path: string): Obj[] {
-  return parseAllDocuments(readFileSync(path, "utf8"))
-    .map((d) => d.toJSON())
-    .filter((d) => d && typeof d === "object");
-}
-
-const files = walk(LIBRARY);
-const templates = files.filter((f) => f.endsWith("/template.yaml")).flatMap(yamlDocs);
+const files = libraryFiles();
+const templates = files.filter((f) => f.endsWith("/template.yaml")).flatMap((f) => yamlDocuments<Obj>(f));
 const constraints = files
   .filter((f) => f.includes("/samples/") && f.endsWith("/constraint.yaml"))
-  .flatMap(yamlDocs)
+  .flatMap((f) => yamlDocuments<Obj>(f))
   .filter((c) => c.apiVersion?.startsWith("constraints.gatekeeper.sh/"));
 
 const ns = "bench";

@@ -4,29 +4,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CacheWriter, connectRedis, constraintsCollection, type RedisClient } from "@portcullis/cache";
-import { redisUrl, repoRoot, waitFor } from "@portcullis/testkit";
+import { libraryYaml, redisUrl, waitFor } from "@portcullis/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parse } from "yaml";
 import { httpsClient, nsCreate, selfSigned, startWebhook, type WebhookProcess } from "./support/webhook.ts";
 
-const template = parse(
-  readFileSync(
-    join(
-      repoRoot,
-      "..",
-      "shared",
-      "corpus",
-      "gatekeeper-library",
-      "library",
-      "general",
-      "requiredlabels",
-      "template.yaml",
-    ),
-    "utf8",
-  ),
-);
+const template = libraryYaml("general", "requiredlabels", "template.yaml");
 const cacheName = `webhook-degraded-${randomUUID().slice(0, 8)}`;
 let redis: RedisClient;
 let wh: WebhookProcess;

@@ -7,15 +7,14 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import {
   type KubeEnv,
+  libraryPath,
   natsServer,
   natsUrl,
   type RedisServer,
-  repoRoot,
   type ServiceProcess,
   startKube,
   startRedisServer,
@@ -25,17 +24,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpsClient, nsCreate, startWebhook, type WebhookProcess } from "./support/webhook.ts";
 
-const TEMPLATE = join(
-  repoRoot,
-  "..",
-  "shared",
-  "corpus",
-  "gatekeeper-library",
-  "library",
-  "general",
-  "requiredlabels",
-  "template.yaml",
-);
+const TEMPLATE = libraryPath("general", "requiredlabels", "template.yaml");
 const WEBHOOK_NAME = "validation.portcullis.sh";
 const DENY_LINE = `admission webhook "${WEBHOOK_NAME}" denied the request: [ns-must-have-gk] you must provide labels: {"gatekeeper"}`;
 

@@ -4,15 +4,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { copyFileSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CacheWriter, connectRedis, constraintsCollection, type RedisClient } from "@portcullis/cache";
 import { type AdmissionViolationEvent, decodeEvent } from "@portcullis/events";
-import { natsServer, natsUrl, redisUrl, repoRoot, waitFor } from "@portcullis/testkit";
+import { libraryYaml, natsServer, natsUrl, redisUrl, waitFor } from "@portcullis/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import {
   httpsClient,
   nsCreate,
@@ -23,8 +21,8 @@ import {
   type WebhookProcess,
 } from "./support/webhook.ts";
 
-const LIBRARY = join(repoRoot, "..", "shared", "corpus", "gatekeeper-library", "library");
-const template = parse(readFileSync(join(LIBRARY, "general", "requiredlabels", "template.yaml"), "utf8"));
+// biome-ignore lint/suspicious/noExplicitAny: the test edits the parsed template freely
+const template = libraryYaml<any>("general", "requiredlabels", "template.yaml");
 const constraint = (name: string, enforcementAction = "deny", extra: Record<string, unknown> = {}) => ({
   apiVersion: "constraints.gatekeeper.sh/v1beta1",
   kind: "K8sRequiredLabels",
