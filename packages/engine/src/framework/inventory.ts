@@ -1,3 +1,5 @@
+import { noteDataCopy, noteDataEdit } from "../rego/eval/data-revisions.ts";
+import type { Value } from "../rego/value.ts";
 import { get, isObj, type Obj, str } from "./objects.ts";
 
 // data.inventory as Gatekeeper lays it out:
@@ -7,7 +9,9 @@ import { get, isObj, type Obj, str } from "./objects.ts";
 // Evaluators may cache facts about a value by identity (e.g. sorted keys), so a tree
 // that has been handed out is never mutated: changes copy the nodes on their path
 // (copy-on-write). Nodes created since the last hand-out are still private and are
-// updated in place, so a burst of changes copies each node at most once.
+// updated in place, so a burst of changes copies each node at most once. Each copy and
+// each change is reported to the engine (noteDataCopy / noteDataEdit), which carries its
+// indexes over data.inventory from one tree to the next instead of rebuilding them.
 export class Inventory {
   #root: Obj = { cluster: {}, namespace: {} };
   #fresh = new WeakSet<Obj>();
@@ -30,8 +34,15 @@ export class Inventory {
   #own(node: Obj | undefined): Obj {
     if (node !== undefined && this.#fresh.has(node)) return node;
     const copy: Obj = node === undefined ? {} : { ...node };
+    if (node !== undefined) noteDataCopy(copy, node);
     this.#fresh.add(copy);
     return copy;
+  }
+
+  /** Reports that the object at `path` went from `before` to `after`, to every node on the path. */
+  #noteEdit(chain: Obj[], path: string[], before: unknown, after: unknown): void {
+    for (let i = 0; i < chain.length; i++)
+      noteDataEdit(chain[i], path, i, before as Value | undefined, after as Value | undefined);
   }
 
   /** Returns false when the object lacks apiVersion, kind or name. */
@@ -40,12 +51,16 @@ export class Inventory {
     if (path === undefined) return false;
     this.#root = this.#own(this.#root);
     let cur = this.#root;
+    const chain: Obj[] = [cur];
     for (const p of path.slice(0, -1)) {
       const next = this.#own(isObj(cur[p]) ? cur[p] : undefined);
       cur[p] = next;
       cur = next;
+      chain.push(cur);
     }
-    cur[path[path.length - 1]] = obj;
+    const last = path[path.length - 1];
+    this.#noteEdit(chain, path, Object.hasOwn(cur, last) ? cur[last] : undefined, obj);
+    cur[last] = obj;
     return true;
   }
 
@@ -101,7 +116,9 @@ export class Inventory {
       chain[chain.length - 1][p] = next;
       chain.push(next);
     }
-    delete chain[chain.length - 1][path[path.length - 1]];
+    const last = path[path.length - 1];
+    this.#noteEdit(chain, path, chain[chain.length - 1][last], undefined);
+    delete chain[chain.length - 1][last];
     // Prune emptied levels (never the cluster/namespace roots).
     for (let i = chain.length - 1; i >= 2; i--) {
       if (Object.keys(chain[i]).length === 0) delete chain[i - 1][path[i - 1]];

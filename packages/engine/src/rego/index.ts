@@ -16,6 +16,7 @@ export type { Location, Module } from "./ast.ts";
 export type { BuiltinContext, BuiltinDef } from "./builtins/builtin.ts";
 export { BuiltinError } from "./builtins/builtin.ts";
 export { RegoError, type RegoErrorCode, type RegoErrorDetail } from "./errors.ts";
+export { type DataEdit, noteDataCopy, noteDataEdit } from "./eval/data-revisions.ts";
 export type { Value } from "./value.ts";
 
 export interface ModuleInput {
@@ -33,7 +34,13 @@ export interface CompileOptions {
 
 export interface EvalOptions {
   input?: Value;
-  /** Base documents; read in place, never copied. */
+  /**
+   * Base documents; read in place, never copied. Indexes over them (for
+   * referential lookups) are kept by object identity, so data once evaluated
+   * must not be mutated in place: pass new objects for changed parts (as
+   * copy-on-write does), or report each copy and edit with noteDataCopy /
+   * noteDataEdit so the indexes follow.
+   */
   data?: Value;
   strictBuiltinErrors?: boolean;
   /** Absolute deadline (Date.now() ms); past it evaluation fails with eval_cancel_error. */
@@ -42,6 +49,8 @@ export interface EvalOptions {
   maxSteps?: number;
   print?: (line: string) => void;
   nowNs?: bigint;
+  /** Answer referential lookups from indexes over `data` (default true); false always scans (for differential tests). */
+  refIndex?: boolean;
 }
 
 export interface PreparedQuery {

@@ -22,6 +22,7 @@ import {
   unifyTT,
   unifyV,
 } from "./plan.ts";
+import { indexedStep, refShape } from "./ref-plan.ts";
 
 /** The end of a body: hand the solution to the caller. */
 export const CALL_K: Step = (_f, k) => k();
@@ -31,7 +32,11 @@ const STOP: K = () => true;
 
 export function compileBody(body: IRBody, next: Step = CALL_K): Step {
   let s = next;
-  for (let i = body.length - 1; i >= 0; i--) s = compileExpr(body[i], s);
+  for (let i = body.length - 1; i >= 0; i--) {
+    const step = compileExpr(body[i], s);
+    const shape = refShape(body, i);
+    s = shape ? indexedStep(shape, step, s) : step;
+  }
   return s;
 }
 

@@ -27,6 +27,8 @@ export interface Shared {
   depth: number;
   /** memoise function results per Ctx (off when print output is observed: a cached call would not print again) */
   memoFns: boolean;
+  /** answer referential lookups from indexes over base data (ref-plan.ts); off: always scan */
+  refIndex: boolean;
 }
 
 export interface FnOverride {

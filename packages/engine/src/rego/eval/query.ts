@@ -17,6 +17,7 @@ export interface RunOptions {
   maxSteps?: number;
   print?: (line: string) => void;
   nowNs?: bigint;
+  refIndex?: boolean;
 }
 
 const noPrint = (): void => {};
@@ -68,6 +69,7 @@ export class QueryRunner {
       steps: 0,
       depth: 0,
       memoFns: !opts.print,
+      refIndex: opts.refIndex ?? true,
     };
     const c = new Ctx(sh, opts.input, opts.data ?? {}, undefined, undefined);
     const f = new Frame(new Array(this.q.nslots), c);

@@ -1,0 +1,66 @@
+/**
+ * uniqueingresshost against 100 / 1k / 10k Ingresses in Gatekeeper's
+ * data.inventory layout: µs per evaluation with the referential index and with
+ * the scan (refIndex: false), side by side in one run.
+ *
+ *   node packages/engine/test/rego/ref-index-bench.ts
+ */
+
+import { libraryYaml } from "../../../../test/harness/corpus.ts";
+import { compile, type Value } from "../../src/rego/index.ts";
+
+type Template = { spec: { targets: { rego: string }[] } };
+const rego = libraryYaml<Template>("general", "uniqueingresshost", "template.yaml").spec.targets[0].rego;
+const query = compile([{ file: "t.rego", source: rego, regoVersion: 0 }]).prepare(
+  "r = data.k8suniqueingresshost.violation",
+);
+
+const ingress = (ns: string, name: string, hosts: string[]) => ({
+  apiVersion: "networking.k8s.io/v1",
+  kind: "Ingress",
+  metadata: { name, namespace: ns },
+  spec: { rules: hosts.map((host) => ({ host, http: { paths: [{ path: "/" }] } })) },
+});
+
+function inventory(n: number): Value {
+  const namespace: Record<string, Record<string, Record<string, Record<string, unknown>>>> = {};
+  for (let i = 0; i < n; i++) {
+    const ns = `ns-${i % 50}`;
+    const name = `ing-${i}`;
+    namespace[ns] ??= { "networking.k8s.io/v1": { Ingress: {} } };
+    namespace[ns]["networking.k8s.io/v1"].Ingress[name] = ingress(ns, name, [`h${i}.example.com`]);
+  }
+  return { cluster: {}, namespace } as Value;
+}
+
+function perEval(fn: () => unknown, minMs = 400): number {
+  for (let i = 0; i < 3; i++) fn();
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < minMs) {
+    for (let i = 0; i < 10; i++) fn();
+    n += 10;
+    t = performance.now();
+  }
+  return ((t - t0) * 1000) / n;
+}
+
+const sizes = [100, 1000, 10000];
+for (const n of [...sizes, ...sizes]) {
+  const data = { inventory: inventory(n) };
+  // a new Ingress whose second host is taken by an existing one
+  const obj = ingress("other", "new", ["fresh.example.com", `h${n >> 1}.example.com`]);
+  const input = {
+    review: { kind: { group: "networking.k8s.io", version: "v1", kind: "Ingress" }, object: obj },
+    parameters: {},
+  };
+  const a = query.eval({ input, data });
+  const b = query.eval({ input, data, refIndex: false });
+  if (JSON.stringify(a) !== JSON.stringify(b) || a.length !== 1) throw new Error(`results differ at ${n}`);
+  const scan = perEval(() => query.eval({ input, data, refIndex: false }));
+  const indexed = perEval(() => query.eval({ input, data }));
+  console.log(
+    `${String(n).padStart(6)} Ingresses: indexed ${indexed.toFixed(1)} µs/eval, scan ${scan.toFixed(1)} µs/eval (${(scan / indexed).toFixed(0)}x)`,
+  );
+}
