@@ -80,7 +80,9 @@ for (const n of [...sizes, ...sizes]) {
     spec: {},
   });
   const n = 10000;
-  const objs = Array.from({ length: n }, (_, i) => ingress(`ns-${i % 50}`, `ing-${i}`, [`h${i}.example.com`]));
+  const objs = Array.from({ length: n }, (_, i) =>
+    ingress(`ns-${i % 50}`, `ing-${i}`, [`h${i}.example.com`]),
+  );
   client.replaceData(objs);
   const obj = ingress("other", "new", ["fresh.example.com", `h${n >> 1}.example.com`]);
   let t = performance.now();

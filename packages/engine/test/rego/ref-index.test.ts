@@ -101,6 +101,9 @@ byname := [n | x := data.inv[_][_].K[n]; x.spec.items[_].v == n]
 not_quiet := [n | x := data.inv[_][_].K[n]; f(n); x.spec.items[_].v == input.v]
 overridden := [n | x := data.inv[_][_].K[n]; x.spec.items[_].v == input.v] if true
 with_data := r if { r := overridden with data.inv as input.inv }
+with_input := r if { r := basic with input.v as "h1" }
+in_function := fn(input.v)
+fn(v) := [[ns, n] | x := data.inv[ns][_].K[n]; x.spec.items[_].v == v]
 exists if { x := data.inv[_][_].K[_]; x.spec.items[_].v == input.v }
 negated if { not exists }
 f(n) := true if n != "zz"
