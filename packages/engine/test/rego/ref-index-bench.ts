@@ -35,17 +35,20 @@ function inventory(n: number): Value {
   return { cluster: {}, namespace } as Value;
 }
 
+/** µs per call: the median over batches of 10 (a GC pause or a busy neighbour moves the mean, not the median). */
 function perEval(fn: () => unknown, minMs = 400): number {
   for (let i = 0; i < 3; i++) fn();
-  let n = 0;
+  const batches: number[] = [];
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < minMs) {
+    const b = t;
     for (let i = 0; i < 10; i++) fn();
-    n += 10;
     t = performance.now();
+    batches.push(((t - b) * 1000) / 10);
   }
-  return ((t - t0) * 1000) / n;
+  batches.sort((x, y) => x - y);
+  return batches[batches.length >> 1];
 }
 
 const sizes = [100, 1000, 10000];
@@ -60,8 +63,8 @@ for (const n of [...sizes, ...sizes]) {
   const a = query.eval({ input, data });
   const b = query.eval({ input, data, refIndex: false });
   if (JSON.stringify(a) !== JSON.stringify(b) || a.length !== 1) throw new Error(`results differ at ${n}`);
-  const scan = perEval(() => query.eval({ input, data, refIndex: false }));
   const indexed = perEval(() => query.eval({ input, data }));
+  const scan = perEval(() => query.eval({ input, data, refIndex: false }));
   console.log(
     `${String(n).padStart(6)} Ingresses: indexed ${indexed.toFixed(1)} µs/eval, scan ${scan.toFixed(1)} µs/eval (${(scan / indexed).toFixed(0)}x)`,
   );
