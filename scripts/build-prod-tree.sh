@@ -5,6 +5,7 @@
 #   OUT/sync/                 `pnpm deploy --prod` of @portcullis/sync
 #   OUT/webhook/              … of @portcullis/webhook
 #   OUT/audit/                … of @portcullis/audit (scheduler, worker, status writer)
+#   OUT/dashboard/            … of @portcullis/dashboard
 #
 # Each service directory holds its sources and a node_modules with only its
 # production dependencies, from the lockfile; workspace packages are copied
@@ -17,7 +18,7 @@ mkdir -p "$(dirname "$OUT")"
 OUT="$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-for svc in sync webhook audit; do
+for svc in sync webhook audit dashboard; do
   [[ -f "services/$svc/src/main.ts" ]] || { echo "portcullis: services/$svc/src/main.ts missing; skipping $svc" >&2; continue; }
   pnpm --config.inject-workspace-packages=true --filter "@portcullis/$svc" deploy --prod --frozen-lockfile \
     --config.confirmModulesPurge=false "$OUT/$svc" >"$OUT/.deploy-$svc.log" 2>&1 ||

@@ -9,6 +9,7 @@
  *   audit-scheduler  audit/src/main.ts --role audit-scheduler
  *   audit-worker     audit/src/main.ts --role audit-worker
  *   status-writer    audit/src/main.ts --role status-writer
+ *   dashboard        dashboard/src/main.ts
  *
  * The workspace packages ship as TypeScript (erasable syntax only). Node
  * strips types itself except under node_modules, where `pnpm deploy` puts
@@ -26,6 +27,7 @@ const SERVICES = {
   "audit-scheduler": { dir: "audit", role: "audit-scheduler" },
   "audit-worker": { dir: "audit", role: "audit-worker" },
   "status-writer": { dir: "audit", role: "status-writer" },
+  dashboard: { dir: "dashboard", role: undefined },
 };
 
 const name = process.argv[2];

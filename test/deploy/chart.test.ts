@@ -64,7 +64,7 @@ describe("rendered with the defaults", async () => {
   const { docs } = await render([]);
   const deployments = find(docs, "Deployment");
 
-  it("has sync (2), webhook (3), audit scheduler, workers and status writer", () => {
+  it("has sync (2), webhook (3), audit scheduler, workers, status writer and the dashboard", () => {
     const replicas = Object.fromEntries(deployments.map((d) => [d.metadata.name, d.spec.replicas]));
     expect(replicas).toEqual({
       "portcullis-sync": 2,
@@ -72,10 +72,12 @@ describe("rendered with the defaults", async () => {
       "portcullis-audit-scheduler": 1,
       "portcullis-audit-worker": 2,
       "portcullis-status-writer": 1,
+      "portcullis-dashboard": 1,
     });
     expect(deployments.map((d) => podSpec(d).containers[0].args[0]).sort()).toEqual([
       "audit-scheduler",
       "audit-worker",
+      "dashboard",
       "status-writer",
       "sync",
       "webhook",
@@ -84,7 +86,7 @@ describe("rendered with the defaults", async () => {
 
   it("runs every container non-root, read-only, no capabilities, seccomp RuntimeDefault, with resources and probes", () => {
     const workloads = [...deployments, ...find(docs, "StatefulSet")];
-    expect(workloads.length).toBe(7);
+    expect(workloads.length).toBe(8);
     for (const w of workloads) {
       const spec = podSpec(w);
       expect(spec.securityContext.runAsNonRoot, w.metadata.name).toBe(true);
@@ -174,14 +176,33 @@ describe("rendered with the defaults", async () => {
           JSON.stringify(rule),
         ).toBe(true);
     }
-    // The webhook and the audit workers have no API access at all.
-    for (const d of ["portcullis-webhook", "portcullis-audit-worker"])
+    // The webhook, the audit workers and the dashboard (auth off) have no API access at all.
+    for (const d of ["portcullis-webhook", "portcullis-audit-worker", "portcullis-dashboard"])
       expect(podSpec(one(docs, "Deployment", d)).automountServiceAccountToken).toBe(false);
     const bound = [...find(docs, "ClusterRoleBinding"), ...find(docs, "RoleBinding")].flatMap((b) =>
       b.subjects.map((s: { name: string }) => s.name),
     );
     expect(bound).not.toContain("portcullis-webhook");
     expect(bound).not.toContain("portcullis-audit-worker");
+    expect(bound).not.toContain("portcullis-dashboard");
+  });
+
+  it("serves the dashboard on a ClusterIP Service, no auth, no Ingress", () => {
+    const svc = one(docs, "Service", "portcullis-dashboard");
+    expect(svc.spec.type).toBe("ClusterIP");
+    expect(svc.spec.ports).toEqual([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+    expect(svc.spec.selector["app.kubernetes.io/component"]).toBe("dashboard");
+    const c = podSpec(one(docs, "Deployment", "portcullis-dashboard")).containers[0];
+    expect(c.ports).toContainEqual({ name: "http", containerPort: 8080, protocol: "TCP" });
+    const env = Object.fromEntries((c.env as any[]).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      PORTCULLIS_DASHBOARD_PORT: "8080",
+      PORTCULLIS_NATS_URL: `nats://portcullis-nats.${NS}.svc:4222`,
+      PORTCULLIS_EVENTS_STREAM: "PORTCULLIS_VIOLATIONS",
+    });
+    expect(env.PORTCULLIS_DASHBOARD_AUTH).toBeUndefined();
+    expect(find(docs, "Ingress")).toEqual([]);
+    expect(find(docs, "ClusterRole", "portcullis-dashboard")).toEqual([]);
   });
 
   it("bundles Redis and NATS as single-node StatefulSets with volumes", () => {
@@ -228,6 +249,43 @@ describe("rendered with the other value sets", () => {
     expect(vwc.webhooks[0].rules[0].operations).toEqual(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
     expect(vwc.webhooks[0].rules[0].resources).toContain("pods/exec");
     expect(vwc.webhooks[0].failurePolicy).toBe("Fail");
+  });
+
+  it("dashboard: TokenReview auth with only `create tokenreviews`, an Ingress with class, host and TLS", async () => {
+    const { docs } = await render(VALUE_SETS.dashboard!);
+    const d = one(docs, "Deployment", "portcullis-dashboard");
+    expect(d.spec.replicas).toBe(2);
+    expect(podSpec(d).automountServiceAccountToken).toBe(true);
+    expect(podSpec(d).serviceAccountName).toBe("portcullis-dashboard");
+    expect(podSpec(d).containers[0].env).toContainEqual({ name: "PORTCULLIS_DASHBOARD_AUTH", value: "true" });
+    expect(one(docs, "ClusterRole", "portcullis-dashboard").rules).toEqual([
+      { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+    ]);
+    const binding = one(docs, "ClusterRoleBinding", "portcullis-dashboard");
+    expect(binding.subjects).toEqual([
+      { kind: "ServiceAccount", name: "portcullis-dashboard", namespace: NS },
+    ]);
+    const ing = one(docs, "Ingress", "portcullis-dashboard");
+    expect(ing.spec.ingressClassName).toBe("nginx");
+    expect(ing.spec.tls).toEqual([
+      { secretName: "portcullis-dashboard-tls", hosts: ["portcullis.example.com"] },
+    ]);
+    expect(ing.spec.rules[0].host).toBe("portcullis.example.com");
+    expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({
+      name: "portcullis-dashboard",
+      port: { name: "http" },
+    });
+    expect(one(docs, "Service", "portcullis-dashboard").spec.ports[0].port).toBe(8080);
+    // Users and groups narrow who gets in.
+    const narrowed = await render(VALUE_SETS.dashboard!, {
+      set: ["dashboard.auth.users={alice,bob}", "dashboard.auth.groups={platform}"],
+    });
+    const env = podSpec(one(narrowed.docs, "Deployment", "portcullis-dashboard")).containers[0].env;
+    expect(env).toContainEqual({ name: "PORTCULLIS_DASHBOARD_AUTH_USERS", value: "alice,bob" });
+    expect(env).toContainEqual({ name: "PORTCULLIS_DASHBOARD_AUTH_GROUPS", value: "platform" });
+    const off = await helm(["template", "x", chartDir, "--set", "dashboard.enabled=false"]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).not.toMatch(/component: dashboard/);
   });
 
   it("hpa-hostnetwork: HPA instead of fixed replicas, host network on the chosen port", async () => {

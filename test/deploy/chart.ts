@@ -20,6 +20,7 @@ export const VALUE_SETS: Record<string, string[]> = {
   external: [join(chartDir, "ci", "external-values.yaml")],
   "cert-manager": [join(chartDir, "ci", "cert-manager-values.yaml")],
   "hpa-hostnetwork": [join(chartDir, "ci", "hpa-hostnetwork-values.yaml")],
+  dashboard: [join(chartDir, "ci", "dashboard-values.yaml")],
 };
 
 export interface Manifest {

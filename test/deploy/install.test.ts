@@ -2,9 +2,10 @@
  * The chart against a real kube-apiserver (the harness): kubeconform with
  * schemas from this API server's OpenAPI and the CRDs; server-side dry-run of
  * every value set; then `helm install` semantics without images: the chart's
- * RBAC and webhook configuration applied for real, and sync, webhook and the
- * audit services run from the production tree under the chart's
- * ServiceAccounts (impersonation), admitting and denying the seed scenario.
+ * RBAC and webhook configuration applied for real (the dashboard value set:
+ * TokenReview auth on), and sync, webhook, the audit services and the
+ * dashboard run from the production tree under the chart's ServiceAccounts
+ * (impersonation), admitting and denying the seed scenario and showing it.
  */
 import { randomBytes, X509Certificate } from "node:crypto";
 import { mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, writeFile } from "node:fs/promises";
@@ -233,7 +234,8 @@ describe("install semantics: chart RBAC and webhook configuration, services from
 
   beforeAll(async () => {
     ns = await kube.createNamespace({ prefix: "portcullis-sys" });
-    ({ docs } = await render([], { namespace: ns }));
+    // The dashboard value set: the defaults plus the dashboard's auth RBAC and Ingress.
+    ({ docs } = await render(VALUE_SETS.dashboard!, { namespace: ns }));
     // What `helm install` creates that the API server can act on without images.
     const applied = docs.filter((d) =>
       [
@@ -260,10 +262,10 @@ describe("install semantics: chart RBAC and webhook configuration, services from
   }, 300_000);
 
   it("the production tree has no dev dependencies and no workspace links", async () => {
-    for (const svc of ["sync", "webhook", "audit"]) {
+    for (const svc of ["sync", "webhook", "audit", "dashboard"]) {
       const pkg = JSON.parse(await readFile(join(tree, svc, "package.json"), "utf8"));
       expect(pkg.devDependencies ?? {}).toEqual({});
-      for (const dev of ["vitest", "typescript", "@biomejs", "@portcullis/testkit"])
+      for (const dev of ["vitest", "typescript", "@biomejs", "@portcullis/testkit", "playwright-core"])
         await expect(readFile(join(tree, svc, "node_modules", dev, "package.json"))).rejects.toThrow();
       const engine = await readFile(
         join(tree, svc, "node_modules", "@portcullis", "engine", "package.json"),
@@ -274,12 +276,12 @@ describe("install semantics: chart RBAC and webhook configuration, services from
     // Every symlink stays inside the tree (nothing points back into the workspace).
     const links = await run("find", [tree, "-type", "l", "-lname", "/*"]);
     expect(links.stdout.split("\n").filter((l) => l && !l.startsWith(tree))).toEqual([]);
-    for (const svc of ["sync", "webhook", "audit"])
+    for (const svc of ["sync", "webhook", "audit", "dashboard"])
       expect(await realpath(join(tree, svc, "node_modules", "@portcullis", "engine"))).toMatch(
         new RegExp(`^${tree}/`),
       );
     const usage = await startFromTree(tree, "bogus", ["no-such-service"], {}).catch((e: Error) => e.message);
-    expect(usage).toMatch(/one of sync, webhook, audit-scheduler, audit-worker, status-writer/);
+    expect(usage).toMatch(/one of sync, webhook, audit-scheduler, audit-worker, status-writer, dashboard/);
   });
 
   it("refuses what the chart did not grant (least privilege)", async () => {
@@ -308,6 +310,9 @@ describe("install semantics: chart RBAC and webhook configuration, services from
     expect(await can("portcullis-audit-worker", "list", "pods")).toBe("no");
     expect(await can("portcullis-status-writer", "list", "secrets")).toBe("no");
     expect(await can("portcullis-audit", "update", "secrets")).toBe("no");
+    expect(await can("portcullis-dashboard", "create", "tokenreviews.authentication.k8s.io")).toBe("yes");
+    expect(await can("portcullis-dashboard", "list", "pods")).toBe("no");
+    expect(await can("portcullis-dashboard", "get", "secrets")).toBe("no");
     // And a real request is refused by the API server.
     const del = await kube.kubectl([
       "--kubeconfig",
@@ -460,6 +465,30 @@ describe("install semantics: chart RBAC and webhook configuration, services from
         (v: { message: string }) => v.message === 'you must provide labels: {"gatekeeper"}',
       ),
     ).toBe(true);
+
+    // The dashboard as the chart runs it (auth on): TokenReviews under its ServiceAccount.
+    const dashboard = await start("portcullis-dashboard", "portcullis-dashboard", {
+      PORTCULLIS_DASHBOARD_PORT: "0",
+      PORTCULLIS_DASHBOARD_ADDR: "127.0.0.1",
+    });
+    const page = `http://127.0.0.1:${Number(dashboard.started.port)}/`;
+    await waitFor("dashboard /readyz", async () => (await dashboard.get("/readyz")).status === 200, 30_000);
+    expect((await fetch(page)).status).toBe(401);
+    expect((await fetch(page, { headers: { authorization: "Bearer nope" } })).status).toBe(401);
+    const token = (await kubectlOk(["-n", ns, "create", "token", "portcullis-webhook"])).trim();
+    const html = await waitFor(
+      "the dashboard to show the audited constraint",
+      async () => {
+        const res = await fetch(page, { headers: { authorization: `Bearer ${token}` } });
+        const body = await res.text();
+        return res.status === 200 && new RegExp(`id="violations-total">${status.totalViolations}<`).test(body)
+          ? body
+          : false;
+      },
+      30_000,
+      500,
+    );
+    expect(html).toContain('data-constraint="K8sRequiredLabels/ns-must-have-gk"');
     for (const p of processes)
       expect(
         p.logs.filter((l) => /forbidden/i.test(JSON.stringify(l))),

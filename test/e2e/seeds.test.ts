@@ -4,12 +4,17 @@
  * sync x2, webhook x2, audit): required labels (deny, admit, audit status
  * and one NATS event per run), allowed repos, a custom kind, dryrun -> warn
  * -> deny within 2 s; faults (a webhook replica and the sync leader killed
- * -9); and Ctrl-C leaving no process or listening port behind.
+ * -9); the dashboard (its numbers against kubectl's, the audit-run chart in
+ * Chromium against the run summaries on NATS); and Ctrl-C leaving no
+ * process or listening port behind.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, waitFor } from "../harness/index.ts";
 import { alive, processesMentioning, type Stack, startStack, tcpOpen } from "./stack.ts";
@@ -558,6 +563,108 @@ describe("portcullis status", () => {
   }, 90_000);
 });
 
+describe("dashboard", () => {
+  const dashboardUrl = (): string => {
+    const printed = /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stack.output())?.[1];
+    expect(printed).toBe(stack.state().dashboardUrl);
+    return printed!;
+  };
+
+  it("portcullis up prints its URL; / shows the cluster's templates, constraints and violations; /readyz is ready", async () => {
+    const base = dashboardUrl();
+    const ready = await fetch(`http://127.0.0.1:${stack.unit("dashboard").healthPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toMatch(/revision \d+/);
+    // What kubectl says, against what the page says (the audit keeps running: retried until they agree).
+    const kube = async () => {
+      const t = JSON.parse((await stack.kubectl(["get", "constrainttemplates", "-o", "json"])).stdout).items;
+      const kinds = t.map(
+        (x: { spec: { crd: { spec: { names: { kind: string } } } } }) =>
+          `${x.spec.crd.spec.names.kind.toLowerCase()}.constraints.gatekeeper.sh`,
+      );
+      const c = JSON.parse((await stack.kubectl(["get", kinds.join(","), "-o", "json"])).stdout).items;
+      const violations = c.reduce(
+        (n: number, x: { status?: { totalViolations?: number } }) => n + (x.status?.totalViolations ?? 0),
+        0,
+      );
+      return { templates: t.length, constraints: c.length, violations };
+    };
+    const page = async () => {
+      const html = await (await fetch(base)).text();
+      const num = (id: string) => Number(new RegExp(`id="${id}">(\\d+)<`).exec(html)?.[1]);
+      return {
+        templates: num("templates-total"),
+        constraints: num("constraints-total"),
+        violations: num("violations-total"),
+      };
+    };
+    const seen = await waitFor(
+      "the dashboard's numbers to match kubectl's",
+      async () => {
+        const [k, p] = [await kube(), await page()];
+        return JSON.stringify(k) === JSON.stringify(p) ? p : undefined;
+      },
+      30_000,
+      500,
+    );
+    expect(seen.templates).toBeGreaterThanOrEqual(2);
+    expect(seen.constraints).toBeGreaterThanOrEqual(1);
+    expect(seen.violations).toBeGreaterThanOrEqual(3); // repos-in-prod's three Deployments
+  }, 60_000);
+
+  it("in Chromium, the chart shows the latest audit runs with the totals of their NATS summaries", async () => {
+    const CHROMIUM = "/usr/bin/chromium";
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh as root (it installs Debian's chromium)`);
+    const profile = await mkdtemp(join(tmpdir(), "portcullis-e2e-chromium-"));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+      ],
+    });
+    const nc = await connect({ servers: stack.state().natsUrl.replace(/^nats:\/\//, "") });
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(dashboardUrl());
+      const bars = await page
+        .locator("#runs-chart g.run")
+        .evaluateAll((gs) =>
+          gs.map((g) => ({ id: g.getAttribute("data-run"), total: Number(g.getAttribute("data-total")) })),
+        );
+      // Every run of the audit (every 4 s) is on the stream; the chart shows the latest 30 up to the one it drew last.
+      const consumer = await jetstream(nc).consumers.get("PORTCULLIS_VIOLATIONS", {
+        filter_subjects: "portcullis.audit.runs",
+        deliver_policy: DeliverPolicy.All,
+      });
+      const runs: { id: string; total: number }[] = [];
+      for (;;) {
+        const m = await consumer.next({ expires: 2000 });
+        if (!m) break;
+        const r = m.json<{ id: string; totals: Record<string, number> }>();
+        runs.push({ id: r.id, total: Object.values(r.totals).reduce((a, b) => a + b, 0) });
+      }
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      const upTo = runs.findIndex((r) => r.id === bars.at(-1)?.id);
+      expect(upTo).toBeGreaterThanOrEqual(0);
+      const expected = runs.slice(Math.max(0, upTo + 1 - 30), upTo + 1);
+      expect(bars).toEqual(expected);
+      expect(await page.getAttribute("#runs-chart", "data-runs")).toBe(String(expected.length));
+      // Some run saw violations (the legacy namespace, repos-in-prod's Deployments).
+      expect(runs.some((r) => r.total > 0)).toBe(true);
+    } finally {
+      await nc.close();
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe("Ctrl-C", () => {
   it("stops everything: no child process, no listening port, no state file", async () => {
     const state = stack.state();
@@ -575,7 +682,7 @@ describe("Ctrl-C", () => {
       Number(new URL(state.redisUrl).port),
       Number(new URL(state.natsUrl).port),
     ].filter((p): p is number => p !== undefined);
-    expect(pids.length).toBe(9);
+    expect(pids.length).toBe(10); // sync x2, webhook x2, audit scheduler, workers x2, status writer, dashboard, nats
     expect(processesMentioning(kubeDir).length).toBeGreaterThanOrEqual(2); // etcd, kube-apiserver
     for (const p of ports) expect(await tcpOpen(p), `port ${p} open before`).toBe(true);
 

@@ -26,6 +26,7 @@ export interface UpState {
   redisUrl: string;
   natsUrl: string;
   webhookPort: number | undefined;
+  dashboardUrl: string | undefined;
   natsPid: number | undefined;
   units: UnitInfo[];
 }

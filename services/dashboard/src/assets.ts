@@ -28,6 +28,11 @@ pre { background:var(--card); border:1px solid #dde1e8; padding:.6em; overflow:a
 .tag { font-size:.8em; padding:0 .4em; border-radius:3px; background:#e6e8ee; }
 li.admission .tag { background:#fde2e0; color:var(--err); }
 .pager a { margin:0 .5em; }
+#runs-chart svg { background:var(--card); border:1px solid #dde1e8; border-radius:6px; max-width:60em; display:block; }
+#runs-chart .tick { font-size:10px; fill:var(--muted); }
+#runs-chart .axis { stroke:#8a8f9c; } #runs-chart .grid { stroke:#e6e8ee; stroke-dasharray:3 3; }
+#runs-chart .run:hover .seg { opacity:.8; }
+.legend span { margin-right:1em; font-size:.85em; } .legend i { display:inline-block; width:.8em; height:.8em; margin-right:.3em; border-radius:2px; }
 `;
 
 export const APP_JS = `
@@ -35,6 +40,15 @@ export const APP_JS = `
   "use strict";
   var feed = document.getElementById("feed");
   if (!feed || !window.EventSource) return;
+  // A finished audit run: the server re-draws the chart, the page swaps it in.
+  function refreshRuns() {
+    var chart = document.getElementById("runs-chart");
+    if (!chart || !window.fetch) return;
+    fetch("/fragments/runs-chart", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { chart.outerHTML = html; })
+      .catch(function () {});
+  }
   function item(ev) {
     var li = document.createElement("li");
     li.className = (ev.source === "admission" ? "admission" : "audit") + " fresh";
@@ -52,6 +66,7 @@ export const APP_JS = `
     return li;
   }
   var es = new EventSource("/events");
+  es.addEventListener("run", refreshRuns);
   es.addEventListener("violation", function (m) {
     try {
       feed.insertBefore(item(JSON.parse(m.data)), feed.firstChild);

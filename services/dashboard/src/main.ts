@@ -23,8 +23,9 @@ import {
   runService,
   startOpsServer,
 } from "@portcullis/service";
-import { tokenReviewAuth } from "./auth.ts";
+import { type Authenticate, tokenReviewAuth } from "./auth.ts";
 import { LiveFeed } from "./feed.ts";
+import { RunHistory } from "./runs.ts";
 import { buildServer } from "./server.ts";
 
 const specs = {
@@ -55,6 +56,16 @@ const specs = {
     default: "1000",
     help: "events kept in memory for the feed and the constraints' recent denies",
   },
+  "runs-history": {
+    env: "PORTCULLIS_DASHBOARD_RUNS_HISTORY",
+    default: "24h",
+    help: "how far back the audit-run chart reads run summaries when the dashboard starts",
+  },
+  "runs-chart": {
+    env: "PORTCULLIS_DASHBOARD_RUNS_CHART",
+    default: "30",
+    help: "audit runs shown in the overview chart (the latest ones)",
+  },
   "ensure-stream": {
     env: "PORTCULLIS_ENSURE_STREAM",
     boolean: true,
@@ -68,7 +79,11 @@ const specs = {
   },
   "auth-users": {
     env: "PORTCULLIS_DASHBOARD_AUTH_USERS",
-    help: "with --auth-token-review: only these usernames (comma-separated; default any authenticated one)",
+    help: "with --auth-token-review: admit these usernames (comma-separated); others get 403",
+  },
+  "auth-groups": {
+    env: "PORTCULLIS_DASHBOARD_AUTH_GROUPS",
+    help: "with --auth-token-review: admit members of these groups (comma-separated); others get 403",
   },
   kubeconfig: { env: "KUBECONFIG", help: "kubeconfig for TokenReviews; in-cluster config when absent" },
   ...redisFlags,
@@ -91,12 +106,14 @@ await runService(
     });
     const registry = createRegistry("dashboard");
     const feed = new LiveFeed(intFlag("feed-size", flags["feed-size"], 1));
+    const runs = new RunHistory(intFlag("runs-chart", flags["runs-chart"], 1));
 
     const subj = subjects(flags["events-prefix"] ?? "portcullis");
     const natsUrl = flags["nats-url"];
     if (natsUrl) {
       const stream = flags["events-stream"] ?? DEFAULT_STREAM;
       const sinceMs = durationFlag("feed-history", flags["feed-history"]);
+      const runsSinceMs = durationFlag("runs-history", flags["runs-history"]);
       void connectNats(natsUrl, { name: "portcullis-dashboard" })
         .then(
           async (nc) => {
@@ -106,6 +123,7 @@ await runService(
                 log.warn("could not ensure the event stream", { stream, err: String(e) }),
               );
             await feed.attach(nc, { stream, subjects: subj, sinceMs, log });
+            await runs.attach(nc, { stream, subjects: subj, sinceMs: runsSinceMs, log });
             log.info("feed: consuming the violation stream", { stream, prefix: subj.prefix });
           },
           (e: unknown) => log.error("feed: NATS connection failed", { err: String(e) }),
@@ -113,22 +131,26 @@ await runService(
         .catch((e: unknown) => log.error("feed: could not consume the violation stream", { err: String(e) }));
     }
 
-    let authenticate: ((token: string) => Promise<boolean>) | undefined;
+    let authenticate: Authenticate | undefined;
     if (flags["auth-token-review"]) {
       const kc = new KubeConfig();
       if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
       else kc.loadFromCluster();
       const rest = new KubeRest(kc);
       shutdown.add("kube", () => rest.close());
-      const users = (flags["auth-users"] ?? "")
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
-      authenticate = tokenReviewAuth(rest, { users });
+      const list = (v: string | undefined) =>
+        (v ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
+      authenticate = tokenReviewAuth(rest, {
+        users: list(flags["auth-users"]),
+        groups: list(flags["auth-groups"]),
+      });
     }
 
     const readiness = () => mirror.readiness();
-    const app = buildServer({ mirror, feed, log, ...(authenticate ? { authenticate } : {}) });
+    const app = buildServer({ mirror, feed, runs, log, ...(authenticate ? { authenticate } : {}) });
     mirror.start();
     const ops = await startOpsServer({
       host: flags["health-addr"],
@@ -144,6 +166,7 @@ await runService(
     shutdown.add("policy mirror", () => mirror.stop());
     shutdown.add("ops server", () => ops.close());
     shutdown.add("feed", () => feed.stop());
+    shutdown.add("runs", () => runs.stop());
     shutdown.add("http server", () => app.close());
     log.info("started", {
       port,

@@ -6,8 +6,11 @@ import type { PolicyMirror } from "@portcullis/mirror";
 import type { Logger } from "@portcullis/service";
 import Fastify, { type FastifyInstance } from "fastify";
 import { APP_CSS, APP_JS } from "./assets.ts";
+import type { Authenticate, AuthVerdict } from "./auth.ts";
+import { runsChart } from "./chart.ts";
 import type { FeedEvent, LiveFeed } from "./feed.ts";
 import { h, highlight, page, type Raw } from "./html.ts";
+import type { RunHistory, RunPoint } from "./runs.ts";
 import {
   type ConstraintView,
   constraint,
@@ -21,9 +24,11 @@ import {
 export interface DashboardOptions {
   mirror: PolicyMirror;
   feed: LiveFeed;
+  /** Finished audit runs for the overview chart. */
+  runs: RunHistory;
   log: Logger;
   /** Checks a request's bearer token; when set, every page but the assets needs one. */
-  authenticate?: (token: string) => Promise<boolean>;
+  authenticate?: Authenticate;
 }
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -61,6 +66,7 @@ ${ready.ready ? "" : h`<p class="warn">Cache not ready: ${ready.reason ?? ""}</p
 <div class="card"><h2>Constraints</h2><p><b id="constraints-total">${cs.length}</b> total</p><ul id="by-action">${[...byAction].sort().map(([a, n]) => h`<li>${a}: <span data-action="${a}">${n}</span></li>`)}</ul></div>
 <div class="card"><h2>Violations</h2><p><b id="violations-total">${total}</b> in the last audit</p></div>
 </section>
+<section><h2>Violations per audit run</h2>${runsChart(o.runs.runs())}</section>
 <section><h2>Violations by constraint</h2>
 <table id="by-constraint"><thead><tr><th>Constraint</th><th>Action</th><th>Violations</th><th></th></tr></thead><tbody>
 ${ranked.map((c) => h`<tr data-constraint="${c.kind}/${c.name}"><td><a href="${constraintHref(c.kind, c.name)}">${c.kind}/${c.name}</a></td><td>${c.enforcementAction}</td><td class="num">${c.totalViolations}</td><td><span class="bar" style="width:${Math.round((100 * c.totalViolations) / max)}%"></span></td></tr>`)}
@@ -212,9 +218,22 @@ export function buildServer(o: DashboardOptions): FastifyInstance {
     app.addHook("onRequest", async (req, reply) => {
       if (req.url.startsWith("/static/")) return;
       const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
-      if (!m?.[1] || !(await auth(m[1]).catch(() => false))) {
-        await reply.code(401).header("www-authenticate", "Bearer").send("a valid bearer token is required\n");
+      const token = m?.[1]?.trim();
+      if (!token) {
+        await reply.code(401).header("www-authenticate", "Bearer").send("a bearer token is required\n");
+        return;
       }
+      let verdict: AuthVerdict;
+      try {
+        verdict = await auth(token);
+      } catch (e) {
+        o.log.warn("auth: TokenReview failed", { err: String(e) });
+        await reply.code(503).send("could not review the token, try again\n");
+        return;
+      }
+      if (verdict.ok) return;
+      if (verdict.status === 401) reply.header("www-authenticate", 'Bearer error="invalid_token"');
+      await reply.code(verdict.status).send(`${verdict.reason}\n`);
     });
   }
   app.addHook("onSend", async (_req, reply) => {
@@ -248,6 +267,8 @@ export function buildServer(o: DashboardOptions): FastifyInstance {
         .send(page("Not found", h`<h1>No template ${req.params.name}</h1>`));
     return reply.type(html).send(templatePage(o, t));
   });
+  // The chart alone, for the page script to swap in when a run finishes.
+  app.get("/fragments/runs-chart", (_r, reply) => reply.type(html).send(runsChart(o.runs.runs()).html));
   app.get<{ Querystring: Q }>("/lookup", (req, reply) => reply.type(html).send(lookupPage(o, req.query)));
   app.get("/events", (req, reply) => {
     reply.hijack();
@@ -262,12 +283,18 @@ export function buildServer(o: DashboardOptions): FastifyInstance {
       res.write(
         `id: ${e.seq}\nevent: violation\ndata: ${JSON.stringify({ source: e.source, ...e.event })}\n\n`,
       );
+    const sendRun = (r: RunPoint) =>
+      res.write(
+        `event: run\ndata: ${JSON.stringify({ id: r.id, total: r.total, finishedAt: r.finishedAt })}\n\n`,
+      );
     res.write(": connected\n\n");
     const unsubscribe = o.feed.subscribe(send);
+    const unsubscribeRuns = o.runs.subscribe(sendRun);
     const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
     const close = () => {
       clearInterval(ping);
       unsubscribe();
+      unsubscribeRuns();
     };
     const end = () => {
       close();

@@ -3,7 +3,9 @@
  * playwright-core; no browser download): each page renders the right
  * numbers, a new admission deny appears in the live feed within 2 s, the
  * filters narrow the violation list, the object lookup returns the right
- * constraints. Screenshots go to a folder the test prints.
+ * constraints; the chart of violations per audit run shows the summaries
+ * in the stream and redraws when a run finishes. Screenshots go to a
+ * folder the test prints.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -12,7 +14,7 @@ import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CacheWriter, connectRedis, constraintsCollection, type RedisClient } from "@portcullis/cache";
-import { subjects } from "@portcullis/events";
+import { ensureStream, subjects } from "@portcullis/events";
 import {
   libraryYaml,
   natsServer,
@@ -56,6 +58,21 @@ const constraintObj = (name: string, action: string, n: number) => ({
     })),
   },
 });
+
+/** Run summaries as the audit worker publishes them (services/audit/src/worker.ts finalize). */
+const summary = (i: number, owners: number, warn: number) => ({
+  eventType: "audit_finished",
+  id: `run-${id}-${i}`,
+  scope: "audit",
+  startedAt: new Date(Date.now() - (10 - i) * 60_000).toISOString(),
+  finishedAt: new Date(Date.now() - (10 - i) * 60_000 + 5_000).toISOString(),
+  totals: { "K8sRequiredLabels/owners": owners, "K8sRequiredLabels/owners-warn": warn },
+  byAction: { deny: owners, warn },
+  objectsAudited: 300,
+  errors: 0,
+  chunks: 1,
+});
+const earlier = [summary(1, 200, 10), summary(2, 230, 9), summary(3, 240, 7)];
 
 let redis: RedisClient;
 let nc: NatsConnection;
@@ -106,6 +123,9 @@ beforeAll(async () => {
   ]);
   await writer.markComplete();
   nc = await connect({ servers: natsServer() });
+  // The stream exists before the dashboard (which would create it) so the runs are history.
+  await ensureStream(nc, { name: stream, prefix });
+  for (const r of earlier) await jetstream(nc).publish(subjects(prefix).auditRuns, JSON.stringify(r));
   // biome-ignore format: flag list
   const args = [
     "--redis-url", redisUrl(), "--cache-name", cacheName, "--nats-url", natsUrl(),
@@ -216,4 +236,38 @@ it("template page and object lookup", async () => {
     .evaluateAll((rs) => [...new Set(rs.map((r) => r.getAttribute("data-constraint")))].sort());
   expect(hit).toEqual(["K8sRequiredLabels/owners", "K8sRequiredLabels/owners-warn"]);
   await page.screenshot({ path: join(shots, "lookup.png"), fullPage: true });
+});
+
+it("the chart shows the runs in the stream, and redraws when a run finishes", async () => {
+  await page.goto(`${base}/`);
+  await page.waitForSelector("#runs-chart svg");
+  const bars = () =>
+    page
+      .locator("#runs-chart g.run")
+      .evaluateAll((gs) => gs.map((g) => [g.getAttribute("data-run"), Number(g.getAttribute("data-total"))]));
+  expect(await page.getAttribute("#runs-chart", "data-runs")).toBe("3");
+  expect(await bars()).toEqual(
+    earlier.map((r) => [
+      r.id,
+      r.totals["K8sRequiredLabels/owners"] + r.totals["K8sRequiredLabels/owners-warn"],
+    ]),
+  );
+  // Stacked by constraint: the last run's segments are its per-constraint totals.
+  const segs = await page
+    .locator(`#runs-chart g.run[data-run="run-${id}-3"] rect.seg`)
+    .evaluateAll((rs) =>
+      Object.fromEntries(
+        rs.map((r) => [r.getAttribute("data-constraint"), Number(r.getAttribute("data-value"))]),
+      ),
+    );
+  expect(segs).toEqual({ "K8sRequiredLabels/owners": 240, "K8sRequiredLabels/owners-warn": 7 });
+  expect(await page.textContent("#runs-chart-max")).toBe("250");
+  await page.waitForTimeout(300); // the SSE connection is open
+  const next = summary(4, 12, 3);
+  await jetstream(nc).publish(subjects(prefix).auditRuns, JSON.stringify(next));
+  await page.waitForSelector(`#runs-chart g.run[data-run="run-${id}-4"]`, { timeout: 2000 });
+  expect(await page.getAttribute("#runs-chart", "data-runs")).toBe("4");
+  expect((await bars()).at(-1)).toEqual([next.id, 15]);
+  expect(await page.textContent("#runs-last-total")).toBe("15");
+  await page.screenshot({ path: join(shots, "overview-chart.png"), fullPage: true });
 });

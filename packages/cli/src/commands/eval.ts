@@ -13,6 +13,8 @@ import {
   type Body,
   compile,
   type Expr,
+  type NetworkProvider,
+  networkBuiltins,
   type Policy,
   parseQuery,
   RegoError,
@@ -23,6 +25,7 @@ import {
 } from "../lib/engine.ts";
 import type { CliIO } from "../lib/io.ts";
 import { indentJSON } from "../lib/json-text.ts";
+import { nodeNetworkProvider } from "../lib/network.ts";
 import { type Loaded, loadPolicySources, parseDataFile } from "../lib/policy-files.ts";
 import { type Segment, splitQuery, splitWith } from "../lib/rego-text.ts";
 import { SourceError } from "../lib/yaml.ts";
@@ -32,7 +35,9 @@ export const EVAL_SPEC: CommandSpec = {
   usage: "eval [-d <file|dir>]... [-i <input.json|yaml>] [--v0] <query>",
   summary:
     "Evaluates a Rego query and prints the result as JSON (like opa eval -f json).\n" +
-    "-d loads .rego modules and .json/.yaml data files (a data file in dir/a/b is mounted at data.a.b).",
+    "-d loads .rego modules and .json/.yaml data files (a data file in dir/a/b is mounted at data.a.b).\n" +
+    "http.send and net.lookup_ip_addr reach the network, as in opa eval (templates in the services\n" +
+    "cannot use them: Gatekeeper's capabilities leave them out). http.send does not cache or retry.",
   flags: [
     {
       name: "data",
@@ -56,6 +61,7 @@ export const EVAL_SPEC: CommandSpec = {
   examples: [
     "portcullis eval -d policy.rego -i input.json 'data.example.allow'",
     "portcullis eval 'x := [1, 2][i]'",
+    `portcullis eval 'http.send({"method": "get", "url": "http://127.0.0.1:8080/healthz"}).status_code'`,
   ],
 };
 
@@ -125,15 +131,25 @@ function prepareCaptured(
   const kinds = body.map(capturable);
   const attempt = (allow: (k: "term" | "call") => boolean) => {
     const captured = new Set<number>();
+    const placed: Placed[] = [];
+    let row = 1;
     const lines = body.map((_, i) => {
       const seg = segs![i];
       const k = kinds[i];
-      if (k === undefined || !allow(k)) return seg.text;
-      captured.add(i);
-      const { core, withs } = splitWith(seg.text);
-      return `${CAPTURE(i)} = (${core})${withs ? ` ${withs}` : ""}`;
+      let line = seg.text;
+      let prefix = 0;
+      if (k !== undefined && allow(k)) {
+        captured.add(i);
+        const { core, withs } = splitWith(seg.text);
+        prefix = `${CAPTURE(i)} = (`.length;
+        line = `${CAPTURE(i)} = (${core})${withs ? ` ${withs}` : ""}`;
+      }
+      placed.push({ row, prefix, seg });
+      row += line.split("\n").length;
+      return line;
     });
-    return { prepared: policy.prepare(lines.join("\n"), { regoVersion: version }), captured };
+    const prepared = policy.prepare(lines.join("\n"), { regoVersion: version });
+    return { prepared, captured, placed };
   };
   if (segs !== undefined) {
     for (const allow of [() => true, (k: string) => k === "term"]) {
@@ -144,25 +160,64 @@ function prepareCaptured(
       }
     }
   }
-  return { prepared: policy.prepare(query, { regoVersion: version }), captured: new Set<number>() };
+  return {
+    prepared: policy.prepare(query, { regoVersion: version }),
+    captured: new Set<number>(),
+    placed: undefined,
+  };
+}
+
+/** Where one expression of the original query sits in the rewritten one. */
+interface Placed {
+  row: number;
+  prefix: number;
+  seg: Segment;
+}
+
+/** A location in the rewritten query, back in the query as the user wrote it (as OPA reports it). */
+function originalLocation(placed: Placed[], loc: { row: number; col: number }): { row: number; col: number } {
+  const p = placed.findLast((x) => x.row <= loc.row);
+  if (!p) return loc;
+  const dr = loc.row - p.row;
+  if (dr > 0) return { row: p.seg.row + dr, col: loc.col };
+  return { row: p.seg.row, col: p.seg.col + Math.max(0, loc.col - 1 - p.prefix) };
 }
 
 export function evaluate(
   loaded: Loaded,
   query: string,
-  opts: { input?: unknown; regoVersion: 0 | 1; strictBuiltinErrors?: boolean },
+  opts: {
+    input?: unknown;
+    regoVersion: 0 | 1;
+    strictBuiltinErrors?: boolean;
+    /** Backs http.send and net.lookup_ip_addr; without it they fail as in the engine. */
+    network?: NetworkProvider;
+  },
 ): EvalOutcome {
   try {
-    const policy = compile(loaded.modules, { regoVersion: opts.regoVersion });
+    const policy = compile(loaded.modules, {
+      regoVersion: opts.regoVersion,
+      ...(opts.network ? { builtins: networkBuiltins(opts.network) } : {}),
+    });
     const body = parseQuery(query, { regoVersion: opts.regoVersion });
     const split = splitQuery(query);
     const segs = split.length === body.length ? split : undefined;
-    const { prepared, captured } = prepareCaptured(policy, query, body, segs, opts.regoVersion);
-    const rows = prepared.eval({
-      input: opts.input as Value | undefined,
-      data: loaded.data as Value,
-      strictBuiltinErrors: opts.strictBuiltinErrors,
-    });
+    const { prepared, captured, placed } = prepareCaptured(policy, query, body, segs, opts.regoVersion);
+    let rows: Record<string, Value>[];
+    try {
+      rows = prepared.eval({
+        input: opts.input as Value | undefined,
+        data: loaded.data as Value,
+        strictBuiltinErrors: opts.strictBuiltinErrors,
+      });
+    } catch (err) {
+      // Errors located in the query point at the rewritten text; move them back.
+      if (err instanceof RegoError && placed)
+        for (const e of err.errors)
+          if (e.location && e.location.file === "")
+            Object.assign(e.location, originalLocation(placed, e.location));
+      throw err;
+    }
     // A captured `false` fails the query unless it is the query's only, non-iterating expression.
     const check = body.length > 1 || iterates(body);
     const results: string[] = [];
@@ -221,11 +276,14 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
     }
     throw err;
   }
+  const network = nodeNetworkProvider();
   const outcome = evaluate(loaded, args.positionals[0], {
     input,
     regoVersion,
     strictBuiltinErrors: bool(args.flags["strict-builtin-errors"]),
+    network,
   });
+  network.close();
   io.out(outcome.document);
   return outcome.ok ? 0 : 1;
 }

@@ -180,5 +180,6 @@ export async function statusCommand(argv: string[], io: CliIO): Promise<number> 
       ),
     );
   else io.out("(no running `portcullis up`: replicas unknown)");
+  if (state?.dashboardUrl) io.out(`\ndashboard: ${state.dashboardUrl}`);
   return 0;
 }

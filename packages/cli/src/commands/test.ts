@@ -1,7 +1,8 @@
 /**
  * `portcullis test`: gator test. Templates and constraints from the given
- * manifests configure a framework client; every other object is added as
- * inventory data and then reviewed. Violations print in gator's formats and
+ * manifests configure a framework client; then every object, the templates
+ * and constraints included (as gator does: a constraint without
+ * `match.kinds` reports them too), is added as inventory data and reviewed. Violations print in gator's formats and
  * the exit code is 1 when any deny-enforced violation (or error) occurs.
  */
 import { stringify } from "yaml";
@@ -97,24 +98,29 @@ function duplicateWarnings(manifests: Manifest[]): string[] {
   return out;
 }
 
-/** gator test over loaded manifests: configure a client, add every object as data, review each. */
+/** gator test over loaded manifests: configure a client, add every object (policies too) as data, review each. */
 export function runTest(manifests: Manifest[], opts: { enableCEL: boolean }): TestRun {
   const client = newClient({ enableCEL: opts.enableCEL });
   const errors: string[] = [];
   const objects: Manifest[] = [];
+  // gator defaults enforcementAction into the constraint object it was given, and then reviews that object.
+  const asReviewed = new Map<Manifest, Manifest>();
   for (const role of ["template", "constraint"] as const) {
     for (const m of manifests) {
       if (roleOf(m.obj) !== role) continue;
       try {
         if (role === "template") client.addTemplate(m.obj);
-        else client.addConstraint(m.obj);
+        else {
+          client.addConstraint(m.obj);
+          asReviewed.set(m, { ...m, obj: withDefaultAction(m.obj) });
+        }
       } catch (err) {
         errors.push(`${where(m)}: adding ${role} ${describe(m.obj)}: ${frameworkMessage(err)}`);
       }
     }
   }
-  for (const m of manifests) {
-    if (roleOf(m.obj) !== "object") continue;
+  for (const given of manifests) {
+    const m = asReviewed.get(given) ?? given;
     // gator test passes over AdmissionReview documents (gator verify is where they are used).
     if (m.obj.kind === "AdmissionReview" && groupOf(m.obj.apiVersion) === "admission.k8s.io") continue;
     try {
@@ -144,6 +150,14 @@ export function runTest(manifests: Manifest[], opts: { enableCEL: boolean }): Te
     (a, b) => cmp(a.result.enforcementAction, b.result.enforcementAction) || cmp(a.result.msg, b.result.msg),
   );
   return { violations, errors, warnings: duplicateWarnings(manifests) };
+}
+
+/** A constraint with `spec` and no `spec.enforcementAction` gets "deny", as Gatekeeper stores it. */
+function withDefaultAction(obj: Record<string, unknown>): Record<string, unknown> {
+  const spec = obj.spec;
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return obj;
+  if ((spec as Record<string, unknown>).enforcementAction !== undefined) return obj;
+  return { ...obj, spec: { ...spec, enforcementAction: "deny" } };
 }
 
 /**
@@ -206,8 +220,7 @@ export function jsonOutput(vs: Violation[]): string {
       constraint: storedConstraint(v.result),
       enforcementAction: v.result.enforcementAction,
     };
-    if (v.result.scopedEnforcementActions?.length)
-      row.scopedEnforcementActions = v.result.scopedEnforcementActions;
+    if (v.result.scopedEnforcementActions?.length) row.scopedActions = v.result.scopedEnforcementActions;
     row.violatingObject = v.object;
     row.trace = null;
     structs.add(row);

@@ -3,8 +3,9 @@
  * given (kube-apiserver + etcd as the test harness builds them, redis-server,
  * nats-server -js), then sync x2 (leader election), webhook x2 behind one
  * address (a TCP round-robin, see up/proxy.ts) registered as the
- * ValidatingWebhookConfiguration, the audit scheduler, 2 workers and the
- * status writer, each a child process with prefixed log lines. Applies the
+ * ValidatingWebhookConfiguration, the audit scheduler, 2 workers, the
+ * status writer and the dashboard, each a child process with prefixed log
+ * lines. Applies the
  * policies in the -f folders, prints `portcullis: ready` once every /readyz
  * is 200, and on SIGINT/SIGTERM stops everything it started.
  */
@@ -16,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import {
   detachChildren,
+  freePort,
   type KubeEnv,
   kubeBinaries,
   type RedisServer,
@@ -34,12 +36,14 @@ import { type Print, serviceUnit, type Unit } from "../up/supervisor.ts";
 
 export const UP_SPEC: CommandSpec = {
   name: "up",
-  usage: "up [--kubeconfig FILE] [--redis URL] [--nats URL] [-f DIR]... [--no-examples]",
+  usage:
+    "up [--kubeconfig FILE] [--redis URL] [--nats URL] [-f DIR]... [--no-examples] [--dashboard-port PORT]",
   summary:
     "Runs the whole system on this machine: a local kube-apiserver + etcd, redis-server and nats-server -js\n" +
-    "(unless given), sync x2, webhook x2, audit scheduler + 2 workers + status writer. Applies the policy\n" +
-    "resources (CRDs, ConstraintTemplates, constraints, Config, SyncSet) of the -f folders, prints\n" +
-    "`portcullis: ready` when every service is ready, and stops everything on Ctrl-C or SIGTERM.",
+    "(unless given), sync x2, webhook x2, audit scheduler + 2 workers + status writer, the dashboard.\n" +
+    "Applies the policy resources (CRDs, ConstraintTemplates, constraints, Config, SyncSet) of the -f\n" +
+    "folders, prints the dashboard's URL and `portcullis: ready` when every service is ready, and stops\n" +
+    "everything on Ctrl-C or SIGTERM.",
   flags: [
     {
       name: "kubeconfig",
@@ -84,6 +88,12 @@ export const UP_SPEC: CommandSpec = {
       value: "file",
       description:
         "where pids, ports and the kubeconfig are written for `portcullis status` [default .cache/up/state.json]",
+    },
+    {
+      name: "dashboard-port",
+      type: "string",
+      value: "port",
+      description: "the dashboard's port on 127.0.0.1 [default: a free one, kept across restarts]",
     },
     { name: "log-level", type: "string", value: "level", description: "services' log level [default info]" },
   ],
@@ -163,6 +173,10 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
   const auditInterval = str(args.flags["audit-interval"]) ?? "60s";
   const logLevel = str(args.flags["log-level"]) ?? "info";
   const chunkHold = str(args.flags["audit-chunk-hold"]);
+  const dashboardPortFlag = str(args.flags["dashboard-port"]);
+  const dashboardPortGiven = dashboardPortFlag === undefined ? 0 : Number(dashboardPortFlag);
+  if (!Number.isInteger(dashboardPortGiven) || dashboardPortGiven < 0 || dashboardPortGiven > 65535)
+    throw new UsageError("up", `--dashboard-port: not a port: "${dashboardPortFlag}"`);
   const policyPaths = bool(args.flags["no-examples"])
     ? []
     : strs(args.flags.filename).length > 0
@@ -303,6 +317,7 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
       redisUrl,
       natsUrl,
       webhookPort: proxy?.port,
+      dashboardUrl,
       natsPid: nats?.pid(),
       units: units.map((u) => u.info()),
     });
@@ -312,6 +327,7 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
         .catch(() => {});
     };
     let proxy: RoundRobin | undefined;
+    let dashboardUrl: string | undefined;
     const add = (name: string, service: string, flags: string[]): Unit => {
       const u = serviceUnit({
         name,
@@ -358,8 +374,17 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
         "10s",
         "--stalled-interval",
         "5s",
+        ...(chunkHold ? ["--chunk-hold", chunkHold] : []),
       ]);
     add("status-writer", "audit", ["--role", "status-writer", ...audit]);
+    // A fixed port, so a restarted dashboard keeps the URL printed below.
+    const dashboardPort = dashboardPortGiven || (await freePort());
+    dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
+    // biome-ignore format: flag list
+    add("dashboard", "dashboard", [
+      "--redis-url", redisUrl, "--cache-name", CACHE_NAME, "--nats-url", natsUrl,
+      "--addr", "127.0.0.1", "--port", String(dashboardPort),
+    ]);
     await Promise.all(units.map((u) => u.started));
     if (stopping) return;
 
@@ -443,6 +468,7 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
     print(
       `# ${units.length} services, Redis ${redisUrl}, NATS ${natsUrl}; \`portcullis status\` for templates and constraints`,
     );
+    print(`dashboard: ${dashboardUrl}`);
     print(`portcullis: ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   };
 

@@ -6,9 +6,10 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
-import { Client, FrameworkError } from "@portcullis/engine";
+import { type Client, FrameworkError } from "@portcullis/engine";
 import { type CommandSpec, formatHelp, parseArgs, str, UsageError } from "../lib/args.ts";
 import { paint } from "../lib/color.ts";
+import { newClient } from "../lib/engine.ts";
 import type { CliIO } from "../lib/io.ts";
 import { parseYamlDocuments, SourceError } from "../lib/yaml.ts";
 
@@ -317,7 +318,7 @@ async function runTest(
   let setupError: string | undefined;
   const cases = t.cases ?? [];
   if (opts.verbose) lines.push(`=== RUN   ${name}`);
-  const client = new Client({ enableCEL: opts.enableCEL, celFailurePolicy: opts.celFailurePolicy });
+  const client = newClient({ enableCEL: opts.enableCEL, celFailurePolicy: opts.celFailurePolicy });
   try {
     if (typeof t.template !== "string" || t.template === "")
       throw new CaseError("invalid Suite: missing template");

@@ -12,6 +12,8 @@ export interface UpState {
   natsUrl: string;
   /** The round-robin address the ValidatingWebhookConfiguration points at. */
   webhookPort: number | undefined;
+  /** The dashboard, http://127.0.0.1:<port>/ */
+  dashboardUrl: string | undefined;
   /** nats-server, when up started it. */
   natsPid: number | undefined;
   units: UnitInfo[];

@@ -19,6 +19,11 @@ export interface ClientOptions {
   enforcementPoint?: string;
   /** failurePolicy for K8sNativeValidation sources that omit it: Fail (default) or Ignore. */
   celFailurePolicy?: FailurePolicy;
+  /**
+   * Let templates call http.send and net.lookup_ip_addr (gator does). Default false, as
+   * Gatekeeper's services: such a template fails to compile ("undefined function http.send").
+   */
+  networkBuiltins?: boolean;
 }
 
 /** A constraint that could not be evaluated for a review; the others' results still count. */
@@ -63,6 +68,7 @@ const DEADLINE_EXCEEDED = "caller cancelled query execution (deadline exceeded)"
 /** Gatekeeper's constraint framework client: templates, constraints, data, reviews. */
 export class Client {
   readonly #enableCEL: boolean;
+  readonly #networkBuiltins: boolean;
   readonly #point: string;
   readonly #cel: Driver;
   // Keyed by constraint kind; template names are kind.toLowerCase().
@@ -74,6 +80,7 @@ export class Client {
 
   constructor(opts: ClientOptions = {}) {
     this.#enableCEL = opts.enableCEL ?? true;
+    this.#networkBuiltins = opts.networkBuiltins ?? false;
     this.#point = opts.enforcementPoint ?? ENFORCEMENT_POINTS.gator;
     this.#cel = celDriver(opts.celFailurePolicy);
   }
@@ -125,7 +132,7 @@ export class Client {
       return this.#cel;
     }
     if (parsed.rego !== undefined) {
-      const rego = defaultRegoDriver();
+      const rego = defaultRegoDriver({ networkBuiltins: this.#networkBuiltins });
       if (rego === undefined) fail("no_driver", "the Rego engine is not available");
       return rego;
     }

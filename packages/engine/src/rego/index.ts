@@ -17,6 +17,14 @@ export type { BuiltinContext, BuiltinDef } from "./builtins/builtin.ts";
 export { BuiltinError } from "./builtins/builtin.ts";
 export { RegoError, type RegoErrorCode, type RegoErrorDetail } from "./errors.ts";
 export { type DataEdit, noteDataCopy, noteDataEdit } from "./eval/data-revisions.ts";
+export {
+  GATEKEEPER_DISABLED_BUILTINS,
+  type HttpRequestSpec,
+  type HttpResult,
+  type LookupResult,
+  type NetworkProvider,
+  networkBuiltins,
+} from "./network.ts";
 export type { Value } from "./value.ts";
 
 export interface ModuleInput {
@@ -30,6 +38,8 @@ export interface CompileOptions {
   regoVersion?: 0 | 1;
   /** Extra builtins, or overrides of registry ones. */
   builtins?: BuiltinDef[];
+  /** Builtins left out, as when OPA's capabilities omit them: calls fail to compile ("undefined function"). */
+  disabledBuiltins?: readonly string[];
 }
 
 export interface EvalOptions {
@@ -83,14 +93,28 @@ export function compile(modules: ModuleInput[], opts: CompileOptions = {}): Poli
   return compileParsed(parsed, opts);
 }
 
+/** Registries without some builtins, one per list (the framework compiles every template with the same one). */
+const reduced = new WeakMap<readonly string[], ReadonlyMap<string, BuiltinDef>>();
+function withoutBuiltins(names: readonly string[]): ReadonlyMap<string, BuiltinDef> {
+  let m = reduced.get(names);
+  if (!m) {
+    const copy = new Map(BUILTINS);
+    for (const n of names) copy.delete(n);
+    reduced.set(names, (m = copy));
+  }
+  return m;
+}
+
 /** Compile already-parsed modules. */
 export function compileParsed(parsed: Module[], opts: CompileOptions = {}): Policy {
   let builtins: ReadonlyMap<string, BuiltinDef> = BUILTINS;
+  const disabled = opts.disabledBuiltins;
   if (opts.builtins?.length) {
     const m = new Map(BUILTINS);
     for (const b of opts.builtins) m.set(b.name, b);
+    for (const name of disabled ?? []) m.delete(name);
     builtins = m;
-  }
+  } else if (disabled?.length) builtins = withoutBuiltins(disabled);
   const arity = (name: string): number | undefined => builtins.get(name)?.arity ?? CORE_ARITY.get(name);
   const first = parsed[0];
   const cp = guardStack(
