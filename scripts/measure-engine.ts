@@ -1,0 +1,176 @@
+/**
+ * The engine's load cost and cold compile time, side by side with OPA.
+ * In this (fresh) process: RSS of Node alone, after importing the engine,
+ * and after compiling every gatekeeper-library template (Rego, cold: the
+ * first compile in the process), each after a full GC; then `opa check` on
+ * the same modules (its own startup, measured on an empty module, taken off).
+ *
+ *   node --expose-gc scripts/measure-engine.ts [--imports] [--runs N]
+ *
+ * Run it with NODE_COMPILE_CACHE=<dir> (twice) to leave out the type
+ * stripper, and with --max-semi-space-size=N to cap the young generation.
+ *
+ * `--imports` instead reports what each of the engine's imports adds to RSS
+ * and heap, in import order.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { getHeapSpaceStatistics } from "node:v8";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("run with node --expose-gc");
+
+interface Mem {
+  rss: number;
+  heap: number;
+  /** The young generation's committed size: it grows under allocation and is not given back. */
+  young: number;
+}
+function mem(): Mem {
+  for (let i = 0; i < 3; i++) gc?.();
+  const m = process.memoryUsage();
+  const young = getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.physical_space_size ?? 0;
+  return { rss: m.rss / 2 ** 20, heap: m.heapUsed / 2 ** 20, young: young / 2 ** 20 };
+}
+const fmt = (m: Mem): string =>
+  `rss ${m.rss.toFixed(1)} MB, heap used ${m.heap.toFixed(1)} MB, young generation ${m.young.toFixed(1)} MB`;
+
+const args = process.argv.slice(2);
+const base = mem();
+console.log(`node alone:              ${fmt(base)}`);
+
+if (args.includes("--imports")) {
+  // Each import's own cost, in the order the engine loads them.
+  const steps = [
+    "yaml",
+    "@bufbuild/cel",
+    "../packages/engine/src/rego/value.ts",
+    "../packages/engine/src/rego/syntax/index.ts",
+    "../packages/engine/src/rego/builtins/index.ts",
+    "../packages/engine/src/rego/index.ts",
+    "../packages/engine/src/cel/index.ts",
+    "../packages/engine/src/index.ts",
+  ];
+  const fromEngine = createRequire(join(ROOT, "packages/engine/package.json"));
+  let prev = base;
+  for (const s of steps) {
+    await import(s.startsWith(".") ? s : pathToFileURL(fromEngine.resolve(s)).href);
+    const now = mem();
+    console.log(
+      `+ ${s.padEnd(50)} rss +${(now.rss - prev.rss).toFixed(1)} MB, heap +${(now.heap - prev.heap).toFixed(1)} MB`,
+    );
+    prev = now;
+  }
+  process.exit(0);
+}
+
+const t0 = performance.now();
+const engine = await import("../packages/engine/src/index.ts");
+const tImport = performance.now() - t0;
+const loaded = mem();
+console.log(`engine imported:         ${fmt(loaded)}  (${tImport.toFixed(0)} ms)`);
+
+// The corpus is read after the engine is in, so its YAML parse is not charged to it.
+const { libraryFiles, yamlDocuments } = await import("../test/harness/corpus.ts");
+type Obj = Record<string, any>;
+const templates = libraryFiles()
+  .filter((p) => p.endsWith("/template.yaml"))
+  .sort()
+  .map((p) => yamlDocuments<Obj>(p)[0]);
+const regoOf = (tpl: Obj): { rego: string; libs: string[] } | undefined => {
+  const target = tpl.spec?.targets?.[0];
+  const code = target?.code?.find((c: Obj) => c.engine === "Rego")?.source;
+  const rego: string | undefined = target?.rego ?? code?.rego;
+  return rego === undefined
+    ? undefined
+    : { rego, libs: target?.rego ? (target.libs ?? []) : (code?.libs ?? []) };
+};
+const sources = templates.map(regoOf).filter((x) => x !== undefined);
+const afterCorpus = mem();
+
+// Cold: the first compile of each template in this process.
+const c0 = performance.now();
+const policies = sources.map((s) =>
+  engine.compile(
+    [
+      { file: "template.rego", source: s.rego },
+      ...s.libs.map((source, i) => ({ file: `lib${i}.rego`, source })),
+    ],
+    { regoVersion: 0 },
+  ),
+);
+const tCold = performance.now() - c0;
+// Warm: the same again (JIT warmed, lazily loaded parts in).
+const runs = Number(args[args.indexOf("--runs") + 1]) || 5;
+const warm: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const w0 = performance.now();
+  for (const s of sources)
+    engine.compile(
+      [
+        { file: "template.rego", source: s.rego },
+        ...s.libs.map((source, i) => ({ file: `lib${i}.rego`, source })),
+      ],
+      { regoVersion: 0 },
+    );
+  warm.push(performance.now() - w0);
+}
+const compiled = mem();
+console.log(
+  `${sources.length} templates compiled: ${fmt(compiled)}  (corpus held: +${(afterCorpus.rss - loaded.rss).toFixed(1)} MB rss)`,
+);
+console.log(`compile cold: ${tCold.toFixed(1)} ms; warm (median of ${runs}): ${median(warm).toFixed(1)} ms`);
+
+// The same templates through a Client, as the webhook and audit hold them (CEL where a template has it).
+const client = new engine.Client();
+const a0 = performance.now();
+for (const t of templates) client.addTemplate(t);
+const tClient = performance.now() - a0;
+const withClient = mem();
+console.log(
+  `Client with ${templates.length} templates: ${fmt(withClient)}  (addTemplate all: ${tClient.toFixed(1)} ms)`,
+);
+void policies;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+// OPA on the same modules: one `opa check` over all templates, each in its own directory.
+const opa = [join(ROOT, ".cache/bin/opa"), "opa"].find((p) => p === "opa" || existsSync(p));
+const dir = mkdtempSync(join(tmpdir(), "measure-engine-"));
+try {
+  sources.forEach((s, i) => {
+    const d = join(dir, `t${i}`);
+    mkdirSync(d);
+    writeFileSync(join(d, "template.rego"), s.rego);
+    for (const [j, l] of s.libs.entries()) writeFileSync(join(d, `lib${j}.rego`), l);
+  });
+  mkdirSync(join(dir, "empty"));
+  writeFileSync(join(dir, "empty", "x.rego"), "package x\n");
+  const time = (paths: string[]): number => {
+    const s = performance.now();
+    execFileSync(opa as string, ["check", "--v0-compatible", ...paths], { stdio: "pipe" });
+    return performance.now() - s;
+  };
+  const all = sources.map((_, i) => join(dir, `t${i}`));
+  const startup: number[] = [];
+  const check: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    startup.push(time([join(dir, "empty")]));
+    check.push(time(all));
+  }
+  console.log(
+    `opa check (${sources.length} templates, median of ${runs}): ${median(check).toFixed(1)} ms, startup ${median(startup).toFixed(1)} ms → compile ${(median(check) - median(startup)).toFixed(1)} ms`,
+  );
+} catch (e) {
+  console.log(`opa: ${(e as Error).message.split("\n")[0]}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
