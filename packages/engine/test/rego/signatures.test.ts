@@ -1,5 +1,5 @@
 /**
- * The builtin signature table (builtins/signatures.ts) against our registry
+ * The builtin signature table (compile/typecheck/signatures.ts) against our registry
  * and against OPA's capabilities.json `decl`s, read in place from the shared
  * conformance corpus.
  */
@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { BUILTINS } from "../../src/rego/builtins/index.ts";
-import { builtinSignature, parseSignature, SIGNATURES } from "../../src/rego/builtins/signatures.ts";
+import { builtinSignature, parseSignature, SIGNATURES } from "../../src/rego/compile/typecheck/signatures.ts";
 import {
   ANY,
   arrayOf,
@@ -23,7 +23,7 @@ import {
   sprint,
   type T,
   type Type,
-} from "../../src/rego/compile/typecheck-types.ts";
+} from "../../src/rego/compile/typecheck/types.ts";
 import { CORE_ARITY } from "../../src/rego/eval/calls.ts";
 
 const CAPS = resolve(

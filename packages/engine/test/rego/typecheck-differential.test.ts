@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { builtinSignature, SIGNATURES } from "../../src/rego/builtins/signatures.ts";
+import { builtinSignature, SIGNATURES } from "../../src/rego/compile/typecheck/signatures.ts";
 import { compile, RegoError } from "../../src/rego/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "../../../..");

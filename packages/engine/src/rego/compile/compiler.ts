@@ -9,7 +9,7 @@ import { ruleMeta } from "./metadata.ts";
 import { nameParts, type ResolveEnv, RuleResolver, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
-import { checkTypes } from "./typecheck.ts";
+import { checkTypes } from "./typecheck/check.ts";
 
 export interface CompiledPolicy {
   root: RNode;

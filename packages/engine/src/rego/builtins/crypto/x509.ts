@@ -5,6 +5,8 @@
  */
 import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { normInt, type PlainObject, type Value } from "../../value.ts";
+import { goURLParse, URLError } from "../go/url-parse.ts";
+import { ipString } from "../net/ipnet.ts";
 import {
   bigIntOf,
   children,
@@ -17,8 +19,6 @@ import {
   type Tlv,
   timeOf,
 } from "./der.ts";
-import { goURLParse, URLError } from "./gourlparse.ts";
-import { ipString } from "./ipnet.ts";
 
 export class X509Error extends Error {}
 

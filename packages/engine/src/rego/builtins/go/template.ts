@@ -16,8 +16,8 @@ import {
   type Value,
 } from "../../value.ts";
 import type { BuiltinError } from "../builtin.ts";
-import { goSprintf } from "./gofmt.ts";
-import { builtinErr } from "./operands.ts";
+import { builtinErr } from "../support/operands.ts";
+import { goSprintf } from "./fmt.ts";
 
 type Node =
   | { k: "text"; s: string }

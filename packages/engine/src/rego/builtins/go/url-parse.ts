@@ -2,8 +2,8 @@
  * Go's net/url Parse (Go 1.26 rules), for uri.parse / uri.is_valid. Works on
  * a byte string (one char per UTF-8 byte), as Go does, and converts back.
  */
-import { parseIP } from "./ipnet.ts";
-import { goQuote } from "./termstring.ts";
+import { parseIP } from "../net/ipnet.ts";
+import { goQuote } from "../support/termstring.ts";
 
 export class URLError extends Error {}
 

@@ -18,7 +18,7 @@ import {
   parseAllDocuments,
 } from "yaml";
 import { normInt, type PlainObject, RSet, setOwn, sortedEntries, type Value } from "../../value.ts";
-import { goMarshal } from "./gojson.ts";
+import { goMarshal } from "./json.ts";
 
 export class GoYAMLError extends Error {}
 

@@ -2,7 +2,7 @@
  * A subset of gqlparser's schema building and query validation rules (the
  * ones policies typically trip over), with gqlparser's messages.
  */
-import { GqlError, type Node, positions } from "./gqlparse.ts";
+import { GqlError, type Node, positions } from "./parse.ts";
 
 export interface GqlSchema {
   types: Map<string, Node>;

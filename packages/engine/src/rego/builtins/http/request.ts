@@ -1,7 +1,7 @@
 /** The http.send request operand checks OPA applies (also used by providers.aws.sign_req). */
 import { objEntries, objGet, type RegoObject, RSet, type Value } from "../../value.ts";
-import { operandMsg } from "./operands.ts";
-import { termString } from "./termstring.ts";
+import { operandMsg } from "../support/operands.ts";
+import { termString } from "../support/termstring.ts";
 
 export const HTTP_REQUEST_KEYS = new Set([
   "method",

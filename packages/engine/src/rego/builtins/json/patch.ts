@@ -16,8 +16,8 @@ import {
   type Value,
 } from "../../value.ts";
 import { BuiltinError } from "../builtin.ts";
-import { parsePath } from "./jsonpaths.ts";
-import { goTypeName, termString } from "./termstring.ts";
+import { goTypeName, termString } from "../support/termstring.ts";
+import { parsePath } from "./paths.ts";
 
 class PatchError extends Error {}
 

@@ -1,9 +1,9 @@
-/** json.verify_schema / json.match_schema over support/jsonschema.ts. */
+/** json.verify_schema / json.match_schema over json/schema.ts. */
 import { isObject, type Value } from "../../value.ts";
 import type { BuiltinDef } from "../builtin.ts";
-import { GoJSONError, parseGoJSON, validGoJSON } from "./gojson.ts";
-import { compileSchema, SchemaError, validateDocument } from "./jsonschema.ts";
-import { builtinErr } from "./operands.ts";
+import { GoJSONError, parseGoJSON, validGoJSON } from "../go/json.ts";
+import { builtinErr } from "../support/operands.ts";
+import { compileSchema, SchemaError, validateDocument } from "./schema.ts";
 
 class LoaderError extends Error {}
 

@@ -12,9 +12,9 @@ import {
   setOwn,
   type Value,
 } from "../../value.ts";
-import { goMarshal } from "./gojson.ts";
-import { goURLParse } from "./gourlparse.ts";
-import { parseIP } from "./ipnet.ts";
+import { goMarshal } from "../go/json.ts";
+import { goURLParse } from "../go/url-parse.ts";
+import { parseIP } from "../net/ipnet.ts";
 
 export class SchemaError extends Error {}
 

@@ -6,8 +6,8 @@ import {
   type KeyObject,
   X509Certificate,
 } from "node:crypto";
-import { parseGoJSON } from "./gojson.ts";
-import { pemDecode } from "./pem.ts";
+import { pemDecode } from "../crypto/pem.ts";
+import { parseGoJSON } from "../go/json.ts";
 
 export class KeyError extends Error {}
 

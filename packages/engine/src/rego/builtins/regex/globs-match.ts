@@ -5,7 +5,7 @@
  * Parsing and error texts follow the library; the intersection is decided on
  * the product of the two token automata.
  */
-import { builtinErr } from "./operands.ts";
+import { builtinErr } from "../support/operands.ts";
 
 interface Tok {
   /** undefined = any rune (dot) */

@@ -1,12 +1,12 @@
-import { builtinSignature } from "../builtins/signatures.ts";
-import type { RegoErrorDetail } from "../errors.ts";
-import { isArray, isObject, isSet, type Value } from "../value.ts";
-import type { FnRef } from "./ir.ts";
-import type { CompiledRule, RNode } from "./tree.ts";
-import { dependents, rulesAt } from "./typecheck-deps.ts";
-import { Env, lookupData, type PathElem, selectPath, TypeNode } from "./typecheck-env.ts";
-import { childKeys, oneOf, refInvalid, refUnsupported, type TypeErr } from "./typecheck-errors.ts";
-import { type CExpr, type CTerm, childTerms, Flattener } from "./typecheck-flatten.ts";
+import type { RegoErrorDetail } from "../../errors.ts";
+import { isArray, isObject, isSet, type Value } from "../../value.ts";
+import type { FnRef } from "../ir.ts";
+import type { CompiledRule, RNode } from "../tree.ts";
+import { dependents, rulesAt } from "./deps.ts";
+import { Env, lookupData, type PathElem, selectPath, TypeNode } from "./env.ts";
+import { childKeys, oneOf, refInvalid, refUnsupported, type TypeErr } from "./errors.ts";
+import { type CExpr, type CTerm, childTerms, Flattener } from "./flatten.ts";
+import { builtinSignature } from "./signatures.ts";
 import {
   ANY,
   arrayOf,
@@ -26,8 +26,8 @@ import {
   typeOfValue,
   unifies,
   values,
-} from "./typecheck-types.ts";
-import { type Typer, unify1, unify2 } from "./typecheck-unify.ts";
+} from "./types.ts";
+import { type Typer, unify1, unify2 } from "./unify.ts";
 
 /** Type checks compiled rules, appending rego_type_errors to `errors`. */
 export function checkTypes(

@@ -3,8 +3,8 @@
  * function) invalidates the types of the rules that read it, directly or
  * through other rules.
  */
-import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
-import type { CompiledRule, RNode } from "./tree.ts";
+import type { IRBody, IRExpr, IRTerm } from "../ir.ts";
+import type { CompiledRule, RNode } from "../tree.ts";
 
 const hasRules = (n: RNode) => n.complete.length + n.defaults.length + n.partial.length + n.funcs.length > 0;
 

@@ -4,7 +4,7 @@
  * modifiers add layers over it) and, per body, the types inferred for its
  * variables, chained to the enclosing body's.
  */
-import { keyOf, type Value } from "../value.ts";
+import { keyOf, type Value } from "../../value.ts";
 import {
   ANY,
   type DynamicProp,
@@ -18,7 +18,7 @@ import {
   type Type,
   typeOfValue,
   values,
-} from "./typecheck-types.ts";
+} from "./types.ts";
 
 export class TypeNode {
   value: T;

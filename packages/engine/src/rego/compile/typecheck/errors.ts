@@ -3,11 +3,11 @@
  * (`count: invalid argument(s)`, `match error`, `undefined ref: x.y`) and
  * detail lines showing what was found and what was wanted.
  */
-import type { Location } from "../ast.ts";
-import type { Value } from "../value.ts";
-import type { TypeNode } from "./typecheck-env.ts";
-import { type CTerm, render } from "./typecheck-flatten.ts";
-import { sprint, type T } from "./typecheck-types.ts";
+import type { Location } from "../../ast.ts";
+import type { Value } from "../../value.ts";
+import type { TypeNode } from "./env.ts";
+import { type CTerm, render } from "./flatten.ts";
+import { sprint, type T } from "./types.ts";
 
 export interface TypeErr {
   message: string;

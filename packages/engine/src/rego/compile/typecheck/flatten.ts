@@ -14,9 +14,9 @@
  *  - rule head values/keys/args and comprehension heads that contain refs or
  *    comprehensions are computed in the body (rewriteRefsInHead...).
  */
-import type { Location } from "../ast.ts";
-import { isArray, isObject, isSet, objEntries, termString, type Value } from "../value.ts";
-import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "./ir.ts";
+import type { Location } from "../../ast.ts";
+import { isArray, isObject, isSet, objEntries, termString, type Value } from "../../value.ts";
+import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "../ir.ts";
 
 export type CTerm =
   | { c: "const"; v: Value }

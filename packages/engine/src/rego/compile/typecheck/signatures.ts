@@ -1,6 +1,6 @@
 /**
  * Every builtin's declared type, as OPA declares it (its capabilities'
- * `decl`), in a compact notation parsed once into compile/typecheck-types.ts
+ * `decl`), in a compact notation parsed once into typecheck/types.ts
  * types. The compile-time type checker checks calls against these.
  *
  * Notation: `any null bool num str`; `T[]` array of T; `[T, U]` array of
@@ -25,7 +25,7 @@ import {
   setOf,
   type T,
   type Type,
-} from "../compile/typecheck-types.ts";
+} from "./types.ts";
 
 /** OPA's builtin declarations (v1.22), by builtin name. */
 export const SIGNATURES: Readonly<Record<string, string>> = {

@@ -6,7 +6,7 @@
  * the empty union being `any`) or a function. `undefined` is OPA's nil type:
  * "not known (yet)", which most checks let through.
  */
-import { compare as compareValues, isArray, isObject, isSet, objEntries, type Value } from "../value.ts";
+import { compare as compareValues, isArray, isObject, isSet, objEntries, type Value } from "../../value.ts";
 
 export type Type =
   | { k: "null" }

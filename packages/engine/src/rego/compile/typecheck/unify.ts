@@ -2,10 +2,10 @@
  * Unification of terms against types (OPA's unify1/unify2): checks that a
  * term can have a type, inferring types for the untyped vars inside it.
  */
-import { keyOf } from "../value.ts";
-import type { Env } from "./typecheck-env.ts";
-import { type CTerm, childTerms, literal } from "./typecheck-flatten.ts";
-import { ANY, isAnyAll, isNil, or, select, type T, type Type, unifies, values } from "./typecheck-types.ts";
+import { keyOf } from "../../value.ts";
+import type { Env } from "./env.ts";
+import { type CTerm, childTerms, literal } from "./flatten.ts";
+import { ANY, isAnyAll, isNil, or, select, type T, type Type, unifies, values } from "./types.ts";
 
 /** What unification needs from the checker: the type of a term in an environment. */
 export interface Typer {
