@@ -2,7 +2,9 @@
  * A subset of gqlparser's schema building and query validation rules (the
  * ones policies typically trip over), with gqlparser's messages.
  */
-import { GqlError, type Node, positions } from "./parse.ts";
+import { GqlError } from "./errors.ts";
+import { positions } from "./lexer.ts";
+import type { Node } from "./parse.ts";
 
 export interface GqlSchema {
   types: Map<string, Node>;
