@@ -7,18 +7,13 @@
  *  - unmarshal: the `yaml` package parses (failsafe schema, so every scalar
  *    is a string) and plain scalars are resolved with go-yaml v3's rules.
  */
-import {
-  type Alias,
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  type Node,
-  parseAllDocuments,
-} from "yaml";
+import type { Alias, Document, Node } from "yaml";
+import { lazyRequire } from "../../../lazy-require.ts";
 import { normInt, type PlainObject, RSet, setOwn, sortedEntries, type Value } from "../../value.ts";
 import { goMarshal } from "./json.ts";
+
+// The YAML parser loads with the first yaml.* unmarshal, not with the engine.
+const yaml = lazyRequire<typeof import("yaml")>(import.meta.url, "yaml");
 
 export class GoYAMLError extends Error {}
 
@@ -160,8 +155,8 @@ function translateError(e: {
 function toValue(node: unknown, doc: Document, depth: number): Value {
   if (depth > 10000) throw new GoYAMLError("yaml: exceeded max depth");
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return toValue((node as Alias).resolve(doc), doc, depth + 1);
-  if (isScalar(node)) {
+  if (yaml().isAlias(node)) return toValue((node as Alias).resolve(doc), doc, depth + 1);
+  if (yaml().isScalar(node)) {
     const raw = String(node.value ?? "");
     const tag = node.tag;
     if (tag === "tag:yaml.org,2002:str") return raw;
@@ -178,13 +173,13 @@ function toValue(node: unknown, doc: Document, depth: number): Value {
     }
     return r.v;
   }
-  if (isSeq(node)) return node.items.map((x) => toValue(x, doc, depth + 1));
-  if (isMap(node)) {
+  if (yaml().isSeq(node)) return node.items.map((x) => toValue(x, doc, depth + 1));
+  if (yaml().isMap(node)) {
     const out: PlainObject = {};
     const merges: PlainObject[] = [];
     for (const pair of node.items) {
       const k = pair.key as Node | null;
-      if (isScalar(k) && k.type === "PLAIN" && k.value === "<<" && k.tag === undefined) {
+      if (yaml().isScalar(k) && k.type === "PLAIN" && k.value === "<<" && k.tag === undefined) {
         const src = toValue(pair.value, doc, depth + 1);
         for (const m of Array.isArray(src) ? src : [src])
           if (m !== null && typeof m === "object" && !Array.isArray(m)) merges.push(m as PlainObject);
@@ -218,7 +213,7 @@ function mapKey(k: Value, value: unknown, doc: Document): string {
 
 /** yaml.Unmarshal: the first document (null when there is none). */
 export function goYAMLUnmarshal(src: string): Value {
-  const docs = parseAllDocuments(src, { schema: "failsafe", uniqueKeys: false, strict: false });
+  const docs = yaml().parseAllDocuments(src, { schema: "failsafe", uniqueKeys: false, strict: false });
   const list = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) {
     const errs = (docs as { errors?: unknown[] }).errors;
