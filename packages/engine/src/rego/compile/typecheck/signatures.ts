@@ -381,10 +381,15 @@ export function parseSignature(sig: string): FnType {
   return fn;
 }
 
-let parsed: Map<string, FnType> | undefined;
+// Parsed on first lookup, one builtin at a time: a policy uses a handful of the ~200.
+const parsed = new Map<string, FnType>();
 
 /** The declared type of a builtin, or undefined for builtins OPA doesn't declare (extras). */
 export function builtinSignature(name: string): FnType | undefined {
-  if (!parsed) parsed = new Map(Object.entries(SIGNATURES).map(([n, s]) => [n, parseSignature(s)]));
-  return parsed.get(name);
+  let t = parsed.get(name);
+  if (t === undefined && Object.hasOwn(SIGNATURES, name)) {
+    t = parseSignature(SIGNATURES[name]);
+    parsed.set(name, t);
+  }
+  return t;
 }
