@@ -3,6 +3,7 @@
  * and queries into resolved bodies. Errors are collected and thrown together.
  */
 import type { Body, Location, Module, Rule, Term } from "../ast.ts";
+import { walkTerms } from "../ast-walk.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { ruleMeta } from "./metadata.ts";
@@ -92,11 +93,19 @@ export function compileModules(
 }
 
 const metaUse = new WeakMap<Module, boolean>();
-/** Cheap pre-check so only modules calling rego.metadata.* pay for computing it. */
+/** Only modules that call rego.metadata.* pay for computing their rules' metadata. */
 function usesMetadata(m: Module): boolean {
   let u = metaUse.get(m);
   if (u === undefined) {
-    u = JSON.stringify(m.rules, (_k, v) => (typeof v === "bigint" ? 0 : v)).includes('"metadata"');
+    let found = false;
+    walkTerms(m, (t) => {
+      if (found) return false;
+      const first = t.type === "ref" ? t.path[0] : undefined;
+      if (t.type === "ref" && t.head.type === "var" && t.head.name === "rego" && first?.type === "string")
+        found = first.value === "metadata";
+      return !found;
+    });
+    u = found;
     metaUse.set(m, u);
   }
   return u;

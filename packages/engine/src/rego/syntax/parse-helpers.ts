@@ -1,5 +1,6 @@
 /** The parser's term helpers: operator and literal terms, constant checks, names and renderings for messages, rule heads. */
 import type { Expr, Location, RuleHead, Term } from "../ast.ts";
+import { walkTerms } from "../ast-walk.ts";
 import { RegoError } from "../errors.ts";
 import { normInt } from "../value.ts";
 import { NestingError } from "./limits.ts";
@@ -86,51 +87,24 @@ export function valueName(t: Term): string {
 }
 
 export function isGround(t: Term): boolean {
-  switch (t.type) {
-    case "null":
-    case "boolean":
-    case "number":
-    case "string":
-      return true;
-    case "ref":
-      return isGround(t.head) && t.path.every(isGround);
-    case "array":
-    case "set":
-      return t.items.every(isGround);
-    case "object":
-      return t.entries.every(([k, v]) => isGround(k) && isGround(v));
-    case "call":
-      return isGround(t.op) && t.args.every(isGround);
-    case "template":
-      return t.parts.every((p) => typeof p === "string" || isGround(p));
-    default:
-      return false;
-  }
+  let ground = true;
+  walkTerms(t, (x) => {
+    if (x.type === "var" || x.type === "arraycompr" || x.type === "setcompr" || x.type === "objectcompr")
+      ground = false;
+    return ground;
+  });
+  return ground;
 }
 
-/** First ref/var/call outside comprehensions (default rule values must be constant). */
+/** First ref/var/call outside comprehensions and templates (default rule values must be constant). */
 export function findNonConstant(t: Term): string | undefined {
-  switch (t.type) {
-    case "ref":
-    case "var":
-    case "call":
-      return t.type;
-    case "array":
-    case "set":
-      for (const x of t.items) {
-        const r = findNonConstant(x);
-        if (r) return r;
-      }
-      return undefined;
-    case "object":
-      for (const [k, v] of t.entries) {
-        const r = findNonConstant(k) ?? findNonConstant(v);
-        if (r) return r;
-      }
-      return undefined;
-    default:
-      return undefined;
-  }
+  let found: string | undefined;
+  walkTerms(t, (x) => {
+    if (found !== undefined) return false;
+    if (x.type === "ref" || x.type === "var" || x.type === "call") found = x.type;
+    return found === undefined && (x.type === "array" || x.type === "set" || x.type === "object");
+  });
+  return found;
 }
 
 /** Rough Rego rendering of a term for messages. */
