@@ -9,6 +9,8 @@ export {
   decide,
   type Expr,
   FrameworkError,
+  goMarshalIndent,
+  goQuote,
   type Module,
   type Policy,
   parseModule,

@@ -1,7 +1,7 @@
 /** Regex builtins with Go regexp semantics (RE2 syntax, Go's FindAll / ReplaceAll / Split rules). */
 import type { Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { goQuote } from "./go/fmt.ts";
+import { goQuote } from "./go/quote.ts";
 import { globsMatch } from "./regex/globs-match.ts";
 import {
   type Compiled,

@@ -337,8 +337,19 @@ function sortedMarshalEntries(v: Exclude<Value, null | boolean | number | bigint
   return entries;
 }
 
-/** json.MarshalIndent(v, prefix, indent); the first line carries no prefix, as in Go. */
-export function goMarshalIndent(v: Value, prefix: string, indent: string): string {
+/**
+ * json.MarshalIndent(v, prefix, indent); the first line carries no prefix, as in
+ * Go. Objects are Go maps (keys sorted) unless `fixedOrder` says they stand for
+ * a Go struct, whose fields keep their declaration (insertion) order; fields
+ * whose value is undefined are left out. The one Go-JSON writer: the CLI's
+ * gator-style output uses it too.
+ */
+export function goMarshalIndent(
+  v: Value,
+  prefix: string,
+  indent: string,
+  fixedOrder?: (o: object) => boolean,
+): string {
   const nl = (depth: number) => `\n${prefix}${indent.repeat(depth)}`;
   const rec = (x: Value, depth: number): string => {
     if (x === null || typeof x !== "object") return goMarshal(x);
@@ -349,7 +360,9 @@ export function goMarshalIndent(v: Value, prefix: string, indent: string): strin
       for (const e of arr) items.push(nl(depth + 1) + rec(e, depth + 1));
       return `[${items.join(",")}${nl(depth)}]`;
     }
-    const entries = sortedMarshalEntries(x);
+    const entries = (fixedOrder?.(x) ? Object.entries(x) : sortedMarshalEntries(x)).filter(
+      ([, val]) => val !== undefined,
+    );
     if (entries.length === 0) return "{}";
     for (const [k, val] of entries) items.push(`${nl(depth + 1)}${goJSONString(k)}: ${rec(val, depth + 1)}`);
     return `{${items.join(",")}${nl(depth)}}`;

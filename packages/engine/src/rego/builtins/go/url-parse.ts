@@ -3,7 +3,7 @@
  * a byte string (one char per UTF-8 byte), as Go does, and converts back.
  */
 import { parseIP } from "../net/ipnet.ts";
-import { goQuote } from "../support/termstring.ts";
+import { goQuote } from "./quote.ts";
 
 export class URLError extends Error {}
 
