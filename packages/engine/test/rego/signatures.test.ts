@@ -4,7 +4,7 @@
  * conformance corpus.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { corpusPath } from "@portcullis/testkit";
 import { describe, expect, test } from "vitest";
 import { BUILTINS } from "../../src/rego/builtins/index.ts";
 import { builtinSignature, parseSignature, SIGNATURES } from "../../src/rego/compile/typecheck/signatures.ts";
@@ -26,10 +26,7 @@ import {
 } from "../../src/rego/compile/typecheck/types.ts";
 import { CORE_ARITY } from "../../src/rego/eval/calls.ts";
 
-const CAPS = resolve(
-  import.meta.dirname,
-  "../../../../../shared/corpus/opa-conformance/meta/capabilities.json",
-);
+const CAPS = corpusPath("opa-conformance", "meta", "capabilities.json");
 
 interface Decl {
   type: string;
