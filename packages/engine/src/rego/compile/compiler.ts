@@ -3,7 +3,6 @@
  * and queries into resolved bodies. Errors are collected and thrown together.
  */
 import type { Body, Location, Module, Rule, Term } from "../ast.ts";
-import { walkTerms } from "../ast-walk.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { ruleMeta } from "./metadata.ts";
@@ -77,7 +76,8 @@ export function compileModules(
     for (const r of m.rules) {
       const first = r.head.ref[0];
       const rname = first?.type === "string" ? first.value : first?.type === "var" ? first.name : "";
-      env.meta = usesMetadata(m) ? ruleMeta(r, m, modules, rname) : undefined;
+      let meta: ReturnType<typeof ruleMeta> | undefined;
+      env.meta = () => (meta ??= ruleMeta(r, m, modules, rname));
       const cr = compileRule(r, r, m, env, root, () => nextId++);
       if (!cr) continue;
       rules.push(cr);
@@ -90,25 +90,6 @@ export function compileModules(
   if (!errors.length) checkTypes(rules, root, errors, builtinArity);
   if (errors.length) throw new RegoError(errors);
   return { root, rules, modules, builtinArity };
-}
-
-const metaUse = new WeakMap<Module, boolean>();
-/** Only modules that call rego.metadata.* pay for computing their rules' metadata. */
-function usesMetadata(m: Module): boolean {
-  let u = metaUse.get(m);
-  if (u === undefined) {
-    let found = false;
-    walkTerms(m, (t) => {
-      if (found) return false;
-      const first = t.type === "ref" ? t.path[0] : undefined;
-      if (t.type === "ref" && t.head.type === "var" && t.head.name === "rego" && first?.type === "string")
-        found = first.value === "metadata";
-      return !found;
-    });
-    u = found;
-    metaUse.set(m, u);
-  }
-  return u;
 }
 
 function refStrings(ref: Term[]): string[] | undefined {
