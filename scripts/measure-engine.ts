@@ -1,11 +1,12 @@
 /**
  * The engine's load cost and cold compile time, side by side with OPA.
- * In this (fresh) process: RSS of Node alone, after importing the engine,
- * and after compiling every gatekeeper-library template (Rego, cold: the
- * first compile in the process), each after a full GC; then `opa check` on
- * the same modules (its own startup, measured on an empty module, taken off).
+ * In this (fresh) process: RSS of Node alone, after importing the engine, and
+ * with every gatekeeper-library template in a Client (as a webhook replica or
+ * audit worker holds them), each after a full GC; the wall and CPU time of
+ * compiling the library's Rego cold (the first compile in the process) and
+ * warm; then `opa check` on the same modules (and on an empty one: its startup).
  *
- *   node --expose-gc scripts/measure-engine.ts [--imports] [--runs N]
+ *   pnpm measure:engine [--imports] [--runs N] [--engine <other checkout>/packages/engine/src/index.ts]
  *
  * Run it with NODE_COMPILE_CACHE=<dir> (twice) to leave out the type
  * stripper, and with --max-semi-space-size=N to cap the young generation.
@@ -13,7 +14,7 @@
  * `--imports` instead reports what each of the engine's imports adds to RSS
  * and heap, in import order.
  */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -71,7 +72,11 @@ if (args.includes("--imports")) {
 }
 
 const t0 = performance.now();
-const engine = await import("../packages/engine/src/index.ts");
+// --engine <…/src/index.ts> measures another checkout's engine (e.g. main's) with the same script, side by side.
+const engineAt = args.includes("--engine") ? resolve(args[args.indexOf("--engine") + 1]) : undefined;
+const engine: typeof import("../packages/engine/src/index.ts") = await import(
+  engineAt ? pathToFileURL(engineAt).href : "../packages/engine/src/index.ts"
+);
 const tImport = performance.now() - t0;
 const loaded = mem();
 console.log(`engine imported:         ${fmt(loaded)}  (${tImport.toFixed(0)} ms)`);
@@ -94,49 +99,44 @@ const regoOf = (tpl: Obj): { rego: string; libs: string[] } | undefined => {
 const sources = templates.map(regoOf).filter((x) => x !== undefined);
 const afterCorpus = mem();
 
-// Cold: the first compile of each template in this process.
-const c0 = performance.now();
-const policies = sources.map((s) =>
-  engine.compile(
-    [
-      { file: "template.rego", source: s.rego },
-      ...s.libs.map((source, i) => ({ file: `lib${i}.rego`, source })),
-    ],
-    { regoVersion: 0 },
-  ),
-);
-const tCold = performance.now() - c0;
-// Warm: the same again (JIT warmed, lazily loaded parts in).
-const runs = Number(args[args.indexOf("--runs") + 1]) || 5;
-const warm: number[] = [];
-for (let r = 0; r < runs; r++) {
-  const w0 = performance.now();
-  for (const s of sources)
+const compileAll = (): unknown[] =>
+  sources.map((s) =>
     engine.compile(
       [
         { file: "template.rego", source: s.rego },
         ...s.libs.map((source, i) => ({ file: `lib${i}.rego`, source })),
       ],
       { regoVersion: 0 },
-    );
-  warm.push(performance.now() - w0);
+    ),
+  );
+/** Wall and CPU milliseconds of f (CPU: this process's user + system time, less disturbed by a busy machine). */
+function timed(f: () => void): { wall: number; cpu: number } {
+  const w0 = performance.now();
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - w0, cpu: (c.user + c.system) / 1000 };
 }
-const compiled = mem();
-console.log(
-  `${sources.length} templates compiled: ${fmt(compiled)}  (corpus held: +${(afterCorpus.rss - loaded.rss).toFixed(1)} MB rss)`,
-);
-console.log(`compile cold: ${tCold.toFixed(1)} ms; warm (median of ${runs}): ${median(warm).toFixed(1)} ms`);
 
-// The same templates through a Client, as the webhook and audit hold them (CEL where a template has it).
+// Cold: the first compile of each template in this process (Rego, as compile() does it).
+const cold = timed(() => void compileAll());
+// A process as the webhook and audit workers hold the library: a Client with every template (CEL where it has it).
 const client = new engine.Client();
-const a0 = performance.now();
-for (const t of templates) client.addTemplate(t);
-const tClient = performance.now() - a0;
+const added = timed(() => {
+  for (const t of templates) client.addTemplate(t);
+});
 const withClient = mem();
 console.log(
-  `Client with ${templates.length} templates: ${fmt(withClient)}  (addTemplate all: ${tClient.toFixed(1)} ms)`,
+  `Client with ${templates.length} templates: ${fmt(withClient)}  (corpus held: +${(afterCorpus.rss - loaded.rss).toFixed(1)} MB rss)`,
 );
-void policies;
+// Warm: the same compiles again (JIT warmed, lazily loaded parts in).
+const runs = Number(args[args.indexOf("--runs") + 1]) || 5;
+const warm = Array.from({ length: runs }, () => timed(() => void compileAll()));
+console.log(
+  `compile ${sources.length} templates: cold ${cold.wall.toFixed(1)} ms (cpu ${cold.cpu.toFixed(1)} ms); ` +
+    `warm median of ${runs} ${median(warm.map((w) => w.wall)).toFixed(1)} ms (cpu ${median(warm.map((w) => w.cpu)).toFixed(1)} ms); ` +
+    `Client.addTemplate all ${added.wall.toFixed(1)} ms (cpu ${added.cpu.toFixed(1)} ms)`,
+);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -155,20 +155,40 @@ try {
   });
   mkdirSync(join(dir, "empty"));
   writeFileSync(join(dir, "empty", "x.rego"), "package x\n");
-  const time = (paths: string[]): number => {
+  // bash's `time` gives the child's CPU time as well as its wall time.
+  const time = (paths: string[]): { wall: number; cpu: number } => {
     const s = performance.now();
-    execFileSync(opa as string, ["check", "--v0-compatible", ...paths], { stdio: "pipe" });
-    return performance.now() - s;
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        'TIMEFORMAT="%U %S"; time "$@" >/dev/null',
+        "time",
+        opa as string,
+        "check",
+        "--v0-compatible",
+        ...paths,
+      ],
+      {
+        encoding: "utf8",
+      },
+    );
+    const wall = performance.now() - s;
+    if (r.status !== 0) throw new Error(`opa check failed: ${r.stderr}`);
+    const [user, sys] = r.stderr.trim().split("\n").at(-1)!.split(" ").map(Number);
+    return { wall, cpu: (user + sys) * 1000 };
   };
   const all = sources.map((_, i) => join(dir, `t${i}`));
-  const startup: number[] = [];
-  const check: number[] = [];
+  const startup: { wall: number; cpu: number }[] = [];
+  const check: { wall: number; cpu: number }[] = [];
   for (let r = 0; r < runs; r++) {
     startup.push(time([join(dir, "empty")]));
     check.push(time(all));
   }
+  const m = (xs: { wall: number; cpu: number }[], k: "wall" | "cpu") => median(xs.map((x) => x[k]));
   console.log(
-    `opa check (${sources.length} templates, median of ${runs}): ${median(check).toFixed(1)} ms, startup ${median(startup).toFixed(1)} ms → compile ${(median(check) - median(startup)).toFixed(1)} ms`,
+    `opa check ${sources.length} templates (median of ${runs}): ${m(check, "wall").toFixed(1)} ms (cpu ${m(check, "cpu").toFixed(0)} ms), ` +
+      `of which startup ${m(startup, "wall").toFixed(1)} ms (cpu ${m(startup, "cpu").toFixed(0)} ms)`,
   );
 } catch (e) {
   console.log(`opa: ${(e as Error).message.split("\n")[0]}`);
