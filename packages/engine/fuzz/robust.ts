@@ -410,15 +410,27 @@ async function watch(): Promise<void> {
   };
   let start = 0;
   while (start < N) {
+    // -1 until the worker starts its first input: loading it is not progress to time.
     const current = new Int32Array(new SharedArrayBuffer(4));
-    Atomics.store(current, 0, start);
+    Atomics.store(current, 0, -1);
     const worker = new Worker(new URL(import.meta.url), {
       workerData: { start, current },
       argv: process.argv.slice(2),
     });
     const next = await new Promise<number>((resolve, reject) => {
-      let seen = start;
+      let seen = -1;
       let since = Date.now();
+      let finished = false;
+      /** The worker stopped on input `at` (a hang or a dead worker): a crash; the next worker starts after it. */
+      const lost = (at: number, text: string): void => {
+        finished = true;
+        clearInterval(timer);
+        const { src, input } = inputAt(at);
+        saveCrash(at, src, input, text);
+        report(at, text);
+        inputs += at - start + 1;
+        void worker.terminate().then(() => resolve(at + 1));
+      };
       const timer = setInterval(() => {
         const at = Atomics.load(current, 0);
         if (at !== seen) {
@@ -426,25 +438,26 @@ async function watch(): Promise<void> {
           since = Date.now();
           return;
         }
-        if (Date.now() - since < WATCHDOG_MS) return;
-        clearInterval(timer);
-        const { src, input } = inputAt(at);
-        const text = `hang: no progress for ${WATCHDOG_MS} ms (watchdog)`;
-        saveCrash(at, src, input, text);
-        report(at, text);
-        inputs += at - start + 1;
-        void worker.terminate().then(() => resolve(at + 1));
+        if (at >= 0 && Date.now() - since >= WATCHDOG_MS)
+          lost(at, `hang: no progress for ${WATCHDOG_MS} ms (watchdog)`);
       }, 250);
+      worker.on("exit", (code) => {
+        const at = Atomics.load(current, 0);
+        if (!finished && at >= 0) lost(at, `crash: the worker exited (code ${code}) during this input`);
+      });
       worker.on("message", (m: Report) => {
         if ("crash" in m) report(m.crash.i, m.crash.text);
         else if ("progress" in m) console.log(`${m.progress}, ${crashes} crashes`);
         else {
+          finished = true;
           clearInterval(timer);
           inputs += m.done;
           resolve(N);
         }
       });
       worker.on("error", (e) => {
+        if (finished) return;
+        finished = true;
         clearInterval(timer);
         reject(e);
       });
