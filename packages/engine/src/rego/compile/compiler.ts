@@ -5,6 +5,7 @@
 import type { Body, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
+import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
 import { nameParts, type ResolveEnv, RuleResolver, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
@@ -390,46 +391,14 @@ function bodyDeps(b: IRBody, visit: (t: IRTerm) => void): void {
 
 function termDeps(t: IRTerm, root: RNode, acc: Set<RNode>): void {
   const visit = (u: IRTerm) => termDeps(u, root, acc);
-  switch (t.t) {
-    case "ref": {
-      if (t.head.t === "data") depWalk(root, t.path, 0, acc);
-      else visit(t.head);
-      for (const p of t.path) visit(p);
-      return;
-    }
-    case "data":
-      addAll(root, acc);
-      return;
-    case "array":
-    case "set":
-      for (const x of t.items) visit(x);
-      return;
-    case "object":
-      for (const [k, v] of t.entries) {
-        visit(k);
-        visit(v);
-      }
-      return;
-    case "arraycompr":
-    case "setcompr":
-      visit(t.head);
-      bodyDeps(t.body, visit);
-      return;
-    case "objectcompr":
-      visit(t.key);
-      visit(t.value);
-      bodyDeps(t.body, visit);
-      return;
-    case "call":
-      if (t.fn.kind === "user")
-        visit({ t: "ref", head: { t: "data" }, path: constPath(t.fn.path!), loc: t.loc });
-      for (const a of t.args) visit(a);
-      return;
-    case "template":
-      for (const p of t.parts) if (typeof p !== "string") visit(p);
-      return;
-    default:
-      return;
+  if (t.t === "data") addAll(root, acc);
+  else if (t.t === "ref" && t.head.t === "data") {
+    depWalk(root, t.path, 0, acc);
+    for (const p of t.path) visit(p);
+  } else {
+    if (t.t === "call" && t.fn.kind === "user")
+      visit({ t: "ref", head: { t: "data" }, path: constPath(t.fn.path!), loc: t.loc });
+    irTermChildren(t, visit, (b) => bodyDeps(b, visit));
   }
 }
 

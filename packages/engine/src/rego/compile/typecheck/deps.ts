@@ -4,6 +4,7 @@
  * through other rules.
  */
 import type { IRBody, IRExpr, IRTerm } from "../ir.ts";
+import { irExprChildren, irTermChildren } from "../ir-walk.ts";
 import type { CompiledRule, RNode } from "../tree.ts";
 
 const hasRules = (n: RNode) => n.complete.length + n.defaults.length + n.partial.length + n.funcs.length > 0;
@@ -84,80 +85,20 @@ function exprReads(
   root: RNode,
   acc: Set<RNode>,
 ): void {
-  const e = x.e;
-  switch (e.k) {
-    case "eq":
-      term(e.a);
-      term(e.b);
-      break;
-    case "call":
-      if (e.fn.kind === "user") fnNode(root, e.fn.path, acc);
-      e.args.forEach(term);
-      if (e.out) term(e.out);
-      break;
-    case "term":
-      term(e.t);
-      break;
-    case "somein":
-      term(e.coll);
-      break;
-    case "every":
-      term(e.dom);
-      body(e.body);
-      break;
-    case "logic":
-      body(e.left);
-      if (e.right) body(e.right);
-      break;
-    case "true":
-      break;
-  }
-  for (const w of x.with) {
-    term(w.value);
-    if (w.valueFn?.kind === "user") fnNode(root, w.valueFn.path, acc);
-  }
+  if (x.e.k === "call" && x.e.fn.kind === "user") fnNode(root, x.e.fn.path, acc);
+  irExprChildren(x, term, body);
+  for (const w of x.with) if (w.valueFn?.kind === "user") fnNode(root, w.valueFn.path, acc);
 }
 
 function termReads(t: IRTerm, root: RNode, acc: Set<RNode>, body: (b: IRBody) => void): void {
   const rec = (u: IRTerm) => termReads(u, root, acc, body);
-  switch (t.t) {
-    case "data":
-      walkAll(root, acc);
-      return;
-    case "ref":
-      if (t.head.t === "data") walkPath(root, t.path, 0, acc);
-      else rec(t.head);
-      t.path.forEach(rec);
-      return;
-    case "array":
-    case "set":
-      t.items.forEach(rec);
-      return;
-    case "object":
-      for (const [k, v] of t.entries) {
-        rec(k);
-        rec(v);
-      }
-      return;
-    case "arraycompr":
-    case "setcompr":
-      rec(t.head);
-      body(t.body);
-      return;
-    case "objectcompr":
-      rec(t.key);
-      rec(t.value);
-      body(t.body);
-      return;
-    case "call":
-      if (t.fn.kind === "user") fnNode(root, t.fn.path, acc);
-      t.args.forEach(rec);
-      return;
-    case "template":
-      for (const p of t.parts) if (typeof p !== "string") rec(p);
-      return;
-    default:
-      return;
+  if (t.t === "data") walkAll(root, acc);
+  else if (t.t === "ref" && t.head.t === "data") {
+    walkPath(root, t.path, 0, acc);
+    t.path.forEach(rec);
+  } else {
+    if (t.t === "call" && t.fn.kind === "user") fnNode(root, t.fn.path, acc);
+    irTermChildren(t, rec, body);
   }
 }
 
