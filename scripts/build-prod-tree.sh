@@ -6,6 +6,7 @@
 #   OUT/webhook/              … of @portcullis/webhook
 #   OUT/audit/                … of @portcullis/audit (scheduler, worker, status writer)
 #   OUT/dashboard/            … of @portcullis/dashboard
+#   OUT/.types-stripped       the services' TypeScript is stripped of its types (scripts/strip-types.mjs)
 #
 # Each service directory holds its sources and a node_modules with only its
 # production dependencies, from the lockfile; workspace packages are copied
@@ -30,4 +31,6 @@ for svc in sync webhook audit dashboard; do
   node -e 'const f=process.argv[1],fs=require("fs"),p=JSON.parse(fs.readFileSync(f,"utf8"));delete p.devDependencies;fs.writeFileSync(f,JSON.stringify(p,null,2)+"\n")' "$OUT/$svc/package.json"
 done
 cp deploy/image/entrypoint.mjs "$OUT/entrypoint.mjs"
+# Types stripped now, not by every process at startup (scripts/strip-types.mjs).
+node --disable-warning=ExperimentalWarning scripts/strip-types.mjs "$OUT"
 echo "portcullis: production tree in $OUT ($(du -sh "$OUT" | cut -f1))" >&2

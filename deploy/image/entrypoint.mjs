@@ -11,11 +11,14 @@
  *   status-writer    audit/src/main.ts --role status-writer
  *   dashboard        dashboard/src/main.ts
  *
- * The workspace packages ship as TypeScript (erasable syntax only). Node
- * strips types itself except under node_modules, where `pnpm deploy` puts
- * them, so a load hook strips those with node:module's stripTypeScriptTypes.
+ * The workspace packages ship as TypeScript (erasable syntax only). The
+ * build strips their types (scripts/strip-types.mjs, leaving .types-stripped),
+ * so a load hook hands Node the files as they are and Node's own type stripper
+ * (~30 MB RSS per process) is never loaded. In a tree made without that step,
+ * the hook strips the files under node_modules (where Node will not) with
+ * node:module's stripTypeScriptTypes, and Node strips the rest.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,11 +43,14 @@ if (!service) {
   process.exit(2);
 }
 
+const stripped = existsSync(join(here, ".types-stripped"));
 nodeModule.registerHooks({
   load(url, context, nextLoad) {
-    if (url.startsWith("file:") && url.endsWith(".ts") && url.includes("/node_modules/")) {
+    if (url.startsWith("file:") && url.endsWith(".ts")) {
       const source = readFileSync(fileURLToPath(url), "utf8");
-      return { format: "module", source: nodeModule.stripTypeScriptTypes(source), shortCircuit: true };
+      if (stripped) return { format: "module", source, shortCircuit: true };
+      if (url.includes("/node_modules/"))
+        return { format: "module", source: nodeModule.stripTypeScriptTypes(source), shortCircuit: true };
     }
     return nextLoad(url, context);
   },

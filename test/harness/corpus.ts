@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "./kube-binaries.ts";
 
-export const libraryDir: string = join(repoRoot, "..", "shared", "corpus", "gatekeeper-library", "library");
+/** The shared corpora (gatekeeper-library, opa-conformance), beside the repository. */
+export const corpusDir: string = join(repoRoot, "..", "shared", "corpus");
+
+/** A path inside the shared corpora, e.g. corpusPath("opa-conformance", "meta", "capabilities.json"). */
+export function corpusPath(...segments: string[]): string {
+  return join(corpusDir, ...segments);
+}
+
+export const libraryDir: string = corpusPath("gatekeeper-library", "library");
 
 /** A path inside the library, e.g. libraryPath("general", "requiredlabels", "template.yaml"). */
 export function libraryPath(...segments: string[]): string {

@@ -25,4 +25,5 @@ export {
 export type { RegisteredWebhook, ValidatingWebhookOptions } from "./kube-webhook.ts";
 export { registerValidatingWebhook } from "./kube-webhook.ts";
 export * from "./redis-cluster.ts";
+export * from "./reference-tools.ts";
 export * from "./service-process.ts";

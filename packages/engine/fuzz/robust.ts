@@ -5,20 +5,30 @@
  * (an internal JS error or stack overflow turned into one), or a hang (parse +
  * compile over HANG_MS, or evaluation past its deadline without stopping).
  *
- *   pnpm fuzz:robust [--n N] [--seed S]
+ *   pnpm fuzz:robust [--n N] [--seed S] [--trace] [--watchdog-ms MS]
  *
- * Deterministic for a seed. Crashing inputs go to a folder it prints. Last line:
- * `inputs=<n> crashes=<n> seed=<s>`.
+ * Deterministic for a seed: input i comes from its own generator seeded by
+ * (seed, i), so it can be made again. Crashing inputs go to a folder it prints.
+ * Last line: `inputs=<n> crashes=<n> seed=<s>`.
+ *
+ * The inputs run in a worker thread; the main thread is a watchdog. A true
+ * hang (an input that never returns, so no in-process timer fires) shows as no
+ * progress for WATCHDOG_MS: the watchdog saves that input as a crash, stops the
+ * worker and starts a new one at the next input.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { parse as parseYaml } from "yaml";
+import { libraryDir } from "../../../test/harness/corpus.ts";
 import { compile, parseModule, RegoError, type Value } from "../src/index.ts";
 
 const HANG_MS = 2000;
 const EVAL_MS = 1000;
-const LIBRARY = "/work/shared/corpus/gatekeeper-library/library";
+/** No progress for this long is a hang: well past what a slow but finishing input takes (HANG_MS + EVAL_MS + HANG_MS). */
+const WATCHDOG_MS = arg("watchdog-ms", 15_000);
+const LIBRARY = libraryDir;
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,6 +37,8 @@ function arg(name: string, def: number): number {
 const N = arg("n", 1_000_000);
 const SEED = arg("seed", 1);
 const TRACE = process.argv.includes("--trace");
+/** For the watchdog's own test: input HANG_AT never returns. */
+const HANG_AT = arg("hang-at", -1);
 
 /** mulberry32: small, fast, deterministic. */
 function rng(seed: number): () => number {
@@ -39,7 +51,11 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const rand = rng(SEED);
+// Re-seeded for every input (inputRandom), so input i can be made again on its own.
+let rand = rng(SEED);
+function inputRandom(i: number): void {
+  rand = rng((Math.imul(SEED, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
+}
 const int = (n: number): number => Math.floor(rand() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
 
@@ -327,12 +343,10 @@ function runOne(src: string, input: Value | undefined): Outcome {
 }
 
 const modules = loadModules();
-const outDir = join(tmpdir(), `portcullis-fuzz-robust-${SEED}`);
-console.log(`fuzz:robust seed=${SEED} n=${N} library modules=${modules.length} crashes → ${outDir}`);
-let crashes = 0;
-let inputs = 0;
-const start = Date.now();
-for (let i = 0; i < N; i++) {
+
+/** Input i of this seed: the same source and input every time it is made. */
+function inputAt(i: number): { src: string; input: Value | undefined } {
+  inputRandom(i);
   const r = rand();
   let src: string;
   let input: Value | undefined;
@@ -345,23 +359,113 @@ for (let i = 0; i < N; i++) {
     src = pick(modules);
     input = rand() < 0.002 ? deepValue() : { review: randomValue(0), parameters: randomValue(0) };
   }
-  if (TRACE) {
-    // a true hang never returns: leave the input being run behind
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, "current.rego"), `# input ${i}\n${src}`);
-  }
-  const out = runOne(src, input);
-  inputs++;
-  if (out.crash) {
-    crashes++;
-    mkdirSync(outDir, { recursive: true });
-    const base = join(outDir, `crash-${i}`);
-    writeFileSync(`${base}.rego`, src);
-    writeFileSync(`${base}.txt`, `${out.crash}\n`);
-    if (input !== undefined) writeFileSync(`${base}.input.json`, JSON.stringify(input));
-    if (crashes <= 20) console.log(`crash #${crashes} at input ${i}: ${out.crash.split("\n")[0]}`);
-  }
-  if ((i + 1) % 50_000 === 0)
-    console.log(`${i + 1}/${N} inputs, ${crashes} crashes, ${((Date.now() - start) / 1000).toFixed(0)} s`);
+  return { src, input };
 }
-console.log(`inputs=${inputs} crashes=${crashes} seed=${SEED}`);
+
+const outDir = join(tmpdir(), `portcullis-fuzz-robust-${SEED}`);
+
+function saveCrash(i: number, src: string, input: Value | undefined, crash: string): void {
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, `crash-${i}`);
+  writeFileSync(`${base}.rego`, src);
+  writeFileSync(`${base}.txt`, `${crash}\n`);
+  if (input !== undefined) writeFileSync(`${base}.input.json`, JSON.stringify(input));
+}
+
+/** Worker → watchdog messages. */
+type Report = { crash: { i: number; text: string } } | { progress: string } | { done: number };
+
+/** The worker: runs inputs [start, N), publishing the one it is on in `current`. */
+function work(start: number, current: Int32Array): void {
+  const post = (m: Report) => parentPort?.postMessage(m);
+  const t0 = Date.now();
+  for (let i = start; i < N; i++) {
+    Atomics.store(current, 0, i);
+    const { src, input } = inputAt(i);
+    if (TRACE) {
+      // belt and braces for a hang that takes the whole process down
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, "current.rego"), `# input ${i}\n${src}`);
+    }
+    if (i === HANG_AT) for (;;);
+    const out = runOne(src, input);
+    if (out.crash) {
+      saveCrash(i, src, input, out.crash);
+      post({ crash: { i, text: out.crash } });
+    }
+    if ((i + 1) % 50_000 === 0)
+      post({ progress: `${i + 1}/${N} inputs, ${((Date.now() - t0) / 1000).toFixed(0)} s` });
+  }
+  post({ done: N - start });
+}
+
+/** The watchdog: runs workers until every input ran; an input without progress for WATCHDOG_MS is a hang. */
+async function watch(): Promise<void> {
+  console.log(`fuzz:robust seed=${SEED} n=${N} library modules=${modules.length} crashes → ${outDir}`);
+  let crashes = 0;
+  let inputs = 0;
+  const report = (i: number, text: string): void => {
+    crashes++;
+    if (crashes <= 20) console.log(`crash #${crashes} at input ${i}: ${text.split("\n")[0]}`);
+  };
+  let start = 0;
+  while (start < N) {
+    // -1 until the worker starts its first input: loading it is not progress to time.
+    const current = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(current, 0, -1);
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { start, current },
+      argv: process.argv.slice(2),
+    });
+    const next = await new Promise<number>((resolve, reject) => {
+      let seen = -1;
+      let since = Date.now();
+      let finished = false;
+      /** The worker stopped on input `at` (a hang or a dead worker): a crash; the next worker starts after it. */
+      const lost = (at: number, text: string): void => {
+        finished = true;
+        clearInterval(timer);
+        const { src, input } = inputAt(at);
+        saveCrash(at, src, input, text);
+        report(at, text);
+        inputs += at - start + 1;
+        void worker.terminate().then(() => resolve(at + 1));
+      };
+      const timer = setInterval(() => {
+        const at = Atomics.load(current, 0);
+        if (at !== seen) {
+          seen = at;
+          since = Date.now();
+          return;
+        }
+        if (at >= 0 && Date.now() - since >= WATCHDOG_MS)
+          lost(at, `hang: no progress for ${WATCHDOG_MS} ms (watchdog)`);
+      }, 250);
+      worker.on("exit", (code) => {
+        const at = Atomics.load(current, 0);
+        if (!finished && at >= 0) lost(at, `crash: the worker exited (code ${code}) during this input`);
+      });
+      worker.on("message", (m: Report) => {
+        if ("crash" in m) report(m.crash.i, m.crash.text);
+        else if ("progress" in m) console.log(`${m.progress}, ${crashes} crashes`);
+        else {
+          finished = true;
+          clearInterval(timer);
+          inputs += m.done;
+          resolve(N);
+        }
+      });
+      worker.on("error", (e) => {
+        if (finished) return;
+        finished = true;
+        clearInterval(timer);
+        reject(e);
+      });
+    });
+    start = next;
+  }
+  console.log(`inputs=${inputs} crashes=${crashes} seed=${SEED}`);
+}
+
+if (isMainThread) await watch();
+else work(workerData.start as number, workerData.current as Int32Array);

@@ -6,10 +6,9 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
-import { type Client, FrameworkError } from "@portcullis/engine";
 import { type CommandSpec, formatHelp, parseArgs, str, UsageError } from "../lib/args.ts";
 import { paint } from "../lib/color.ts";
-import { newClient } from "../lib/engine.ts";
+import { type Client, FrameworkError, newClient } from "../lib/engine.ts";
 import type { CliIO } from "../lib/io.ts";
 import { parseYamlDocuments, SourceError } from "../lib/yaml.ts";
 
@@ -40,7 +39,7 @@ const SPEC: CommandSpec = {
       type: "string",
       value: "policy",
       description:
-        "accepted for gator compatibility; CEL evaluation errors are reported as violations (Fail)",
+        "Fail (default) or Ignore: what a CEL evaluation error means for K8sNativeValidation code that sets no failurePolicy (Fail: a violation; Ignore: none)",
     },
     {
       name: "trace",

@@ -12,6 +12,8 @@ export {
   type HttpRequestSpec,
   type HttpResult,
   type LookupResult,
+  goMarshalIndent,
+  goQuote,
   type Module,
   type NetworkProvider,
   networkBuiltins,

@@ -17,7 +17,7 @@
  */
 import { type BuiltinContext, type BuiltinDef, BuiltinError } from "./builtins/builtin.ts";
 import { BUILTINS } from "./builtins/index.ts";
-import { validateHttpRequest } from "./builtins/support/httprequest.ts";
+import { validateHttpRequest } from "./builtins/http/request.ts";
 import { isObject, keyOf, makeObject, objEntries, objGet, RSet, type Value } from "./value.ts";
 
 /** Builtins Gatekeeper's Rego driver leaves out of its capabilities. */

@@ -1,14 +1,12 @@
 // Runs gatekeeper-library suites straight through the framework Client (no CLI),
 // so engine tests can check every case of the library in a given mode.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
+import { libraryDir } from "@portcullis/testkit";
 import { parseAllDocuments } from "yaml";
 import { Client, FrameworkError } from "../../src/framework/index.ts";
 
-export const LIBRARY = resolve(
-  import.meta.dirname,
-  "../../../../../shared/corpus/gatekeeper-library/library",
-);
+export const LIBRARY = libraryDir;
 
 export function suiteFiles(dir = LIBRARY): string[] {
   return readdirSync(dir)

@@ -6,17 +6,14 @@
  * data and a wrapper rule evaluates the template `with input as` each one.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { libraryDir, referenceTool } from "@portcullis/testkit";
 import { describe, expect, test } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { compile } from "../../src/rego/index.ts";
 import { toJSON, type Value } from "../../src/rego/value.ts";
-
-const ROOT = resolve(import.meta.dirname, "../../../..");
-const LIBRARY = resolve(ROOT, "../shared/corpus/gatekeeper-library/library");
-const OPA = join(ROOT, ".cache/bin/opa");
 
 type Obj = Record<string, any>;
 const loadYaml = (p: string): Obj[] =>
@@ -92,7 +89,7 @@ interface Case {
 
 function collect(): Case[] {
   const cases: Case[] = [];
-  for (const suitePath of suites(LIBRARY).sort()) {
+  for (const suitePath of suites(libraryDir).sort()) {
     const dir = dirname(suitePath);
     const suite = loadYaml(suitePath)[0];
     for (const t of suite.tests ?? []) {
@@ -113,7 +110,7 @@ function collect(): Case[] {
       }
       if (!inputs.length) continue;
       cases.push({
-        name: `${relative(LIBRARY, dir)}/${t.name}`,
+        name: `${relative(libraryDir, dir)}/${t.name}`,
         pkg,
         modules: [
           { file: "template.rego", source: rego },
@@ -134,8 +131,7 @@ describe("differential: Portcullis vs opa on gatekeeper-library templates", () =
   test("the corpus yields cases", () => expect(cases.length).toBeGreaterThan(30));
   for (const c of cases) {
     test(c.name, () => {
-      if (!existsSync(OPA))
-        throw new Error(`reference opa not found at ${OPA}: run \`bash scripts/setup.sh\` (needs Go)`);
+      const opa = referenceTool("opa");
       const wrapper = `package portcullis_diff\n\nresults[i] = rs {\n  some i\n  inp := data.diff_inputs[i]\n  rs := [v | data.${c.pkg}.violation[v] with input as inp]\n}\n`;
       const dir = mkdtempSync(join(tmpdir(), "portcullis-diff-"));
       let theirs: unknown[][];
@@ -150,7 +146,7 @@ describe("differential: Portcullis vs opa on gatekeeper-library templates", () =
           JSON.stringify({ diff_inputs: c.inputs, inventory: c.inventory }),
         );
         args.push("-d", join(dir, "data.json"), "data.portcullis_diff.results");
-        const out = JSON.parse(execFileSync(OPA, args, { encoding: "utf8", maxBuffer: 64 << 20 }));
+        const out = JSON.parse(execFileSync(opa, args, { encoding: "utf8", maxBuffer: 64 << 20 }));
         const res = out.result?.[0]?.expressions?.[0]?.value ?? {};
         theirs = c.inputs.map((_, i) => res[String(i)] ?? []);
       } finally {

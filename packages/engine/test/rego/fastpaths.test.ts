@@ -1,6 +1,7 @@
 /** Semantics the evaluator's fast paths must keep (see eval/body.ts, eval/walk.ts, value.ts RSet). */
 import { describe, expect, it } from "vitest";
-import { RSet } from "../../src/rego/value.ts";
+import { type BuiltinDef, compile } from "../../src/rego/index.ts";
+import { RSet, toJSON, type Value } from "../../src/rego/value.ts";
 import { errorOf, run } from "./helpers.ts";
 
 describe("evaluator fast paths", () => {
@@ -18,13 +19,34 @@ d := {"b", "a"} == {"a", "b"}`;
   });
 
   it("functions are memoised per evaluation, but not while print output is observed", () => {
+    // A counting builtin shows how often f's body really ran.
+    let calls = 0;
+    const counted: BuiltinDef = {
+      name: "test.counted",
+      arity: 1,
+      impl: ([x]) => {
+        calls++;
+        return x;
+      },
+    };
     const src = `package t
-f(x) := y if { print("f", x); y := x + 1 }
+f(x) := y if { print("f", x); y := test.counted(x) + 1 }
 p := [f(1), f(1), f(2)]`;
+    const query = compile([{ file: "t.rego", source: src }], { builtins: [counted] }).prepare(
+      "x := data.t.p",
+    );
+    expect(query.eval().map((r) => toJSON(r as Value))).toEqual([{ x: [2, 2, 3] }]);
+    expect(calls).toBe(2);
+    calls = 0;
     const lines: string[] = [];
-    expect(run(src, "x := data.t.p", { print: (l) => lines.push(l) })).toEqual([{ x: [2, 2, 3] }]);
+    expect(query.eval({ print: (l) => lines.push(l) }).map((r) => toJSON(r as Value))).toEqual([
+      { x: [2, 2, 3] },
+    ]);
     expect(lines).toEqual(["f 1", "f 1", "f 2"]);
-    expect(run(src, "x := data.t.p")).toEqual([{ x: [2, 2, 3] }]);
+    expect(calls).toBe(3);
+    calls = 0;
+    query.eval();
+    expect(calls).toBe(2); // per evaluation: nothing carried over from the last one
   });
 
   it("membership tests iterate either side", () => {

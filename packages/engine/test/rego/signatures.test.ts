@@ -1,13 +1,13 @@
 /**
- * The builtin signature table (builtins/signatures.ts) against our registry
+ * The builtin signature table (compile/typecheck/signatures.ts) against our registry
  * and against OPA's capabilities.json `decl`s, read in place from the shared
  * conformance corpus.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { corpusPath } from "@portcullis/testkit";
 import { describe, expect, test } from "vitest";
 import { BUILTINS } from "../../src/rego/builtins/index.ts";
-import { builtinSignature, parseSignature, SIGNATURES } from "../../src/rego/builtins/signatures.ts";
+import { builtinSignature, parseSignature, SIGNATURES } from "../../src/rego/compile/typecheck/signatures.ts";
 import {
   ANY,
   arrayOf,
@@ -23,13 +23,10 @@ import {
   sprint,
   type T,
   type Type,
-} from "../../src/rego/compile/typecheck-types.ts";
+} from "../../src/rego/compile/typecheck/types.ts";
 import { CORE_ARITY } from "../../src/rego/eval/calls.ts";
 
-const CAPS = resolve(
-  import.meta.dirname,
-  "../../../../../shared/corpus/opa-conformance/meta/capabilities.json",
-);
+const CAPS = corpusPath("opa-conformance", "meta", "capabilities.json");
 
 interface Decl {
   type: string;

@@ -9,17 +9,17 @@
  * generated modules and snippets, on the same lines).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { corpusPath, referenceTool, referenceToolPath } from "@portcullis/testkit";
 import { describe, expect, test } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { builtinSignature, SIGNATURES } from "../../src/rego/builtins/signatures.ts";
+import { builtinSignature, SIGNATURES } from "../../src/rego/compile/typecheck/signatures.ts";
 import { compile, RegoError } from "../../src/rego/index.ts";
 
-const ROOT = resolve(import.meta.dirname, "../../../..");
-const GKLIB = resolve(ROOT, "../shared/corpus/gatekeeper-library");
-const OPA = join(ROOT, ".cache/bin/opa");
+const GKLIB = corpusPath("gatekeeper-library");
+const OPA = referenceToolPath("opa");
 
 interface Src {
   file: string;
@@ -34,8 +34,7 @@ interface Verdict {
 }
 
 function needOpa(): void {
-  if (!existsSync(OPA))
-    throw new Error(`reference opa not found at ${OPA}: run \`bash scripts/setup-go-tools.sh\` (needs Go)`);
+  referenceTool("opa");
 }
 
 function opaCheck(files: Src[], v0: boolean): Verdict {

@@ -98,4 +98,27 @@ describe("nesting limits", () => {
     ).toHaveLength(1);
     expect(Date.now() - t0).toBeLessThan(5000);
   });
+
+  test("input or data nested deeper than the limit: an error naming it, not a stack overflow", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const q = compile([
+      { file: "t.rego", source: "package t\ns := json.marshal(input)\nd := json.marshal(data.x)\n" },
+    ]);
+    const err = (query: string, opts: { input?: unknown; data?: unknown }): RegoError => {
+      try {
+        q.prepare(query).eval(opts as never);
+      } catch (e) {
+        if (e instanceof RegoError) return e;
+        throw e;
+      }
+      throw new Error(`${query}: no error`);
+    };
+    expect(err("x := data.t.s", { input: deep }).message).toMatch(
+      /input nested too deep: more than \d+ levels/,
+    );
+    expect(err("x := data.t.d", { data: { x: deep } }).message).toMatch(/data nested too deep/);
+    // Shallow documents evaluate as before.
+    expect(q.prepare("x := data.t.s").eval({ input: [[1]] })).toEqual([{ x: "[[1]]" }]);
+  });
 });

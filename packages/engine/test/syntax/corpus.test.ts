@@ -5,11 +5,12 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { corpusDir } from "@portcullis/testkit";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { parseModule, parseQuery, parseTerm } from "../../src/rego/syntax/index.ts";
 
-const CORPUS = "/work/shared/corpus";
+const CORPUS = corpusDir;
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const f of readdirSync(dir)) {

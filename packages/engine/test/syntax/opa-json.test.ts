@@ -1,6 +1,10 @@
 /** OPA's JSON AST form (rego.parse_module / `opa parse --format json`) and annotations. */
+import { execFileSync } from "node:child_process";
+import { referenceTool } from "@portcullis/testkit";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../src/rego/index.ts";
 import { moduleToJSON, parseModule } from "../../src/rego/syntax/index.ts";
+import { toJSONText } from "../../src/rego/value.ts";
 
 // Expected values below are `opa parse --format json` output (OPA 1.22).
 describe("moduleToJSON", () => {
@@ -122,5 +126,41 @@ p := 1
       regoVersion: 1,
     });
     expect(m.rules[0].annotations).toEqual({ scope: "document", title: "T" });
+  });
+});
+
+// Every construct the renderer has a case for, through the builtin a policy calls.
+const RICH_MODULE = `package p.q
+import rego.v1
+import data.lib.x as y
+default a := null
+s contains x if { some x in [1,2]; x > 1 }
+o[k] := v if { some k, v in {"b": 1, "a": 2} }
+f(x, y) := z if { z := x + y; not x == 1 } else := 0
+t := {3, 1, 2} if { every i in [1] { i > 0 } }
+u := count([x | x := input.a[_]]) if { q := {k: 1 | some k in input.b} with input as {} }
+v if { some m, n; m = 1; n = 2 }
+w := $"a{input.x}b" if true
+`;
+
+describe("rego.parse_module", () => {
+  it("returns what opa's rego.parse_module returns (differential)", () => {
+    const opa = referenceTool("opa");
+    const out = execFileSync(
+      opa,
+      ["eval", "-f", "json", "--stdin-input", 'rego.parse_module("x.rego", input)'],
+      {
+        input: JSON.stringify(RICH_MODULE),
+        encoding: "utf8",
+      },
+    );
+    const want = JSON.parse(out).result[0].expressions[0].value;
+    const [row] = compile([
+      { file: "q.rego", source: 'package t\nr := rego.parse_module("x.rego", input)\n' },
+    ])
+      .prepare("x := data.t.r")
+      .eval({ input: RICH_MODULE });
+    expect(row).toBeDefined();
+    expect(JSON.parse(toJSONText(row.x))).toEqual(want);
   });
 });

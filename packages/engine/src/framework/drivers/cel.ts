@@ -1,16 +1,15 @@
-import {
-  CelCancelError,
-  CelProgram,
-  CelProgramError,
-  type FailurePolicy,
-  jsonToCel,
-} from "../../cel/index.ts";
+import type { CelProgram, FailurePolicy } from "../../cel/index.ts";
+import { lazyRequire } from "../../lazy-require.ts";
 import { contentHash } from "../compile-cache.ts";
 import type { ParsedConstraint } from "../constraint.ts";
 import { FrameworkError, fail } from "../errors.ts";
 import type { Review } from "../review.ts";
 import type { ParsedTemplate } from "../template.ts";
 import type { CompiledTemplate, Driver, Violation } from "./driver.ts";
+
+// CEL (and @bufbuild/cel under it) loads with the first CEL template: a
+// Rego-only process never pays for it.
+const cel = lazyRequire<typeof import("../../cel/index.ts")>(import.meta.url, "../../cel/index.ts");
 
 interface CelReviewValues {
   object: unknown;
@@ -23,6 +22,7 @@ interface CelReviewValues {
 function reviewValues(review: Review): CelReviewValues {
   let v = review.cache.get("cel") as CelReviewValues | undefined;
   if (v === undefined) {
+    const { jsonToCel } = cel();
     const { namespaceObject: _ns, ...request } = review.request;
     v = {
       object: jsonToCel(review.object),
@@ -38,7 +38,7 @@ function reviewValues(review: Review): CelReviewValues {
 // Parameters convert once per constraint object.
 const paramsCache = new WeakMap<ParsedConstraint, unknown>();
 function paramsOf(c: ParsedConstraint): unknown {
-  if (!paramsCache.has(c)) paramsCache.set(c, jsonToCel(c.parameters ?? null));
+  if (!paramsCache.has(c)) paramsCache.set(c, cel().jsonToCel(c.parameters ?? null));
   return paramsCache.get(c);
 }
 
@@ -56,7 +56,7 @@ class CelTemplate implements CompiledTemplate {
         .map((f) => ({ msg: f.message }));
     } catch (e) {
       // Reported as the Rego engine reports its deadline.
-      if (e instanceof CelCancelError)
+      if (e instanceof cel().CelCancelError)
         fail("eval_cancel_error", "caller cancelled query execution (deadline exceeded)");
       throw e;
     }
@@ -75,8 +75,9 @@ export function celDriver(defaultFailurePolicy: FailurePolicy = "Fail"): Driver 
 
 function compileCel(t: ParsedTemplate, defaultFailurePolicy: FailurePolicy): CompiledTemplate {
   if (t.cel === undefined) fail("invalid_template", "template has no K8sNativeValidation source");
+  const { CelProgram: Program, CelProgramError } = cel();
   try {
-    return new CelTemplate(new CelProgram(t.cel, { defaultFailurePolicy }));
+    return new CelTemplate(new Program(t.cel, { defaultFailurePolicy }));
   } catch (e) {
     if (e instanceof CelProgramError) {
       throw new FrameworkError(

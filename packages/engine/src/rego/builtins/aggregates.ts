@@ -1,7 +1,7 @@
 /** count, sum, product, max, min, sort, all, any. */
 import { compare, isObject, type Num, normInt, objSize, RSet, typeName, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import * as bf from "./support/bigfloat.ts";
+import * as bf from "./numbers/bigfloat.ts";
 import { operandErr, typeErr } from "./support/operands.ts";
 
 /** Array or set members (sets in term order), else OPA's "{set, array}" error. */

@@ -1,7 +1,7 @@
 /** bits.*: arbitrary-precision two's-complement integer operations (Go big.Int semantics). */
 import { type Num, normInt, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { isIntegral, toBigInt } from "./support/bigfloat.ts";
+import { isIntegral, toBigInt } from "./numbers/bigfloat.ts";
 import { builtinErr, operandErr, typeErr } from "./support/operands.ts";
 
 function int(name: string, args: Value[], i: number): bigint {

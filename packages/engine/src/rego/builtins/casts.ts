@@ -1,6 +1,7 @@
 /** to_number and the deprecated cast_* builtins. */
 import { isObject, RSet, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
+import { goQuote } from "./go/quote.ts";
 import { builtinErr, operandErr, typeErr } from "./support/operands.ts";
 
 // Go's strconv.ParseFloat decimal syntax (underscores only between digits).
@@ -32,10 +33,6 @@ function hexFloat(s: string): number {
   const mant = Number.parseInt((m[2] || "0") + frac || "0", 16);
   const v = mant * 2 ** (Number(m[4]) - 4 * frac.length);
   return m[1] === "-" ? -v : v;
-}
-
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 export const builtins: BuiltinDef[] = [

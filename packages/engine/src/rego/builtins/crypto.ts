@@ -9,16 +9,16 @@ import {
 } from "node:crypto";
 import { normInt, objEntries, type PlainObject, RSet, type Value } from "../value.ts";
 import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
-import { Base64Error, goBase64Decode } from "./support/gobase64.ts";
-import { builtinErr, obj, operandMsg, str, utf8 } from "./support/operands.ts";
-import { pemDecode, pemDecodeAll } from "./support/pem.ts";
+import { pemDecode, pemDecodeAll } from "./crypto/pem.ts";
 import {
   certificateJSON,
   certificateRequestJSON,
   splitCertificates,
   verifyChain,
   X509Error,
-} from "./support/x509.ts";
+} from "./crypto/x509.ts";
+import { Base64Error, goBase64Decode } from "./go/base64.ts";
+import { builtinErr, obj, operandMsg, str, utf8 } from "./support/operands.ts";
 
 class CryptoError extends Error {}
 

@@ -1,8 +1,8 @@
 /** base64 / base64url / hex / urlquery builtins, with Go's encoders' acceptance rules and errors. */
 import { objEntries, type PlainObject, RSet, setOwn, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { Base64Error, base64Encode, goBase64Decode } from "./support/gobase64.ts";
-import { parseQuery, queryEscape, queryUnescape } from "./support/gourl.ts";
+import { Base64Error, base64Encode, goBase64Decode } from "./go/base64.ts";
+import { parseQuery, queryEscape, queryUnescape } from "./go/url-escape.ts";
 import { builtinErr, bytesToString, obj, str, typeErr, utf8 } from "./support/operands.ts";
 
 function decodeOrThrow(name: string, s: string, url: boolean): string {

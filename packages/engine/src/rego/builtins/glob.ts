@@ -4,7 +4,7 @@
  * (nestable), `\` escapes. Patterns compile to anchored JS RegExps, cached.
  */
 import { typeName, type Value } from "../value.ts";
-import "./support/linear-regexp.ts";
+import "./regex/linear-regexp.ts";
 import { type BuiltinDef, BuiltinError } from "./builtin.ts";
 import { builtinErr, operandErr, str, typeErr } from "./support/operands.ts";
 

@@ -1,8 +1,9 @@
-/** graphql.* builtins: gqlparser-compatible parsing (support/gqlparse.ts) and validation (support/gqlvalidate.ts). */
+/** graphql.* builtins: gqlparser-compatible parsing (graphql/parse.ts) and validation (graphql/validate.ts). */
 import { isObject, objEntries, type PlainObject, RSet, setOwn, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { GqlError, type Node, parseQueryDoc, parseSchemaDoc } from "./support/gqlparse.ts";
-import { buildSchema, GqlErrorList, validateQuery } from "./support/gqlvalidate.ts";
+import { GqlError } from "./graphql/errors.ts";
+import { type Node, parseQueryDoc, parseSchemaDoc } from "./graphql/parse.ts";
+import { buildSchema, GqlErrorList, validateQuery } from "./graphql/validate.ts";
 import { builtinErr, operandErr, str } from "./support/operands.ts";
 
 /**

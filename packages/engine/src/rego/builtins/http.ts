@@ -4,7 +4,7 @@
  * OPA's type errors.
  */
 import { type BuiltinDef, BuiltinError } from "./builtin.ts";
-import { validateHttpRequest } from "./support/httprequest.ts";
+import { validateHttpRequest } from "./http/request.ts";
 import { obj } from "./support/operands.ts";
 
 export const builtins: BuiltinDef[] = [

@@ -10,12 +10,13 @@ import {
   type Value,
 } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { GoJSONError, goMarshal, goMarshalIndent, parseGoJSON, validGoJSON } from "./support/gojson.ts";
-import { applyPatch } from "./support/jsonpatch.ts";
-import { type PathTree, parsePaths, pathsToTree } from "./support/jsonpaths.ts";
-import { jsonSchemaBuiltins } from "./support/jsonschema-builtins.ts";
+import { GoJSONError, goMarshal, goMarshalIndent, parseGoJSON, validGoJSON } from "./go/json.ts";
+import { goQuote } from "./go/quote.ts";
+import { applyPatch } from "./json/patch.ts";
+import { type PathTree, parsePaths, pathsToTree } from "./json/paths.ts";
+import { jsonSchemaBuiltins } from "./json/schema-builtins.ts";
 import { arr, builtinErr, obj, operandMsg, str } from "./support/operands.ts";
-import { goQuote, termString } from "./support/termstring.ts";
+import { termString } from "./support/termstring.ts";
 
 function marshalWithOptions(args: Value[]): string {
   const name = "json.marshal_with_options";

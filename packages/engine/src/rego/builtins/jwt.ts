@@ -2,16 +2,16 @@
 import { createSecretKey } from "node:crypto";
 import { isObject, objEntries, objGet, type RegoObject, type Value } from "../value.ts";
 import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
-import { opaBase64UrlDecode } from "./support/gobase64.ts";
-import { goMarshal, parseGoJSON, validGoJSON } from "./support/gojson.ts";
+import { opaBase64UrlDecode } from "./go/base64.ts";
+import { goMarshal, parseGoJSON, validGoJSON } from "./go/json.ts";
 import {
   KeyError,
   keysFromCertOrJwk,
   signingKeyFromJwk,
   TOKEN_ALGORITHMS,
   type VerificationKey,
-} from "./support/jwk.ts";
-import { JwsError, jwsSign, jwsVerify } from "./support/jws.ts";
+} from "./jwt/jwk.ts";
+import { JwsError, jwsSign, jwsVerify } from "./jwt/jws.ts";
 import { builtinErr, obj, str } from "./support/operands.ts";
 
 /** A plain error inside a builtin; reported as "<builtin>: <message>". */

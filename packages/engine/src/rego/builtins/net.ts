@@ -15,7 +15,7 @@ import {
   parseIP,
   to4,
   toBig,
-} from "./support/ipnet.ts";
+} from "./net/ipnet.ts";
 import { builtinErr, operandErr } from "./support/operands.ts";
 
 class NetError extends Error {}

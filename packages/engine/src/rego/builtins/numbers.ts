@@ -1,12 +1,12 @@
 /**
  * Arithmetic builtins. Like OPA: small integers use machine arithmetic,
  * integers of any size are exact (bigint), and anything else goes through a
- * 64-bit-mantissa big float (see support/bigfloat.ts) so results match OPA's
+ * 64-bit-mantissa big float (see numbers/bigfloat.ts) so results match OPA's
  * (0.1 + 0.2 == 0.3, 3 - 2.9 is 0.09999999999999999991...).
  */
 import { type Num, normInt, RSet, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import * as bf from "./support/bigfloat.ts";
+import * as bf from "./numbers/bigfloat.ts";
 import { builtinErr, num, operandErr, typeErr } from "./support/operands.ts";
 
 const MIN_SMALL = -(2 ** 31);

@@ -11,12 +11,13 @@ import {
   type Value,
 } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { goMarshal } from "./support/gojson.ts";
-import { formatTime, UTC } from "./support/gotime.ts";
-import { escapedPath, goURLParse, URLError } from "./support/gourlparse.ts";
-import { validateHttpRequest } from "./support/httprequest.ts";
+import { goMarshal } from "./go/json.ts";
+import { escapedPath, goURLParse, URLError } from "./go/url-parse.ts";
+import { validateHttpRequest } from "./http/request.ts";
 import { builtinErr, obj, operandErr, operandMsg } from "./support/operands.ts";
 import { termString } from "./support/termstring.ts";
+import { formatTime } from "./time/layouts.ts";
+import { UTC } from "./time/zones.ts";
 
 const NAME = "providers.aws.sign_req";
 

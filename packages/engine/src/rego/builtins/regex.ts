@@ -1,9 +1,8 @@
 /** Regex builtins with Go regexp semantics (RE2 syntax, Go's FindAll / ReplaceAll / Split rules). */
 import type { Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { globsMatch } from "./support/globsmatch.ts";
-import { goQuote } from "./support/gofmt.ts";
-import { builtinErr, num, str, typeErr } from "./support/operands.ts";
+import { goQuote } from "./go/quote.ts";
+import { globsMatch } from "./regex/globs-match.ts";
 import {
   type Compiled,
   compileRE2,
@@ -11,7 +10,8 @@ import {
   matcher,
   quoteMeta,
   RegexSyntaxError,
-} from "./support/re2.ts";
+} from "./regex/re2.ts";
+import { builtinErr, num, str, typeErr } from "./support/operands.ts";
 
 function compile(name: string, pattern: string): Compiled {
   try {

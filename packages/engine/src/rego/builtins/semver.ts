@@ -1,6 +1,6 @@
 /** semver.is_valid and semver.compare (SemVer 2.0.0, optional leading "v", int64 components). */
 import type { BuiltinDef } from "./builtin.ts";
-import { goQuote } from "./support/gofmt.ts";
+import { goQuote } from "./go/quote.ts";
 import { builtinErr, str } from "./support/operands.ts";
 
 interface Version {

@@ -1,8 +1,8 @@
 /** String builtins, with Go's strings-package semantics (code points, simple case mapping). */
 import { compare, isObject, objEntries, RSet, typeName, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { goSprintf } from "./support/gofmt.ts";
-import { renderTemplate } from "./support/gotemplate.ts";
+import { goSprintf } from "./go/fmt.ts";
+import { renderTemplate } from "./go/template.ts";
 import { builtinErr, num, obj, operandErr, str, typeErr } from "./support/operands.ts";
 
 const ASCII = /^[\x00-\x7f]*$/;

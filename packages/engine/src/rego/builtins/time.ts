@@ -1,22 +1,13 @@
-/** time.* builtins with Go's time semantics (see support/gotime.ts). */
+/** time.* builtins with Go's time semantics (see time/: calendar, zones, wall, layouts, durations). */
 import { type Num, normInt, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import {
-  dateToNs,
-  formatTime,
-  GoTimeError,
-  LONG_DAYS,
-  loadZone,
-  MAX_NS,
-  MIN_NS,
-  NAMED_LAYOUTS,
-  parseExtendedDuration,
-  parseTime,
-  UTC,
-  wallOf,
-  type Zone,
-} from "./support/gotime.ts";
 import { builtinErr, num, operandErr, operandMsg, str } from "./support/operands.ts";
+import { LONG_DAYS, MAX_NS, MIN_NS } from "./time/calendar.ts";
+import { parseExtendedDuration } from "./time/durations.ts";
+import { GoTimeError } from "./time/errors.ts";
+import { formatTime, NAMED_LAYOUTS, parseTime } from "./time/layouts.ts";
+import { dateToNs, wallOf } from "./time/wall.ts";
+import { loadZone, UTC, type Zone } from "./time/zones.ts";
 
 const SHAPE = "either number (ns) or [number (ns), string (tz)]";
 

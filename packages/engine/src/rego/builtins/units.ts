@@ -5,7 +5,7 @@
  */
 import { normInt, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import * as bf from "./support/bigfloat.ts";
+import * as bf from "./numbers/bigfloat.ts";
 import { builtinErr, str } from "./support/operands.ts";
 
 const MAX_EXPONENT_DIGITS = 6;

@@ -1,7 +1,7 @@
 /** uri.parse / uri.is_valid: Go's url.Parse, reduced to the fields OPA returns. */
 import type { PlainObject, Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { goURLParse, splitHostPort, URLError } from "./support/gourlparse.ts";
+import { goURLParse, splitHostPort, URLError } from "./go/url-parse.ts";
 import { builtinErr, str } from "./support/operands.ts";
 
 function parse(args: Value[]): Value {

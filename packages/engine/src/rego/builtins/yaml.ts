@@ -1,6 +1,6 @@
 /** yaml.marshal / unmarshal / is_valid with OPA's (sigs.k8s.io/yaml, go-yaml v3) behaviour. */
 import type { BuiltinDef } from "./builtin.ts";
-import { GoYAMLError, goYAMLMarshal, goYAMLUnmarshal } from "./support/goyaml.ts";
+import { GoYAMLError, goYAMLMarshal, goYAMLUnmarshal } from "./go/yaml.ts";
 import { builtinErr, str } from "./support/operands.ts";
 
 export const builtins: BuiltinDef[] = [

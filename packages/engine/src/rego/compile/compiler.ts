@@ -5,11 +5,12 @@
 import type { Body, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
+import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
 import { nameParts, type ResolveEnv, RuleResolver, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
-import { checkTypes } from "./typecheck.ts";
+import { checkTypes } from "./typecheck/check.ts";
 
 export interface CompiledPolicy {
   root: RNode;
@@ -76,7 +77,8 @@ export function compileModules(
     for (const r of m.rules) {
       const first = r.head.ref[0];
       const rname = first?.type === "string" ? first.value : first?.type === "var" ? first.name : "";
-      env.meta = usesMetadata(m) ? ruleMeta(r, m, modules, rname) : undefined;
+      let meta: ReturnType<typeof ruleMeta> | undefined;
+      env.meta = () => (meta ??= ruleMeta(r, m, modules, rname));
       const cr = compileRule(r, r, m, env, root, () => nextId++);
       if (!cr) continue;
       rules.push(cr);
@@ -89,17 +91,6 @@ export function compileModules(
   if (!errors.length) checkTypes(rules, root, errors, builtinArity);
   if (errors.length) throw new RegoError(errors);
   return { root, rules, modules, builtinArity };
-}
-
-const metaUse = new WeakMap<Module, boolean>();
-/** Cheap pre-check so only modules calling rego.metadata.* pay for computing it. */
-function usesMetadata(m: Module): boolean {
-  let u = metaUse.get(m);
-  if (u === undefined) {
-    u = JSON.stringify(m.rules, (_k, v) => (typeof v === "bigint" ? 0 : v)).includes('"metadata"');
-    metaUse.set(m, u);
-  }
-  return u;
 }
 
 function refStrings(ref: Term[]): string[] | undefined {
@@ -400,46 +391,14 @@ function bodyDeps(b: IRBody, visit: (t: IRTerm) => void): void {
 
 function termDeps(t: IRTerm, root: RNode, acc: Set<RNode>): void {
   const visit = (u: IRTerm) => termDeps(u, root, acc);
-  switch (t.t) {
-    case "ref": {
-      if (t.head.t === "data") depWalk(root, t.path, 0, acc);
-      else visit(t.head);
-      for (const p of t.path) visit(p);
-      return;
-    }
-    case "data":
-      addAll(root, acc);
-      return;
-    case "array":
-    case "set":
-      for (const x of t.items) visit(x);
-      return;
-    case "object":
-      for (const [k, v] of t.entries) {
-        visit(k);
-        visit(v);
-      }
-      return;
-    case "arraycompr":
-    case "setcompr":
-      visit(t.head);
-      bodyDeps(t.body, visit);
-      return;
-    case "objectcompr":
-      visit(t.key);
-      visit(t.value);
-      bodyDeps(t.body, visit);
-      return;
-    case "call":
-      if (t.fn.kind === "user")
-        visit({ t: "ref", head: { t: "data" }, path: constPath(t.fn.path!), loc: t.loc });
-      for (const a of t.args) visit(a);
-      return;
-    case "template":
-      for (const p of t.parts) if (typeof p !== "string") visit(p);
-      return;
-    default:
-      return;
+  if (t.t === "data") addAll(root, acc);
+  else if (t.t === "ref" && t.head.t === "data") {
+    depWalk(root, t.path, 0, acc);
+    for (const p of t.path) visit(p);
+  } else {
+    if (t.t === "call" && t.fn.kind === "user")
+      visit({ t: "ref", head: { t: "data" }, path: constPath(t.fn.path!), loc: t.loc });
+    irTermChildren(t, visit, (b) => bodyDeps(b, visit));
   }
 }
 

@@ -28,8 +28,8 @@ export interface ResolveEnv {
   dataWithTargets?: { path: string[]; loc: Location }[];
   /** the module's Rego version: v1 rejects deprecated builtins */
   regoVersion?: 0 | 1;
-  /** annotations in scope of the rule being resolved (rego.metadata.*) */
-  meta?: { rule: Value; chain: Value };
+  /** annotations in scope of the rule being resolved (rego.metadata.*), computed when a call asks */
+  meta?: () => { rule: Value; chain: Value };
 }
 
 /** Builtins Rego v1 refuses (OPA's capabilities mark them deprecated). */
@@ -468,7 +468,10 @@ export class RuleResolver {
         if ((name === "rego.metadata.rule" || name === "rego.metadata.chain") && t.args.length === 0)
           return {
             t: "const",
-            v: name === "rego.metadata.rule" ? (this.env.meta?.rule ?? {}) : (this.env.meta?.chain ?? []),
+            v:
+              name === "rego.metadata.rule"
+                ? (this.env.meta?.().rule ?? {})
+                : (this.env.meta?.().chain ?? []),
           };
         const fn = this.resolveFn(t.op, t.args.length, scope, t.loc);
         const args = t.args.map((a) => this.term(a, scope));

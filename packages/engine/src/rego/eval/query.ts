@@ -7,6 +7,7 @@ import { RegoError } from "../errors.ts";
 import type { Value } from "../value.ts";
 import { compileBody } from "./body.ts";
 import { Ctx, Frame, type Shared } from "./ctx.ts";
+import { outOfStack } from "./input-depth.ts";
 import type { Step } from "./plan.ts";
 
 export interface RunOptions {
@@ -87,14 +88,7 @@ export class QueryRunner {
       });
     } catch (e) {
       if (e instanceof RegoError) throw e;
-      if (e instanceof RangeError)
-        throw new RegoError([
-          {
-            code: "eval_internal_error",
-            message: `nesting too deep: evaluation ran out of stack (${e.message})`,
-            location: this.q.body[0]?.loc,
-          },
-        ]);
+      if (e instanceof RangeError) throw outOfStack(e, opts, this.q.body[0]?.loc);
       throw new RegoError([{ code: "eval_internal_error", message: String((e as Error)?.message ?? e) }]);
     }
     return rows;

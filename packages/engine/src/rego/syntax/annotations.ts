@@ -4,9 +4,13 @@
  * Rule.annotations (rule and document scope) or Module.annotations (package
  * and subpackages scope). A block belongs to the statement that follows it.
  */
-import { parse } from "yaml";
+
+import { lazyRequire } from "../../lazy-require.ts";
 import type { Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError } from "../errors.ts";
+
+// The YAML parser loads with the first METADATA block, not with the engine.
+const yaml = lazyRequire<typeof import("yaml")>(import.meta.url, "yaml");
 
 export interface Statement {
   row: number;
@@ -39,7 +43,7 @@ export function attachAnnotations(
     if (text.trim() === "") fail("expected METADATA block, found whitespace", start.loc);
     let raw: unknown;
     try {
-      raw = parse(text);
+      raw = yaml().parse(text);
     } catch (e) {
       fail(`yaml: ${(e as Error).message}`, start.loc);
     }

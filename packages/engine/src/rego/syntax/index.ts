@@ -76,4 +76,4 @@ export function parseTerm(source: string): Term {
 }
 
 export { bodyToJSON, moduleToJSON, ruleToJSON, termToJSON } from "./opa-json.ts";
-export { opName, termString } from "./parser.ts";
+export { opName, termString } from "./parse-helpers.ts";

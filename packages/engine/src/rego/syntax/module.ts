@@ -9,17 +9,8 @@ import { attachAnnotations } from "./annotations.ts";
 import { lex } from "./lexer.ts";
 import { checkDepth } from "./limits.ts";
 import { termToJSON } from "./opa-json.ts";
-import {
-  BASE_KEYWORDS,
-  FUTURE_KEYWORDS,
-  opName,
-  Parser,
-  type RuleFlags,
-  termString,
-  toRuleHead,
-  trueExpr,
-  valueName,
-} from "./parser.ts";
+import { opName, termString, toRuleHead, trueExpr, valueName } from "./parse-helpers.ts";
+import { BASE_KEYWORDS, FUTURE_KEYWORDS, Parser, type RuleFlags } from "./parser.ts";
 
 /** Experimental keywords (OPA's logic operators); only enabled one by one. */
 const EXPERIMENTAL_KEYWORDS = ["and", "or", "not"];

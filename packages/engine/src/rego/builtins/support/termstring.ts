@@ -1,22 +1,6 @@
 /** Rego term text as OPA's Value.String() prints it inside error messages. */
 import { numberText, RSet, sortedEntries, type Value } from "../../value.ts";
-
-const GO_ESC: Record<string, string> = {
-  "\x07": "\\a",
-  "\b": "\\b",
-  "\f": "\\f",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-  "\v": "\\v",
-  "\\": "\\\\",
-  '"': '\\"',
-};
-
-/** strconv.Quote, close enough for messages: named escapes, \xNN for other control bytes. */
-export function goQuote(s: string): string {
-  return `"${s.replace(/[\x00-\x1f\x7f\\"]/g, (c) => GO_ESC[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}"`;
-}
+import { goQuote } from "../go/quote.ts";
 
 export function termString(v: Value): string {
   switch (typeof v) {

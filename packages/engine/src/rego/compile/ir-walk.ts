@@ -1,0 +1,81 @@
+/**
+ * The IR's shape in one place (rego/ast-walk.ts is the same for the AST):
+ * walks that only need a term's or an expression's parts enumerate them here.
+ */
+import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
+
+/** Each direct child term of `t` to `term` (a ref's head, then its path), each body it holds to `body`. */
+export function irTermChildren(t: IRTerm, term: (c: IRTerm) => void, body: (b: IRBody) => void): void {
+  switch (t.t) {
+    case "ref":
+      term(t.head);
+      for (const p of t.path) term(p);
+      return;
+    case "array":
+    case "set":
+      for (const x of t.items) term(x);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        term(k);
+        term(v);
+      }
+      return;
+    case "arraycompr":
+    case "setcompr":
+      term(t.head);
+      body(t.body);
+      return;
+    case "objectcompr":
+      term(t.key);
+      term(t.value);
+      body(t.body);
+      return;
+    case "call":
+      for (const a of t.args) term(a);
+      return;
+    case "template":
+      for (const p of t.parts) if (typeof p !== "string") term(p);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Each term and body of an expression: its operands (a `some … in`'s
+ * collection first), then its `with` values. Function references (a call's
+ * or a `with`'s) are not terms: walks that follow them do so themselves.
+ */
+export function irExprChildren(x: IRExpr, term: (t: IRTerm) => void, body: (b: IRBody) => void): void {
+  const e = x.e;
+  switch (e.k) {
+    case "eq":
+      term(e.a);
+      term(e.b);
+      break;
+    case "call":
+      for (const a of e.args) term(a);
+      if (e.out) term(e.out);
+      break;
+    case "term":
+      term(e.t);
+      break;
+    case "somein":
+      term(e.coll);
+      if (e.key) term(e.key);
+      term(e.value);
+      break;
+    case "every":
+      term(e.dom);
+      body(e.body);
+      break;
+    case "logic":
+      body(e.left);
+      if (e.right) body(e.right);
+      break;
+    case "true":
+      break;
+  }
+  for (const w of x.with) term(w.value);
+}

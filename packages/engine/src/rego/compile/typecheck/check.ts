@@ -1,0 +1,574 @@
+import type { RegoErrorDetail } from "../../errors.ts";
+import { isArray, isObject, isSet, type Value } from "../../value.ts";
+import type { FnRef } from "../ir.ts";
+import type { CompiledRule, RNode } from "../tree.ts";
+import { dependents, rulesAt } from "./deps.ts";
+import { Env, lookupData, type PathElem, selectPath, TypeNode } from "./env.ts";
+import { childKeys, oneOf, refInvalid, refUnsupported, type TypeErr } from "./errors.ts";
+import { type CExpr, type CTerm, childTerms, Flattener } from "./flatten.ts";
+import { builtinSignature } from "./signatures.ts";
+import {
+  ANY,
+  arrayOf,
+  isEmptyCollection,
+  isNil,
+  keys,
+  objectOf,
+  or,
+  STR,
+  type StaticProp,
+  select,
+  setOf,
+  sprint,
+  sprintArgs,
+  type T,
+  type Type,
+  typeOfValue,
+  unifies,
+  values,
+} from "./types.ts";
+import { type Typer, unify1, unify2 } from "./unify.ts";
+
+/** Type checks compiled rules, appending rego_type_errors to `errors`. */
+export function checkTypes(
+  rules: CompiledRule[],
+  root: RNode,
+  errors: RegoErrorDetail[],
+  builtinArity: (name: string) => number | undefined,
+): void {
+  const found = new Checker(rules, root, builtinArity).run();
+  const seen = new Set<string>();
+  found.sort(
+    (a, b) =>
+      (a.location?.file ?? "").localeCompare(b.location?.file ?? "") ||
+      (a.location?.row ?? 0) - (b.location?.row ?? 0) ||
+      (a.location?.col ?? 0) - (b.location?.col ?? 0),
+  );
+  for (const e of found) {
+    const message = [e.message, ...e.details].join("\n\t");
+    const key = `${e.location?.file}:${e.location?.row}:${e.location?.col}:${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    errors.push({ code: "rego_type_error", message, location: e.location });
+  }
+}
+
+const constElem = (v: Value): PathElem => ({
+  const: true,
+  v,
+  scalar: !(isArray(v) || isSet(v) || isObject(v)),
+});
+
+function pathElem(t: CTerm): PathElem {
+  return t.c === "const" ? constElem(t.v) : { const: false };
+}
+
+const isScalarConst = (t: CTerm): boolean =>
+  t.c === "const" && !(isArray(t.v) || isSet(t.v) || isObject(t.v));
+
+class Checker implements Typer {
+  /** types of rules, below `data` */
+  private readonly tree = new TypeNode();
+  private readonly state = new Map<CompiledRule, "busy" | "done">();
+  private readonly errors: TypeErr[] = [];
+  private readonly relaxed = new Map<string, TypeNode | undefined>();
+  private readonly rules: CompiledRule[];
+  private readonly root: RNode;
+  private readonly builtinArity: (name: string) => number | undefined;
+
+  constructor(rules: CompiledRule[], root: RNode, builtinArity: (name: string) => number | undefined) {
+    this.rules = rules;
+    this.root = root;
+    this.builtinArity = builtinArity;
+  }
+
+  run(): TypeErr[] {
+    for (const r of this.rules) for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
+    return this.errors;
+  }
+
+  // ---- rules ----------------------------------------------------------------
+
+  /** Makes sure the rules a data path can read are typed (on demand, so dependencies come first). */
+  private ensurePath(path: PathElem[]): void {
+    let n = this.root;
+    for (const p of path) {
+      if (!p.const || typeof p.v !== "string") break;
+      const c = n.children.get(p.v);
+      if (!c) return;
+      n = c;
+      this.ensureNode(n, false);
+    }
+    this.ensureNode(n, true);
+  }
+
+  private ensureNode(n: RNode, deep: boolean): void {
+    for (const r of [...n.complete, ...n.defaults, ...n.partial, ...n.funcs])
+      for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
+    if (deep) for (const c of n.children.values()) this.ensureNode(c, true);
+  }
+
+  private typeRule(link: CompiledRule): void {
+    if (this.state.has(link)) return; // done, or in progress (a cycle through dynamic refs): any
+    this.state.set(link, "busy");
+    const flat = new Flattener(link.nslots + 1).rule(
+      link.body,
+      link.value,
+      link.keys,
+      link.args,
+      link.ast.head.loc,
+    );
+    const errs: TypeErr[] = [];
+    const env = this.checkBody(undefined, flat.body, errs);
+    this.errors.push(...errs);
+    this.state.set(link, "done");
+    const path = link.node.path;
+    if (errs.length) {
+      // rules with errors are `any` so their users don't report them again
+      this.tree.put(path, ANY);
+      return;
+    }
+    let tpe: T;
+    if (link.kind === "function" && flat.args) {
+      for (const a of flat.args)
+        forVars(a, (v) => {
+          if (!env.get(v.id)) env.put(v.id, ANY);
+        });
+      tpe = {
+        k: "function",
+        args: flat.args.map((a) => this.typeOf(env, a)),
+        result: this.typeOf(env, flat.value) ?? ANY,
+      };
+    } else if (link.kind === "multi") {
+      const k = this.typeOf(env, flat.value);
+      tpe = k ? this.nested(env, flat.keys, setOf(k)) : undefined;
+    } else {
+      tpe = this.nested(env, flat.keys, this.typeOf(env, flat.value));
+    }
+    if (tpe) this.tree.insert(path, tpe);
+  }
+
+  /** `p[k][j] := v` is an object of objects keyed by the types of k and j. */
+  private nested(env: Env, keyTerms: CTerm[], t: T): T {
+    if (!keyTerms.length) return t;
+    const inner = this.nested(env, keyTerms.slice(1), t);
+    const k = this.typeOf(env, keyTerms[0]);
+    if (!inner || !k) return undefined;
+    return objectOf([], { key: k, value: inner });
+  }
+
+  // ---- bodies ---------------------------------------------------------------
+
+  private checkBody(parent: Env | undefined, body: CExpr[], errs: TypeErr[]): Env {
+    const env = new Env(parent);
+    for (const e of body) {
+      const exprEnv = e.with.length ? this.withEnv(env, e) : env;
+      const closureErrs = this.checkClosures(exprEnv, e);
+      const refErrs = this.checkRefs(exprEnv, e);
+      errs.push(...closureErrs, ...refErrs);
+      const err = this.checkExpr(exprEnv, e);
+      if (err && !((closureErrs.length || refErrs.length) && err.nilCause)) errs.push(err);
+    }
+    return env;
+  }
+
+  private readonly comprCache = new WeakMap<
+    CTerm,
+    { env: Env; version: number; inner: Env; errs: TypeErr[] }
+  >();
+
+  /**
+   * A comprehension's body checked in `env`. Both checkClosures and typeOf need
+   * it; reusing the result while no var type changed keeps nested comprehensions
+   * linear (checking each body twice per level was 2^depth).
+   */
+  private comprBody(env: Env, t: CTerm & { c: "compr" }): { inner: Env; errs: TypeErr[] } {
+    const hit = this.comprCache.get(t);
+    if (hit && hit.env === env && hit.version === Env.version) return hit;
+    const errs: TypeErr[] = [];
+    const inner = this.checkBody(env, t.body, errs);
+    const entry = { env, version: Env.version, inner, errs };
+    this.comprCache.set(t, entry);
+    return entry;
+  }
+
+  /** Comprehension bodies are checked in their own environment. */
+  private checkClosures(env: Env, e: CExpr): TypeErr[] {
+    const errs: TypeErr[] = [];
+    const term = (t: CTerm): void => {
+      switch (t.c) {
+        case "compr":
+          errs.push(...this.comprBody(env, t).errs);
+          return;
+        case "ref":
+          term(t.head);
+          t.path.forEach(term);
+          return;
+        default:
+          childTerms(t).forEach(term);
+      }
+    };
+    const expr = (x: CExpr): void => {
+      exprTerms(x).forEach(term);
+      if (x.x === "closure") for (const b of x.bodies) b.forEach(expr);
+      for (const w of x.with) term(w.value);
+    };
+    expr(e);
+    return errs;
+  }
+
+  private checkExpr(env: Env, e: CExpr): TypeErr | undefined {
+    const w = this.checkWith(env, e);
+    if (w) return w;
+    if (e.x === "eq") {
+      const ta = this.typeOf(env, e.a);
+      const tb = this.typeOf(env, e.b);
+      if (unify2(this, env, e.a, ta, e.b, tb)) return undefined;
+      return {
+        message: "match error",
+        location: e.loc,
+        details: [`left  : ${sprint(ta)}`, `right : ${sprint(tb)}`],
+        nilCause: isNil(ta) || isNil(tb),
+      };
+    }
+    if (e.x !== "call") return undefined;
+    if (e.fn.kind === "builtin" && (e.fn.name === "internal.member_2" || e.fn.name === "internal.member_3")) {
+      const m = this.checkMember(env, e, e.fn.name === "internal.member_3");
+      if (m) return m;
+    }
+    return this.checkCall(env, e);
+  }
+
+  /** `x in xs` / `some k, v in xs`: what is looked for must fit what xs holds. */
+  private checkMember(env: Env, e: CExpr & { x: "call" }, withKey: boolean): TypeErr | undefined {
+    const arity = withKey ? 3 : 2;
+    if (e.args.length < arity) return undefined;
+    const coll = this.typeOf(env, e.args[arity - 1]);
+    const vals = values(coll);
+    if (!vals) return undefined;
+    const operand = (t: CTerm, want: T): TypeErr | undefined => {
+      if (!want || isNil(want)) return undefined;
+      const have = this.typeOf(env, t);
+      if ((!isNil(have) && !unifies(have, want)) || !unify1(this, env, t, want, false))
+        return {
+          message: "match error",
+          location: e.loc,
+          details: [`left  : ${sprint(have)}`, `right : ${sprint(want)}`],
+          nilCause: isNil(have) || isNil(want),
+        };
+      return undefined;
+    };
+    if (withKey) {
+      const k = operand(e.args[0], keys(coll));
+      if (k) return k;
+    }
+    return operand(e.args[arity - 2], vals);
+  }
+
+  private fnType(env: Env, fn: FnRef): T {
+    if (fn.kind === "builtin") return this.builtinType(fn.name);
+    return this.userFnType(env, fn.path ?? fn.name.replace(/^data\./, "").split("."));
+  }
+
+  private builtinType(name: string): T {
+    const sig = builtinSignature(name);
+    if (!sig) return ANY; // an extra builtin without a declaration: unchecked
+    const arity = this.builtinArity(name);
+    if (arity !== undefined && arity !== (sig.variadic ? -1 : sig.args.length)) return ANY; // overridden
+    return sig;
+  }
+
+  private userFnType(env: Env, path: string[]): T {
+    const p = path.map(constElem);
+    this.ensurePath(p);
+    return lookupData([...env.dataLayers, this.tree], p);
+  }
+
+  private checkCall(env: Env, e: CExpr & { x: "call" }): TypeErr | undefined {
+    const ft = this.fnType(env, e.fn);
+    if (ft?.k !== "function") return undefined; // any: replaced, erroneous or undeclared
+    const name = e.fn.name;
+    const fargs: T[] = ft.result ? [...ft.args, ft.result] : [...ft.args];
+    const args = e.args;
+    const argErr = (msg: string, have: T[]): TypeErr => ({
+      message: `${name}: ${msg}`,
+      location: e.loc,
+      details: [`have: (${have.map(sprint).join(", ")})`, `want: ${sprintArgs(ft, true)}`],
+      nilCause: have.some(isNil),
+    });
+    const pre = args.map((a) => this.typeOf(env, a));
+    if (args.length > fargs.length && !ft.variadic) return argErr("too many arguments", pre);
+    if (args.length < ft.args.length) return argErr("too few arguments", pre);
+    for (let i = 0; i < args.length; i++) {
+      const want = i < fargs.length ? fargs[i] : ft.variadic;
+      if (pre[i] && !isNil(pre[i]) && !unifies(pre[i], want)) return argErr("invalid argument(s)", pre);
+      if (!unify1(this, env, args[i], want, false))
+        return argErr(
+          "invalid argument(s)",
+          args.map((a) => this.typeOf(env, a)),
+        );
+    }
+    return undefined;
+  }
+
+  /** `with f as g`: g must take what f takes. */
+  private checkWith(env: Env, e: CExpr): TypeErr | undefined {
+    for (const w of e.with) {
+      if (w.target.kind !== "fn" || !w.valueFn) continue;
+      const target = this.fnTarget(env, w.target.name);
+      const value = this.fnType(env, w.valueFn);
+      if (target?.k === "function" && value?.k === "function" && !unifies(target, value))
+        return {
+          message: `${w.target.name}: arity mismatch`,
+          location: w.loc,
+          details: [`have: (${value.args.map(sprint).join(", ")})`, `want: ${sprintArgs(target)}`],
+        };
+    }
+    return undefined;
+  }
+
+  private fnTarget(env: Env, name: string): T {
+    if (name.startsWith("data.")) return this.userFnType(env, name.slice(5).split("."));
+    return this.builtinType(name);
+  }
+
+  /**
+   * The environment for an expression with `with` modifiers: replaced
+   * documents may also have their replacement's type, and rules depending on
+   * what is replaced are `any` (their types no longer hold).
+   */
+  private withEnv(env: Env, e: CExpr): Env {
+    let layers = env.dataLayers;
+    const puts: [string[], Type][] = [];
+    for (const w of e.with) {
+      if (w.target.kind === "input") continue; // input is any whatever replaces it
+      const userFn = w.target.kind === "fn" && w.target.name.startsWith("data.");
+      if (w.target.kind === "fn" && !userFn) continue; // builtins: nothing depends on their type
+      const path = w.target.kind === "fn" ? w.target.name.slice(5).split(".") : w.target.path;
+      const p = path.map(constElem);
+      this.ensurePath(p);
+      const targetType = lookupData([...env.dataLayers, this.tree], p);
+      const isFunc = targetType?.k === "function";
+      const relaxed = this.relaxedDependents(path, isFunc);
+      if (relaxed) layers = [relaxed, ...layers];
+      if (!isFunc) {
+        let t: Type = ANY;
+        const valueType = w.valueFn ? this.fnType(env, w.valueFn) : this.typeOf(env, w.value);
+        if (targetType && valueType) t = or(targetType, valueType) ?? ANY;
+        puts.push([path, t]);
+      }
+    }
+    if (puts.length) {
+      const layer = new TypeNode();
+      for (const [p, t] of puts) layer.put(p, t);
+      layers = [layer, ...layers];
+    }
+    return layers === env.dataLayers ? env : new Env(env, layers, true);
+  }
+
+  private relaxedDependents(path: string[], isFunc: boolean): TypeNode | undefined {
+    const key = `${isFunc ? "f:" : ""}${path.join("\0")}`;
+    if (this.relaxed.has(key)) return this.relaxed.get(key);
+    let tree: TypeNode | undefined;
+    const target = path.join("\0");
+    for (const n of dependents(this.rules, this.root, rulesAt(this.root, path))) {
+      if (isFunc && n.path.join("\0") === target) continue;
+      tree ??= new TypeNode();
+      tree.put(n.path, ANY);
+    }
+    this.relaxed.set(key, tree);
+    return tree;
+  }
+
+  // ---- refs -----------------------------------------------------------------
+
+  /** Refs into values of known type must be able to exist (OPA's refChecker). */
+  private checkRefs(env: Env, e: CExpr): TypeErr[] {
+    const errs: TypeErr[] = [];
+    const term = (t: CTerm): void => {
+      switch (t.c) {
+        case "ref": {
+          const err = this.checkRef(env, t);
+          if (err) errs.push(err);
+          t.path.forEach(term);
+          return;
+        }
+        default:
+          childTerms(t).forEach(term);
+      }
+    };
+    const expr = (x: CExpr): void => {
+      exprTerms(x).forEach(term);
+      if (x.x === "closure") for (const b of x.bodies) b.forEach(expr);
+    };
+    expr(e);
+    return errs;
+  }
+
+  private checkRef(env: Env, ref: CTerm & { c: "ref" }): TypeErr | undefined {
+    const h = ref.head;
+    if (h.c === "var") {
+      const t = env.get(h.id);
+      return t ? this.checkRefLeaf(env, t, ref, 1) : this.checkRefLeaf(env, ANY, ref, 0);
+    }
+    if (h.c === "root" && h.root === "data") {
+      this.ensurePath(ref.path.map(pathElem));
+      return this.checkRefData(env, [...env.dataLayers, this.tree], 0, ref);
+    }
+    return this.checkRefLeaf(env, ANY, ref, 1);
+  }
+
+  /** Walks a data ref down the rule tree(s); past the rules, base documents are any. */
+  private checkRefData(
+    env: Env,
+    trees: TypeNode[],
+    ti: number,
+    ref: CTerm & { c: "ref" },
+  ): TypeErr | undefined {
+    while (ti < trees.length && !trees[ti].leaf && trees[ti].children.size === 0) ti++;
+    if (ti >= trees.length) return this.checkRefLeaf(env, ANY, ref, 1);
+    let node = trees[ti];
+    for (let idx = 1; idx <= ref.path.length; idx++) {
+      const head = ref.path[idx - 1];
+      if (idx <= 2 && !(head.c === "var" || (head.c === "const" && typeof head.v === "string")))
+        return refInvalid(ref, idx, this.typeOf(env, head), STR, childKeys(node));
+      if (head.c === "var") {
+        const want = keys(node.extent());
+        const exist = env.get(head.id);
+        if (exist) {
+          if (!unifies(want, exist)) return refInvalid(ref, idx, exist, want, childKeys(node));
+        } else env.put(head.id, want);
+      }
+      const child = head.c === "const" ? node.child(head.v) : undefined;
+      if (!child) return this.checkRefData(env, trees, ti + 1, ref);
+      if (child.leaf) return this.checkRefLeaf(env, child.value, ref, idx + 1);
+      node = child;
+    }
+    return undefined;
+  }
+
+  private checkRefLeaf(env: Env, tpe: T, ref: CTerm & { c: "ref" }, idx: number): TypeErr | undefined {
+    for (;;) {
+      if (idx > ref.path.length) return undefined;
+      const head = idx === 0 ? ref.head : ref.path[idx - 1];
+      if (isEmptyCollection(tpe)) {
+        if (isScalarConst(head)) return refInvalid(ref, idx, undefined, undefined, []);
+        if (head.c === "var") {
+          const exist = env.get(head.id);
+          const k = keys(tpe);
+          if (!exist) env.put(head.id, ANY);
+          else if (k && !unifies(exist, k)) return refInvalid(ref, idx, exist, k, []);
+        }
+        return undefined;
+      }
+      const k = keys(tpe);
+      if (!k) return refUnsupported(ref, idx - 1, tpe);
+      if (isScalarConst(head) && head.c === "const") {
+        const child = select(tpe, head.v);
+        if (!child) return refInvalid(ref, idx, undefined, k, oneOf(tpe));
+        tpe = child;
+        idx++;
+        continue;
+      }
+      if (head.c === "var") {
+        const exist = env.get(head.id);
+        if (exist) {
+          if (!unifies(exist, k)) return refInvalid(ref, idx, exist, k, oneOf(tpe));
+        } else env.put(head.id, k);
+      } else if (head.c === "ref") {
+        const exist = this.typeOf(env, head);
+        if (exist && !unifies(exist, k)) return refInvalid(ref, idx, exist, k, oneOf(tpe));
+      } else if (head.c === "array" || head.c === "set" || head.c === "object" || head.c === "const") {
+        if (!unify1(this, env, head, k, false)) return refInvalid(ref, idx, this.typeOf(env, head), k, []);
+      }
+      tpe = values(tpe);
+      idx++;
+    }
+  }
+
+  // ---- term types -------------------------------------------------------------
+
+  typeOf(env: Env, t: CTerm): T {
+    switch (t.c) {
+      case "const":
+        return typeOfValue(t.v);
+      case "var":
+        return env.get(t.id);
+      case "root":
+        return t.root === "input" ? ANY : this.dataType(env, []);
+      case "ref":
+        return this.refType(env, t);
+      case "array":
+        return arrayOf(t.items.map((x) => this.typeOf(env, x)));
+      case "set": {
+        let of: T;
+        for (const x of t.items) of = or(of, this.typeOf(env, x));
+        return setOf(of);
+      }
+      case "object": {
+        const stat: StaticProp[] = [];
+        let dynamic: { key: T; value: T } | undefined;
+        for (const [k, v] of t.entries) {
+          if (k.c === "const") stat.push({ key: k.v, value: this.typeOf(env, v) });
+          else dynamic = { key: this.typeOf(env, k), value: this.typeOf(env, v) };
+        }
+        return objectOf(stat, dynamic);
+      }
+      case "compr": {
+        const { inner, errs } = this.comprBody(env, t);
+        if (errs.length) return undefined;
+        if (t.kind === "array") return arrayOf([], this.typeOf(inner, t.head));
+        if (t.kind === "set") return setOf(this.typeOf(inner, t.head));
+        return objectOf([], {
+          key: t.key ? this.typeOf(inner, t.key) : undefined,
+          value: this.typeOf(inner, t.head),
+        });
+      }
+      case "str":
+        return STR;
+    }
+  }
+
+  private refType(env: Env, ref: CTerm & { c: "ref" }): T {
+    const h = ref.head;
+    const path = ref.path.map(pathElem);
+    if (h.c === "root") return h.root === "input" ? ANY : this.dataType(env, path);
+    if (h.c === "var") {
+      const t = env.get(h.id);
+      return t ? selectPath(t, path) : undefined;
+    }
+    return undefined;
+  }
+
+  private dataType(env: Env, path: PathElem[]): T {
+    this.ensurePath(path);
+    return lookupData([...env.dataLayers, this.tree], path);
+  }
+}
+
+function exprTerms(x: CExpr): CTerm[] {
+  switch (x.x) {
+    case "eq":
+      return [x.a, x.b];
+    case "call":
+      return x.args;
+    case "term":
+      return [x.t];
+    case "closure":
+      return x.terms;
+  }
+}
+
+function forVars(t: CTerm, f: (v: CTerm & { c: "var" }) => void): void {
+  if (t.c === "var") f(t);
+  else if (t.c === "array" || t.c === "set") for (const x of t.items) forVars(x, f);
+  else if (t.c === "object")
+    for (const [k, v] of t.entries) {
+      forVars(k, f);
+      forVars(v, f);
+    }
+  else if (t.c === "ref") {
+    forVars(t.head, f);
+    for (const p of t.path) forVars(p, f);
+  }
+}
