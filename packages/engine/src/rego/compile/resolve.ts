@@ -16,7 +16,7 @@ export interface ResolveEnv {
   /** names defined as rules in the package (first head ref component) */
   ruleNames: Set<string>;
   /** import alias → ref below its root */
-  imports: Map<string, { root: "data" | "input"; path: string[] }>;
+  imports: Map<string, { root: "data" | "input"; path: string[]; alias?: string }>;
   /** user function dotted paths ("a.b.f") → arity */
   functions: Map<string, number>;
   /** rules declared `f() = v`: plain rules that may also be called as `f()` */
@@ -273,7 +273,10 @@ export class RuleResolver {
           if (assigned.has(v.name)) this.err(`var ${v.name} assigned above`, v.loc);
           assigned.add(v.name);
         });
-        if (args[0].type !== "var" && args[0].type !== "array" && args[0].type !== "object")
+        const root = rootDocName(args[0]);
+        if (root && this.env.regoVersion === 1)
+          this.err(`variables must not shadow ${root} (use a different variable name)`, e.loc);
+        else if (args[0].type !== "var" && args[0].type !== "array" && args[0].type !== "object")
           this.err("cannot assign to " + termKind(args[0]), e.loc);
       }
       return mk({ k: "eq", a: this.term(args[0], scope), b: this.term(args[1], scope) });
@@ -526,6 +529,12 @@ export class RuleResolver {
     scope.names.set(t.name, v);
     return v;
   }
+}
+
+/** `input` / `data` when `t` is just that root document's name. */
+export function rootDocName(t: Term): "input" | "data" | undefined {
+  const v = t.type === "ref" && t.path.length === 0 ? t.head : t;
+  return v.type === "var" && (v.name === "input" || v.name === "data") ? v.name : undefined;
 }
 
 function termKind(t: Term): string {
