@@ -37,6 +37,7 @@ export function compileModules(
   const pkgs = new Map<string, PkgInfo>();
   const functions = new Map<string, number>();
   const zeroArg = new Set<string>();
+  const completeRules = new Set<string>();
   for (const m of modules) {
     const key = m.package.join(".");
     let info = pkgs.get(key);
@@ -48,10 +49,16 @@ export function compileModules(
       const first = r.head.ref[0];
       if (first?.type === "string") info.ruleNames.add(first.value);
       else if (first?.type === "var") info.ruleNames.add(first.name);
+      if (r.head.kind === "complete") {
+        const parts = refStrings(r.head.ref);
+        if (parts) completeRules.add([...m.package, ...parts].join("."));
+      }
       if (r.head.kind === "function") {
         const parts = refStrings(r.head.ref);
         const key = parts ? [...m.package, ...parts].join(".") : undefined;
-        if (key && (r.head.args?.length ?? 0) > 0) functions.set(key, r.head.args?.length ?? 0);
+        const arity = r.head.args?.length ?? 0;
+        // definitions of different arity are reported as a rule conflict; calls are not checked against either
+        if (key && arity > 0) functions.set(key, (functions.get(key) ?? arity) === arity ? arity : -1);
         else if (key) zeroArg.add(key);
       }
     }
@@ -68,6 +75,7 @@ export function compileModules(
       imports: importsOf(m, errors),
       functions,
       zeroArg,
+      completeRules,
       builtinArity,
       errors,
       regoVersion: m.regoVersion,

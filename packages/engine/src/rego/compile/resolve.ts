@@ -21,6 +21,8 @@ export interface ResolveEnv {
   functions: Map<string, number>;
   /** rules declared `f() = v`: plain rules that may also be called as `f()` */
   zeroArg?: Set<string>;
+  /** complete rules by path (calling one is an arity error, as in OPA) */
+  completeRules?: Set<string>;
   /** builtin name → arity */
   builtinArity: (name: string) => number | undefined;
   errors: RegoErrorDetail[];
@@ -315,11 +317,19 @@ export class RuleResolver {
     }
     if (!fn) {
       if (forWith) return undefined;
-      const shown =
-        dataPath && parts[0] !== "data" && this.env.ruleNames.has(parts[0])
-          ? `data.${dataPath.join(".")}`
-          : parts.join(".");
-      this.err(`undefined function ${shown}`, loc, "rego_type_error");
+      const isRule = dataPath && parts[0] !== "data" && this.env.ruleNames.has(parts[0]);
+      if (dataPath && this.env.completeRules?.has(dataPath.join(".")))
+        this.err(
+          `function data.${dataPath.join(".")} has arity 0, got ${nargs} argument${nargs === 1 ? "" : "s"}`,
+          loc,
+          "rego_type_error",
+        );
+      else
+        this.err(
+          `undefined function ${isRule ? `data.${dataPath.join(".")}` : parts.join(".")}`,
+          loc,
+          "rego_type_error",
+        );
       return undefined;
     }
     if (!forWith && fn.kind === "builtin" && this.env.regoVersion === 1 && DEPRECATED.has(fn.name)) {

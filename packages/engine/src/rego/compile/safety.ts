@@ -14,6 +14,8 @@ export interface SafetyCtx {
   names: string[];
   wild: boolean[];
   errors: RegoErrorDetail[];
+  /** slots already reported unsafe: a comprehension is checked as a head term and as a closure */
+  reported?: Set<number>;
 }
 
 /** Vars that must be bound before generating the term's values. */
@@ -314,6 +316,9 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
 }
 
 function unsafe(ctx: SafetyCtx, slot: number, loc: Location): void {
+  ctx.reported ??= new Set();
+  if (ctx.reported.has(slot)) return;
+  ctx.reported.add(slot);
   const name = ctx.names[slot];
   ctx.errors.push({ code: "rego_unsafe_var_error", message: `var ${name} is unsafe`, location: loc });
 }
