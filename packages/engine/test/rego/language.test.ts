@@ -458,7 +458,7 @@ p := f(0)`,
     query: "x := data.t",
     want: [{ x: {} }],
   },
-  // OPA 1.22 words this 'function … produced conflicting values'; we keep the conformance suite's older wording, so only the code is compared
+  // OPA 1.22 words this 'function … produced conflicting values'; the conformance suite (and Gatekeeper's OPA) use this wording
   {
     name: "function conflicting outputs",
     modules: [
@@ -663,6 +663,64 @@ p if { [x, y] := [1, z]; z = 2 }`,
     ],
     query: "x := data.t",
     want: [{ x: { p: true } }],
+  },
+  {
+    name: ":= rhs not made safe through its lhs (1.19)",
+    modules: [
+      `package t
+p if { x := y; x = 1 }`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_unsafe_var_error: var y is unsafe"] },
+  },
+  {
+    name: ":= rhs not made safe through its lhs in v0 too (1.19)",
+    modules: [
+      `package t
+p { x := y; x = 1 }`,
+    ],
+    query: "x := data.t",
+    v0: true,
+    want: { errors: ["rego_unsafe_var_error: var y is unsafe"] },
+  },
+  {
+    name: ":= to a constant inside a pattern",
+    modules: [
+      `package t
+p := y if { [1, 2] := [1, y] }`,
+    ],
+    query: "x := data.t",
+    want: {
+      errors: ["rego_compile_error: cannot assign to number", "rego_compile_error: cannot assign to number"],
+    },
+  },
+  {
+    name: ":= with ref iteration outputs",
+    modules: [
+      `package t
+p contains [i, x] if { x := input.xs[i] }`,
+    ],
+    query: "x := data.t",
+    input: { xs: ["a", "b"] },
+    want: [
+      {
+        x: {
+          p: [
+            [0, "a"],
+            [1, "b"],
+          ],
+        },
+      },
+    ],
+  },
+  {
+    name: ":= object pattern",
+    modules: [
+      `package t
+p := v if { {"a": v} := {"a": w}; w = 3 }`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: 3 } }],
   },
   {
     name: "assign twice",
@@ -1229,7 +1287,7 @@ p contains 2`,
     query: "x := data.t",
     want: { errors: ["rego_type_error: conflicting rules data.t.p found"] },
   },
-  // OPA 1.22 words this 'rule … produced conflicting values'; we keep the conformance suite's older wording, so only the code is compared
+  // OPA 1.22 words this 'rule … produced conflicting values'; the conformance suite (and Gatekeeper's OPA) use this wording
   {
     name: "eval conflict in a complete rule",
     modules: [

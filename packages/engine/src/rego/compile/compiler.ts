@@ -180,6 +180,7 @@ function compileRule(
   root: RNode,
   id: () => number,
 ): CompiledRule | undefined {
+  const errorsBefore = env.errors.length;
   const rr = new RuleResolver(env);
   const head = r.head;
   let argTerms = head.args ?? main.head.args;
@@ -236,7 +237,12 @@ function compileRule(
     i++;
   }
   const keys = refIR.slice(i);
-  const sctx = { names: rr.slotNames, wild: rr.wild, errors: env.errors };
+  // OPA checks safety only when the earlier stages (local vars, calls) passed
+  const sctx = {
+    names: rr.slotNames,
+    wild: rr.wild,
+    errors: env.errors.length > errorsBefore ? [] : env.errors,
+  };
   const b0 = new Set<number>();
   if (args) for (const a of args) collectSlots(a, b0);
   const ordered = orderBody(body, b0, sctx);

@@ -278,8 +278,8 @@ export class RuleResolver {
         const root = rootDocName(args[0]);
         if (root && this.env.regoVersion === 1)
           this.err(`variables must not shadow ${root} (use a different variable name)`, e.loc);
-        else if (args[0].type !== "var" && args[0].type !== "array" && args[0].type !== "object")
-          this.err("cannot assign to " + termKind(args[0]), e.loc);
+        else this.checkAssignable(args[0], e.loc);
+        return mk({ k: "eq", a: this.term(args[0], scope), b: this.term(args[1], scope), assign: true });
       }
       return mk({ k: "eq", a: this.term(args[0], scope), b: this.term(args[1], scope) });
     }
@@ -293,6 +293,13 @@ export class RuleResolver {
       return mk({ k: "call", fn, args: irArgs, out });
     }
     return mk({ k: "call", fn, args: irArgs });
+  }
+
+  /** `:=` targets: a var, or arrays/objects whose members are (object keys are matched, not assigned). */
+  private checkAssignable(t: Term, loc: Location): void {
+    if (t.type === "array") for (const x of t.items) this.checkAssignable(x, loc);
+    else if (t.type === "object") for (const [, v] of t.entries) this.checkAssignable(v, loc);
+    else if (t.type !== "var") this.err(`cannot assign to ${termKind(t)}`, loc);
   }
 
   /** Resolve a function name to its target and check the argument count. */

@@ -221,7 +221,13 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
   let r: Analysis;
   switch (e.k) {
     case "eq":
-      r = unifyAnalysis(e.a, e.b, b);
+      if (e.assign) {
+        // since OPA 1.19 `:=` does not make its right side safe by unifying back through the left
+        const g = genAnalysis(e.b, b);
+        const outs = new Set(g.outs);
+        patVars(e.a, outs);
+        r = { missing: g.missing, outs };
+      } else r = unifyAnalysis(e.a, e.b, b);
       break;
     case "call": {
       const need = new Set<number>();
