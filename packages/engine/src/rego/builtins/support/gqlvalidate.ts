@@ -101,6 +101,7 @@ function fieldDef(schema: GqlSchema, parent: Node, name: string): Node | undefin
     return {
       Name: name,
       Type: { NamedType: name === "__schema" ? "__Schema" : "__Type", NonNull: name === "__schema" },
+      Arguments: name === "__type" ? [{ Name: "name", Type: { NamedType: "String", NonNull: true } }] : [],
     };
   return list(parent.Fields).find((f) => f.Name === name);
 }
