@@ -3,6 +3,7 @@
  * ones policies typically trip over), with gqlparser's messages.
  */
 import { GqlError, type Node, positions } from "./gqlparse.ts";
+import { checkSchemaRules, extraQueryRules } from "./gqlrules.ts";
 
 export interface GqlSchema {
   types: Map<string, Node>;
@@ -85,6 +86,9 @@ export function buildSchema(doc: Node): GqlSchema {
     for (const m of list(def.Types))
       if (!types.has(str(m))) throw schemaErr(def, `Undefined type ${str(m)}.`);
   }
+  checkSchemaRules(schema, (node, msg) => {
+    throw schemaErr(node, msg);
+  });
   return schema;
 }
 
@@ -316,5 +320,6 @@ export function validateQuery(schema: GqlSchema, doc: Node): void {
     if (!schema.types.has(tc)) report(f, `Unknown type "${tc}".`);
     if (!usedFrags.has(str(f.Name))) report(f, `Fragment "${str(f.Name)}" is never used.`);
   }
+  extraQueryRules(schema, doc, report);
   if (errors.length) throw new GqlErrorList(errors);
 }
