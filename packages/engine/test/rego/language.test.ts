@@ -1177,6 +1177,106 @@ q := input.contains.every`,
     input: { if: 1, contains: { every: 2 } },
     want: [{ x: { p: 1, q: 2 } }],
   },
+  {
+    name: "wildcards are distinct vars",
+    modules: [
+      `package t
+p := [x | [_, x, _] := [1, 2, 3]]
+q if { _ = 1; _ = 2 }`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: [2], q: true } }],
+  },
+  {
+    name: "builtin call with the result as last argument",
+    modules: [
+      `package t
+p := n if count([1, 2], n)
+q if count([1], 1)
+r if count([1], 2)`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: 2, q: true } }],
+  },
+  {
+    name: "user function call with the result as last argument",
+    modules: [
+      `package t
+f(x) := x + 1
+p := y if f(1, y)`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: 2 } }],
+  },
+  {
+    name: "a local var named like a builtin, then called",
+    modules: [
+      `package t
+p if { count := 1; count([1]) == 1 }`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_compile_error: called function count shadowed"] },
+  },
+  {
+    name: "a some var hides a builtin namespace",
+    modules: [
+      `package t
+p if { some time in [1]; time.now_ns() > 0 }`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_compile_error: called function time.now_ns shadowed"] },
+  },
+  {
+    name: "an arg named like a builtin, then called",
+    modules: [
+      `package t
+f(count) := count([1])
+p := f(1)`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_type_error: undefined function count"] },
+  },
+  {
+    name: "a local var named like a user function, then called",
+    modules: [
+      `package t
+f(x) := x
+p if { f := 1; f(1) }`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_type_error: undefined function f"] },
+  },
+  {
+    name: "comparison operators",
+    modules: [
+      `package t
+p := [1 < 2, 2 <= 2, 3 > 4, "a" != "b", [1] == [1], {1} == {1}, null < false, 1 < "a"]`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: [true, true, false, true, true, true, true, true] } }],
+  },
+  {
+    name: "ref with a dynamic key iterates",
+    modules: [
+      `package t
+p := {k | input.o[k] > 1}`,
+    ],
+    query: "x := data.t",
+    input: { o: { a: 1, b: 2, c: 3 } },
+    want: [{ x: { p: ["b", "c"] } }],
+  },
+  {
+    name: "ref into data packages with a var",
+    modules: [
+      `package t
+p := [k | data.lib[k]]`,
+      `package lib
+a := 1
+b := 2`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: ["a", "b"] } }],
+  },
   // ---- string interpolation (1.12)
   {
     name: "template string",

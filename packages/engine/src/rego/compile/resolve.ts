@@ -105,8 +105,14 @@ export class RuleResolver {
   }
 
   /** Declare function args (all vars in the arg terms) in the top scope. */
+  /** function arg vars (calls through them are undefined functions, not shadowed ones) */
+  readonly argNames = new Set<string>();
+
   declareArgs(args: Term[]): void {
-    for (const a of args) this.declareVarsIn(a, this.top, true);
+    for (const a of args) {
+      this.declareVarsIn(a, this.top, true);
+      visitPatternVars(a, (v) => this.argNames.add(v.name));
+    }
   }
 
   private declareVarsIn(t: Term, scope: Scope, explicit: boolean): void {
@@ -311,6 +317,13 @@ export class RuleResolver {
     }
     let fn: FnRef | undefined;
     const local = scope.lookup(parts[0]);
+    if (local && !forWith) {
+      // OPA: a var of this body hides a builtin; an arg, an outer var or a hidden rule leaves the call unresolved
+      if (scope.names.has(parts[0]) && !this.argNames.has(parts[0]) && !this.env.ruleNames.has(parts[0]))
+        this.err(`called function ${parts.join(".")} shadowed`, loc);
+      else this.err(`undefined function ${parts.join(".")}`, loc, "rego_type_error");
+      return undefined;
+    }
     const dataPath = local ? undefined : this.globalPath(parts);
     if (dataPath) {
       const key = dataPath.join(".");
