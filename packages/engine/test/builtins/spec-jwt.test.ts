@@ -1,10 +1,12 @@
 /**
- * JWT/JWS builtins against RFC 7515 (JWS) and RFC 7519 (JWT).
+ * JWT/JWS builtins against RFC 7515 (JWS), RFC 7518 (algorithms) and RFC 7519 (JWT).
  *
- * base64url without padding (RFC 7515 section 2), alg checks, the crit header
- * (section 4.1.11), registered claims exp/nbf/iss/aud (RFC 7519 section 4.1),
- * signing round trips and JWK oct keys. Tokens were made with HMAC keys
- * "secret"; decode_verify gets a fixed time.
+ * base64url without padding (RFC 7515 section 2), alg checks per verify_*
+ * builtin and key type (RSA, RSA-PSS, ECDSA P-256 in raw and DER form,
+ * EdDSA; PEM, JWK and JWKS keys), algorithm confusion (RFC 8725), the crit
+ * header (RFC 7515 section 4.1.11), registered claims exp/nbf/iss/aud (RFC
+ * 7519 section 4.1), signing round trips and JWK oct keys. HMAC tokens use
+ * the key "secret"; decode_verify gets a fixed time.
  * Each expectation is what `.cache/bin/opa eval` (v1.22) gives: OPA is the
  * reference where it follows the specification, and where it departs from it
  * Portcullis matches OPA (Gatekeeper compatibility) and a comment says so.
@@ -134,10 +136,12 @@ const CASES: [string, unknown][] = [
     `io.jwt.decode_verify("eyJhbGciOiJIUzI1NiIsImNyaXQiOlsiZXhwIl19.eyJzdWIiOiJhbGljZSIsImlzcyI6Im1lIiwiYXVkIjoieW91IiwiZXhwIjo0MTAyNDQ0ODAwLCJuYmYiOjEwMDAwMDAwMDB9.sOs6mA8zDpxxWx1HVRQ7wqrVdcPwiN42NFyHzXKpgJ8", {"secret": "secret", "time": 1577836800000000000})`,
     [false, {}, {}],
   ],
+  // RFC 7515 4.1.11: crit naming an unknown extension is rejected
   [
     `io.jwt.decode_verify("eyJhbGciOiJIUzI1NiIsImNyaXQiOlsiZm9vIl0sImZvbyI6MX0.eyJzdWIiOiJhbGljZSIsImlzcyI6Im1lIiwiYXVkIjoieW91IiwiZXhwIjo0MTAyNDQ0ODAwLCJuYmYiOjEwMDAwMDAwMDB9.dZMfBmeTSWlJhCuk301Zbx_9VSJVO6DsWOf0pLi_mHw", {"secret": "secret", "time": 1577836800000000000})`,
     [false, {}, {}],
   ],
+  // RFC 7515 4.1.11: an empty crit list is invalid (an error, so undefined)
   [
     `io.jwt.decode_verify("eyJhbGciOiJIUzI1NiIsImNyaXQiOltdfQ.eyJzdWIiOiJhbGljZSIsImlzcyI6Im1lIiwiYXVkIjoieW91IiwiZXhwIjo0MTAyNDQ0ODAwLCJuYmYiOjEwMDAwMDAwMDB9.1-dArjaSH9m4rSNNaKlCFgIXDBeC3sAxdXxJEKg94ig", {"secret": "secret", "time": 1577836800000000000})`,
     UNDEFINED,
@@ -289,9 +293,121 @@ const CASES: [string, unknown][] = [
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.iU2Af8_l4ILxlXIgSDtk_o4Lb4KafLbcbt9XM05ghdw",
   ],
   [`io.jwt.encode_sign({"alg": "HS256"}, {"sub": "a"}, {"kty": "oct", "k": ""})`, UNDEFINED],
+  // RFC 7518 algorithms: each verify_* checks its own algorithm and key type
+  [
+    `io.jwt.verify_rs256("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    true,
+  ],
+  [
+    `io.jwt.verify_rs256("eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.ca_140tm7zW574XJ-lLDVVD1Lyr15xXeCrIJpc_bCJPmI0KEVEXbWCX1sivEFeF0Pdq-yt9wlngL8RktxpsTzymC871rZLwKu9Lmtf0t-D_iIkdfFTdl_4FkypttbsRDdq1vkp7iIF3SW97GjtasWswmUaabg5iguuTXY-JQxRIRKoaij3-6uJUhvFieRkW3Bc1lLQK4Y2H_vuPz3GPgAPcvTPIfvMvYoOVN9RWsUv60DM1kgJe5KvSDlhp9njd_XgUZgl4H2SlrTS30iuvv9pTsUxHK8DFpCEuKy8GKyOyQApmIfe6Cdd4PXEqv18GHxYzDkRWEJ0SwD9l6pXP0wQ", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    false,
+  ],
+  [
+    `io.jwt.verify_rs512("eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.b1taoJG3x-RaFLd30MWkeH3gm1yIvTz73qlDwqKyfhO1wH9TL49FhxRbOMhA3Fv3AQQATmJa2PckOw-4SDO9AH33B2XNmY0lVGi3dkTxxvysP6IoPpHC8JCxc8ISstcD0T2sh-IcbaldYghOc14Xc4C6W_XZAC8buzoOc32imAv8XwUsEy1PbZoGpDLk7eCZDoUt4LGjUv_39CYk9-cVNl5sglM9ec_negU6xqlCHT2TihLC0X2j_EOIk7AJW3_rG4NKQNmU4qD-u5ybtf6SgSh3sDm5CysD0BTC_ub01nmRFpaIqjGBAMd19WhvDGfNCyK2UzJnhzbD27ZJMS8zqg", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    true,
+  ],
+  [
+    `io.jwt.verify_rs256("eyJhbGciOiJSUzUxMiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.b1taoJG3x-RaFLd30MWkeH3gm1yIvTz73qlDwqKyfhO1wH9TL49FhxRbOMhA3Fv3AQQATmJa2PckOw-4SDO9AH33B2XNmY0lVGi3dkTxxvysP6IoPpHC8JCxc8ISstcD0T2sh-IcbaldYghOc14Xc4C6W_XZAC8buzoOc32imAv8XwUsEy1PbZoGpDLk7eCZDoUt4LGjUv_39CYk9-cVNl5sglM9ec_negU6xqlCHT2TihLC0X2j_EOIk7AJW3_rG4NKQNmU4qD-u5ybtf6SgSh3sDm5CysD0BTC_ub01nmRFpaIqjGBAMd19WhvDGfNCyK2UzJnhzbD27ZJMS8zqg", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    false,
+  ],
+  [
+    `io.jwt.verify_ps256("eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.ca_140tm7zW574XJ-lLDVVD1Lyr15xXeCrIJpc_bCJPmI0KEVEXbWCX1sivEFeF0Pdq-yt9wlngL8RktxpsTzymC871rZLwKu9Lmtf0t-D_iIkdfFTdl_4FkypttbsRDdq1vkp7iIF3SW97GjtasWswmUaabg5iguuTXY-JQxRIRKoaij3-6uJUhvFieRkW3Bc1lLQK4Y2H_vuPz3GPgAPcvTPIfvMvYoOVN9RWsUv60DM1kgJe5KvSDlhp9njd_XgUZgl4H2SlrTS30iuvv9pTsUxHK8DFpCEuKy8GKyOyQApmIfe6Cdd4PXEqv18GHxYzDkRWEJ0SwD9l6pXP0wQ", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    true,
+  ],
+  [
+    `io.jwt.verify_ps256("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    false,
+  ],
+  [
+    `io.jwt.verify_es256("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.gsI7b9FzZ6T4upYSqsovW0JyJcgjckHxvbEpEjGnGRs2ftyMNYKqW4TaEhne4nL5NcSyPqzLmEkd5hcz2e8jsw", "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEKL9J2uF1RhE9szem6v9RBB9dHBtS\\n1+VelmO1K41OMREVs17YVHvweCsr3IRCL+bj0q1tkA/ncaD2l9dt814CuA==\\n-----END PUBLIC KEY-----\\n")`,
+    true,
+  ],
+  [
+    `io.jwt.verify_es256("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.MEYCIQC3VVslPjijd4V8PsHKpDFvgedm4o-h_isb7H_H19fH3AIhAKabWL6JIIDjuUmlw4a1AwH_mfqE5nYEkWbUnhuqi-0u", "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEKL9J2uF1RhE9szem6v9RBB9dHBtS\\n1+VelmO1K41OMREVs17YVHvweCsr3IRCL+bj0q1tkA/ncaD2l9dt814CuA==\\n-----END PUBLIC KEY-----\\n")`,
+    false,
+  ],
+  [
+    `io.jwt.verify_es256("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.gsI7b9FzZ6T4upYSqsovW0JyJcgjckHxvbEpEjGnGRs2ftyMNYKqW4TaEhne4nL5NcSyPqzLmEkd5hcz2e8jsw", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    false,
+  ],
+  [
+    `io.jwt.verify_rs256("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEKL9J2uF1RhE9szem6v9RBB9dHBtS\\n1+VelmO1K41OMREVs17YVHvweCsr3IRCL+bj0q1tkA/ncaD2l9dt814CuA==\\n-----END PUBLIC KEY-----\\n")`,
+    false,
+  ],
+  [
+    `io.jwt.verify_eddsa("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.6Coohtj35FV1dOzWXus6JYpxBmTonfHO3HI3Qf4KqrPDtJ61wQ0c1JFY31XWHzF34qwX5hipt0T41-3Y_1lOBQ", "-----BEGIN PUBLIC KEY-----\\nMCowBQYDK2VwAyEATp0QLsDL7UYAzDhDKy6xz56AAcvfM/qVAhMj3vEoO1A=\\n-----END PUBLIC KEY-----\\n")`,
+    true,
+  ],
+  [
+    `io.jwt.verify_eddsa("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.gsI7b9FzZ6T4upYSqsovW0JyJcgjckHxvbEpEjGnGRs2ftyMNYKqW4TaEhne4nL5NcSyPqzLmEkd5hcz2e8jsw", "-----BEGIN PUBLIC KEY-----\\nMCowBQYDK2VwAyEATp0QLsDL7UYAzDhDKy6xz56AAcvfM/qVAhMj3vEoO1A=\\n-----END PUBLIC KEY-----\\n")`,
+    false,
+  ],
+  [
+    `io.jwt.verify_rs256("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", "{\\"kty\\":\\"RSA\\",\\"n\\":\\"qdI-JsYh1FT_R13MgGe0vEXC8D23021fNEdf2o8WDrf3yBAMUj_uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXnu2n9TlFnkkhuaVMokD760nRZi-JU3FWhNUwqPEZKk7HO7hqk3l4-pyiAMPleSxOICc59Kfkd_HDsqyS-HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5ctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G_5lPnlmsSSAXsEs11mpOx2khryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTAgQ\\",\\"e\\":\\"AQAB\\"}")`,
+    true,
+  ],
+  [
+    `io.jwt.verify_rs256("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsyIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.fGCfMYxThjvk5ouXrdzVAktkl3WT-PE98AwT68BkUrddl6T2mClY95djNFdi5Qbjt-o17a3QORu7DxBYaepC3uGHnXtqiWHQB-p6g5U8NacP3nrJrB2thkS5p5AhUFuOOPyJKv_4g7OZhFjn1LBl2JinYqhPx6CDeCQrRaHFDZg1St7w0JO_dMrQ8c1vu7I3hucgb8EF_1jBGhCDbOBQny3STso4xhLEyugxVVnQBCIMYvTVFXozYbRdHGFCre1IhFvfaz6XhmPZvB22B5ibcanK-IQ6Va0ATYIZ-BC0hCqVJ5Gx_GWoA8OFyy_4NoHZ6lGCaIxaRjUccLK-3cRX_g", "{\\"keys\\":[{\\"kty\\":\\"EC\\",\\"x\\":\\"KL9J2uF1RhE9szem6v9RBB9dHBtS1-VelmO1K41OMRE\\",\\"y\\":\\"FbNe2FR78HgrK9yEQi_m49KtbZAP53Gg9pfXbfNeArg\\",\\"crv\\":\\"P-256\\",\\"kid\\":\\"k1\\"},{\\"kty\\":\\"RSA\\",\\"n\\":\\"qdI-JsYh1FT_R13MgGe0vEXC8D23021fNEdf2o8WDrf3yBAMUj_uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXnu2n9TlFnkkhuaVMokD760nRZi-JU3FWhNUwqPEZKk7HO7hqk3l4-pyiAMPleSxOICc59Kfkd_HDsqyS-HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5ctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G_5lPnlmsSSAXsEs11mpOx2khryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTAgQ\\",\\"e\\":\\"AQAB\\",\\"kid\\":\\"k2\\"}]}")`,
+    true,
+  ],
+  [
+    `io.jwt.verify_es256("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.gsI7b9FzZ6T4upYSqsovW0JyJcgjckHxvbEpEjGnGRs2ftyMNYKqW4TaEhne4nL5NcSyPqzLmEkd5hcz2e8jsw", "{\\"keys\\":[{\\"kty\\":\\"EC\\",\\"x\\":\\"KL9J2uF1RhE9szem6v9RBB9dHBtS1-VelmO1K41OMRE\\",\\"y\\":\\"FbNe2FR78HgrK9yEQi_m49KtbZAP53Gg9pfXbfNeArg\\",\\"crv\\":\\"P-256\\",\\"kid\\":\\"k1\\"},{\\"kty\\":\\"RSA\\",\\"n\\":\\"qdI-JsYh1FT_R13MgGe0vEXC8D23021fNEdf2o8WDrf3yBAMUj_uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXnu2n9TlFnkkhuaVMokD760nRZi-JU3FWhNUwqPEZKk7HO7hqk3l4-pyiAMPleSxOICc59Kfkd_HDsqyS-HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5ctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G_5lPnlmsSSAXsEs11mpOx2khryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTAgQ\\",\\"e\\":\\"AQAB\\",\\"kid\\":\\"k2\\"}]}")`,
+    true,
+  ],
+  // RFC 8725 section 2.1 (algorithm confusion): verify_hs256 takes the PEM text as an HMAC secret, but decode_verify with a cert refuses an HS256 token
+  [
+    `io.jwt.verify_hs256("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.VuNCdWE1mv1Ur44fmNcy0XpO84AWlFgqyfqmjWU-688", "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n")`,
+    true,
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.VuNCdWE1mv1Ur44fmNcy0XpO84AWlFgqyfqmjWU-688", {"cert": "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n", "time": 1577836800000000000})`,
+    [false, {}, {}],
+  ],
+  // decode_verify: the header's alg picks the check; cert as PEM, JWK or JWKS; crit
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", {"cert": "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n", "time": 1577836800000000000})`,
+    [true, { alg: "RS256" }, { exp: 4102444800, sub: "alice" }],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.ca_140tm7zW574XJ-lLDVVD1Lyr15xXeCrIJpc_bCJPmI0KEVEXbWCX1sivEFeF0Pdq-yt9wlngL8RktxpsTzymC871rZLwKu9Lmtf0t-D_iIkdfFTdl_4FkypttbsRDdq1vkp7iIF3SW97GjtasWswmUaabg5iguuTXY-JQxRIRKoaij3-6uJUhvFieRkW3Bc1lLQK4Y2H_vuPz3GPgAPcvTPIfvMvYoOVN9RWsUv60DM1kgJe5KvSDlhp9njd_XgUZgl4H2SlrTS30iuvv9pTsUxHK8DFpCEuKy8GKyOyQApmIfe6Cdd4PXEqv18GHxYzDkRWEJ0SwD9l6pXP0wQ", {"cert": "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n", "time": 1577836800000000000})`,
+    [true, { alg: "PS256" }, { exp: 4102444800, sub: "alice" }],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.gsI7b9FzZ6T4upYSqsovW0JyJcgjckHxvbEpEjGnGRs2ftyMNYKqW4TaEhne4nL5NcSyPqzLmEkd5hcz2e8jsw", {"cert": "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEKL9J2uF1RhE9szem6v9RBB9dHBtS\\n1+VelmO1K41OMREVs17YVHvweCsr3IRCL+bj0q1tkA/ncaD2l9dt814CuA==\\n-----END PUBLIC KEY-----\\n", "time": 1577836800000000000})`,
+    [true, { alg: "ES256" }, { exp: 4102444800, sub: "alice" }],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.gsI7b9FzZ6T4upYSqsovW0JyJcgjckHxvbEpEjGnGRs2ftyMNYKqW4TaEhne4nL5NcSyPqzLmEkd5hcz2e8jsw", {"cert": "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n", "time": 1577836800000000000})`,
+    [false, {}, {}],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsyIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.fGCfMYxThjvk5ouXrdzVAktkl3WT-PE98AwT68BkUrddl6T2mClY95djNFdi5Qbjt-o17a3QORu7DxBYaepC3uGHnXtqiWHQB-p6g5U8NacP3nrJrB2thkS5p5AhUFuOOPyJKv_4g7OZhFjn1LBl2JinYqhPx6CDeCQrRaHFDZg1St7w0JO_dMrQ8c1vu7I3hucgb8EF_1jBGhCDbOBQny3STso4xhLEyugxVVnQBCIMYvTVFXozYbRdHGFCre1IhFvfaz6XhmPZvB22B5ibcanK-IQ6Va0ATYIZ-BC0hCqVJ5Gx_GWoA8OFyy_4NoHZ6lGCaIxaRjUccLK-3cRX_g", {"cert": "{\\"keys\\":[{\\"kty\\":\\"EC\\",\\"x\\":\\"KL9J2uF1RhE9szem6v9RBB9dHBtS1-VelmO1K41OMRE\\",\\"y\\":\\"FbNe2FR78HgrK9yEQi_m49KtbZAP53Gg9pfXbfNeArg\\",\\"crv\\":\\"P-256\\",\\"kid\\":\\"k1\\"},{\\"kty\\":\\"RSA\\",\\"n\\":\\"qdI-JsYh1FT_R13MgGe0vEXC8D23021fNEdf2o8WDrf3yBAMUj_uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXnu2n9TlFnkkhuaVMokD760nRZi-JU3FWhNUwqPEZKk7HO7hqk3l4-pyiAMPleSxOICc59Kfkd_HDsqyS-HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5ctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G_5lPnlmsSSAXsEs11mpOx2khryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTAgQ\\",\\"e\\":\\"AQAB\\",\\"kid\\":\\"k2\\"}]}", "time": 1577836800000000000})`,
+    [true, { alg: "RS256", kid: "k2" }, { exp: 4102444800, sub: "alice" }],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", {"cert": "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n", "alg": "RS512", "time": 1577836800000000000})`,
+    [false, {}, {}],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", {"cert": "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n", "alg": "RS256", "time": 1577836800000000000})`,
+    [true, { alg: "RS256" }, { exp: 4102444800, sub: "alice" }],
+  ],
+  // OPA departs from RFC 7515 4.1.11 here: with an RSA cert a crit header is not checked (the HMAC path above rejects it)
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJSUzI1NiIsImNyaXQiOlsiZXhwIl19.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.lsuVH5ROzXi1gVCEHX61qu3YVleKowGHrreJrm9v9_BBf1nb720qJuHKrWDTa5EUvGDvphAxj4NlHAXy1ObMTyNkNckK_1dMS6ySL-XIRgjTjdBjGtdBKerW1iB-Fm0JVdabDibqzLbCnU-TZjq6Afh46h28b8Ju9IRcanotYnjqqkWxzTs79bxG423TAJDeWeXBxL8dkG0YVjAQ74j3CuzN_8bP-Wf9F4N3lmCNDrbns3hbaeAtYZHTwHzfsf8ewEXu7fPImlAweKHURhc9HOR9_Pa1Du0iirB-uFbXb0tu6mAu5WjpU2fu9A6bC4TcUyBB-BN2rN75QiLo8gXAvw", {"cert": "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqdI+JsYh1FT/R13MgGe0\\nvEXC8D23021fNEdf2o8WDrf3yBAMUj/uDmD5jy3ZcW31MaGAruJq2Nz7yLg6KeXn\\nu2n9TlFnkkhuaVMokD760nRZi+JU3FWhNUwqPEZKk7HO7hqk3l4+pyiAMPleSxOI\\nCc59Kfkd/HDsqyS+HSD7O9ORAnzaYkYdSAUlGgcpAPCbCUVCj1T33Ll4AbEeZUU5\\nctGuxKI0uw25l687mDddw9dLDy037A6CchyDxgW8G/5lPnlmsSSAXsEs11mpOx2k\\nhryuk7vuMPlkXqawP4doFz2qYjq51Aa7yOHNxla71HljuE4NdupysaPu5iprdWTA\\ngQIDAQAB\\n-----END PUBLIC KEY-----\\n", "time": 1577836800000000000})`,
+    [true, { alg: "RS256", crit: ["exp"] }, { exp: 4102444800, sub: "alice" }],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.6Coohtj35FV1dOzWXus6JYpxBmTonfHO3HI3Qf4KqrPDtJ61wQ0c1JFY31XWHzF34qwX5hipt0T41-3Y_1lOBQ", {"cert": "-----BEGIN PUBLIC KEY-----\\nMCowBQYDK2VwAyEATp0QLsDL7UYAzDhDKy6xz56AAcvfM/qVAhMj3vEoO1A=\\n-----END PUBLIC KEY-----\\n", "time": 1577836800000000000})`,
+    [true, { alg: "EdDSA" }, { exp: 4102444800, sub: "alice" }],
+  ],
+  [
+    `io.jwt.decode_verify("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.JW29XUAIGeKuji7ga9qCEcUTZ7VzFzHvUirtiH7RNq8V-aEP2KEyMsskw-NS8UsgPPNI9oeUmdweb2_D5Zm5enKkXtras7KJdnHbVc_CwJeLRTsaS5A1Tjhp_a2SsNMN-euuN6bCHYppH5UAWYlDQDZx2EV1-FQENxFp7S3BEuyXWXcHHRcYW732L0zVwvX4p0oMc3D83ISyYDCR12R6YPg9hAj30dmCJzGDxBwiJ5GtuoMdWqIRk1Xrb1I2nRrIcH0Etc9tuME1gkxc9GrmWzYF3xCZ3pBzOloYCp9vVE05CWhS0RhnrR8G_ORWX2GIJKO2FJWkBO83rlVGLAaeVA", {"secret": "x", "time": 1577836800000000000})`,
+    [false, {}, {}],
+  ],
 ];
 
-describe("JWT/JWS builtins against RFC 7515 (JWS) and RFC 7519 (JWT)", () => {
+describe("JWT/JWS builtins against RFC 7515 (JWS), RFC 7518 (algorithms) and RFC 7519 (JWT)", () => {
   test.each(CASES)("%s", (expr, want) => {
     expect(evalExpr(expr)).toEqual(want);
   });
