@@ -6,6 +6,7 @@ import type { Location, Module } from "./ast.ts";
 import type { BuiltinDef } from "./builtins/builtin.ts";
 import { BUILTINS } from "./builtins/index.ts";
 import { type CompiledPolicy, compileModules, compileQuery } from "./compile/compiler.ts";
+import { RegoError, type RegoErrorDetail } from "./errors.ts";
 import { CORE_ARITY } from "./eval/calls.ts";
 import { QueryRunner } from "./eval/query.ts";
 import { parseModule, parseQuery } from "./syntax/index.ts";
@@ -68,9 +69,18 @@ export interface Policy {
 }
 
 export function compile(modules: ModuleInput[], opts: CompileOptions = {}): Policy {
-  const parsed = modules.map((m) =>
-    parseModule(m.source, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 1 }),
-  );
+  // like OPA, parse errors of every module are reported together
+  const parsed: Module[] = [];
+  const errors: RegoErrorDetail[] = [];
+  for (const m of modules) {
+    try {
+      parsed.push(parseModule(m.source, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 1 }));
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      errors.push(...e.errors);
+    }
+  }
+  if (errors.length) throw new RegoError(errors);
   return compileParsed(parsed, opts);
 }
 

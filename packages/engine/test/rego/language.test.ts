@@ -579,7 +579,6 @@ q[x] { x := 1 }`,
       ],
     },
   },
-  // OPA says 'if keyword cannot be used for rule name'
   {
     name: "keyword as rule name",
     modules: [
@@ -587,7 +586,61 @@ q[x] { x := 1 }`,
 if := 1`,
     ],
     query: "x := data.t",
-    want: { errors: ["rego_parse_error"], match: "code" },
+    want: { errors: ["rego_parse_error: if keyword cannot be used for rule name"] },
+  },
+  {
+    name: "keywords as rule names: contains, every, in, some, not, import",
+    modules: [
+      `package t
+contains := 1`,
+      `package t
+every := 1`,
+      `package t
+in := 1`,
+      `package t
+some := 1`,
+      `package t
+not := 1`,
+      `package t
+import := 1`,
+    ],
+    query: "x := data.t",
+    want: {
+      errors: [
+        "rego_parse_error: contains keyword cannot be used for rule name",
+        "rego_parse_error: every keyword cannot be used for rule name",
+        "rego_parse_error: in keyword cannot be used for rule name",
+        "rego_parse_error: some keyword cannot be used for rule name",
+        "rego_parse_error: not keyword cannot be used for rule name",
+        "rego_parse_error: import keyword cannot be used for rule name",
+      ],
+    },
+  },
+  {
+    name: "true, false, null as rule names",
+    modules: [
+      `package t
+true := 1`,
+      `package t
+null := 1`,
+    ],
+    query: "x := data.t",
+    want: {
+      errors: [
+        "rego_parse_error: boolean cannot be used for rule name",
+        "rego_parse_error: null cannot be used for rule name",
+      ],
+    },
+  },
+  {
+    name: "if is a plain name in v0",
+    modules: [
+      `package t
+if = 1`,
+    ],
+    query: "x := data.t",
+    v0: true,
+    want: [{ x: { if: 1 } }],
   },
   {
     name: "rule named input is rejected in v1",
