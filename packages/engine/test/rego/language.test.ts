@@ -1507,6 +1507,53 @@ p := q(1)`,
     want: { errors: ["rego_type_error: function data.t.q has arity 0, got 1 argument"] },
   },
   {
+    name: "builtin called with too many arguments (value)",
+    modules: [
+      `package t
+p := count([1], 2)`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_type_error: count: arity mismatch"] },
+  },
+  {
+    name: "builtin called with too many arguments",
+    modules: [
+      `package t
+p if count([1], 2, 3)`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_type_error: count: arity mismatch"] },
+  },
+  {
+    name: "builtin called with too few arguments",
+    modules: [
+      `package t
+p if startswith("a")`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_type_error: startswith: arity mismatch"] },
+  },
+  {
+    name: "user function called with too many arguments (value)",
+    modules: [
+      `package t
+f(x) := x
+p := f(1, 2)`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_type_error: function data.t.f has arity 1, got 2 arguments"] },
+  },
+  {
+    name: "user function called with too many arguments",
+    modules: [
+      `package t
+f(x) := x
+p if f(1, 2, 3)`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_type_error: function data.t.f has arity 1, got 3 arguments"] },
+  },
+  {
     name: "deprecated builtin in v1",
     modules: [
       `package t

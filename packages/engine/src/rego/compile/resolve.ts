@@ -357,11 +357,7 @@ export class RuleResolver {
       return undefined;
     }
     if (!forWith && fn.arity >= 0 && nargs !== fn.arity && nargs !== fn.arity + 1) {
-      this.err(
-        `${fn.kind === "user" ? fn.name : fn.name}: arity mismatch (have ${nargs} argument${nargs === 1 ? "" : "s"}, want ${fn.arity})`,
-        loc,
-        "rego_type_error",
-      );
+      this.err(arityMessage(fn, nargs), loc, "rego_type_error");
       return undefined;
     }
     return fn;
@@ -506,9 +502,9 @@ export class RuleResolver {
         const fn = this.resolveFn(t.op, t.args.length, scope, t.loc);
         const args = t.args.map((a) => this.term(a, scope));
         if (!fn) return { t: "const", v: null };
-        if (name && fn.arity >= 0 && args.length === fn.arity + 1) {
-          this.err(`${name}: too many arguments`, t.loc, "rego_type_error");
-        }
+        // a call used as a value cannot also take an output argument
+        if (name && fn.arity >= 0 && args.length === fn.arity + 1)
+          this.err(arityMessage(fn, args.length), t.loc, "rego_type_error");
         return { t: "call", fn, args, loc: t.loc };
       }
       case "template": {
@@ -559,6 +555,12 @@ export class RuleResolver {
     scope.names.set(t.name, v);
     return v;
   }
+}
+
+/** OPA's wording for a call with the wrong number of arguments. */
+function arityMessage(fn: FnRef, nargs: number): string {
+  if (fn.kind === "builtin") return `${fn.name}: arity mismatch`;
+  return `function ${fn.name} has arity ${fn.arity}, got ${nargs} argument${nargs === 1 ? "" : "s"}`;
 }
 
 /** `input` / `data` when `t` is just that root document's name. */
