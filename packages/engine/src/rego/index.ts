@@ -30,6 +30,8 @@ export interface CompileOptions {
   regoVersion?: 0 | 1;
   /** Extra builtins, or overrides of registry ones. */
   builtins?: BuiltinDef[];
+  /** OPA's strict mode (`opa check --strict`): unused imports, assignments and args are errors. */
+  strict?: boolean;
 }
 
 export interface EvalOptions {
@@ -95,7 +97,7 @@ export function compileParsed(parsed: Module[], opts: CompileOptions = {}): Poli
   const arity = (name: string): number | undefined => builtins.get(name)?.arity ?? CORE_ARITY.get(name);
   const first = parsed[0];
   const cp = guardStack(
-    () => compileModules(parsed, arity),
+    () => compileModules(parsed, arity, { strict: opts.strict }),
     first?.packageLoc,
     "rego_compile_error",
     MAX_AST_DEPTH,

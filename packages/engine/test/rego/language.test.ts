@@ -15,6 +15,7 @@ interface Case {
   query: string;
   input?: unknown;
   v0?: boolean;
+  strict?: boolean;
   want: unknown[] | { errors: string[]; match?: "firstLine" | "code" };
 }
 
@@ -1581,6 +1582,186 @@ p := [any([true]), all([true]), re_match("a", "a"), set_diff({1, 2}, {1}), cast_
     v0: true,
     want: [{ x: { p: [true, true, true, [2], [1], true] } }],
   },
+  // ---- strict mode
+  {
+    name: "strict: unused import",
+    modules: [
+      `package t
+import data.x
+p := 1`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: { errors: ["rego_compile_error: import data.x unused"] },
+  },
+  {
+    name: "strict: used import",
+    modules: [
+      `package t
+import data.lib
+p := lib.v`,
+      `package lib
+v := 1`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: [{ x: { p: 1 } }],
+  },
+  {
+    name: "strict: unused input import alias",
+    modules: [
+      `package t
+import input.user as u
+p := 1`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: { errors: ["rego_compile_error: import input.user as u unused"] },
+  },
+  {
+    name: "strict: unused assignment",
+    modules: [
+      `package t
+p if { x := 1; true }`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: { errors: ["rego_compile_error: assigned var x unused"] },
+  },
+  {
+    name: "strict: assignment used in the head",
+    modules: [
+      `package t
+p := x if { x := 1 }`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: [{ x: { p: 1 } }],
+  },
+  {
+    name: "strict: assignment used in a comprehension",
+    modules: [
+      `package t
+p := [y | some y in [1]; y > x] if { x := 0 }`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: [{ x: { p: [1] } }],
+  },
+  {
+    name: "strict: unused assignment in a comprehension",
+    modules: [
+      `package t
+p := [y | some y in [1]; z := 2]`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: { errors: ["rego_compile_error: assigned var z unused"] },
+  },
+  {
+    name: "strict: unused assignment in an array pattern",
+    modules: [
+      `package t
+p := a if { [a, b] := [1, 2] }`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: { errors: ["rego_compile_error: assigned var b unused"] },
+  },
+  {
+    name: "strict: unused function argument",
+    modules: [
+      `package t
+f(x) := 1
+p := f(1)`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: { errors: ["rego_compile_error: unused argument x. (hint: use _ (wildcard variable) instead)"] },
+  },
+  {
+    name: "strict: argument used only in an else branch",
+    modules: [
+      `package t
+f(x) := 1 if false
+else := x
+p := f(2)`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: [{ x: { p: 2 } }],
+  },
+  {
+    name: "strict: wildcard argument",
+    modules: [
+      `package t
+f(_) := 1
+p := f(1)`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: [{ x: { p: 1 } }],
+  },
+  {
+    name: "strict: duplicate import in v0",
+    modules: [
+      `package t
+import data.a
+import data.a
+p := 1`,
+    ],
+    query: "x := data.t",
+    v0: true,
+    strict: true,
+    want: {
+      errors: [
+        "rego_compile_error: import data.a unused",
+        "rego_compile_error: import data.a unused",
+        "rego_compile_error: import must not shadow import data.a",
+      ],
+    },
+  },
+  {
+    name: "strict: deprecated builtin in v0",
+    modules: [
+      `package t
+p := any([true])`,
+    ],
+    query: "x := data.t",
+    v0: true,
+    strict: true,
+    want: { errors: ["rego_type_error: deprecated built-in function calls in expression: any"] },
+  },
+  {
+    name: "strict: assigning to input in v0",
+    modules: [
+      `package t
+p { input := 1 }`,
+    ],
+    query: "x := data.t",
+    v0: true,
+    strict: true,
+    want: {
+      errors: [
+        "rego_compile_error: assigned var input unused",
+        "rego_compile_error: variables must not shadow input (use a different variable name)",
+      ],
+    },
+  },
+  {
+    name: "strict: clean module",
+    modules: [
+      `package t
+import data.lib
+f(x) := y if { y := x + lib.v }
+p := f(1)`,
+      `package lib
+v := 1`,
+    ],
+    query: "x := data.t",
+    strict: true,
+    want: [{ x: { p: 2 } }],
+  },
   // ---- annotations
   {
     name: "rego.metadata.rule",
@@ -1679,6 +1860,7 @@ function outcome(c: Case): unknown {
   try {
     const policy = compile(
       c.modules.map((source, i) => ({ file: `m${i}.rego`, source, regoVersion: c.v0 ? 0 : 1 })),
+      { strict: c.strict },
     );
     return policy
       .prepare(c.query)

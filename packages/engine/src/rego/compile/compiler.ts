@@ -8,6 +8,7 @@ import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { ruleMeta } from "./metadata.ts";
 import { nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
+import { checkStrict } from "./strict.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
 import { checkTypes } from "./typecheck.ts";
 
@@ -32,8 +33,11 @@ interface PkgInfo {
 export function compileModules(
   modules: Module[],
   builtinArity: (name: string) => number | undefined,
+  opts: { strict?: boolean } = {},
 ): CompiledPolicy {
   const errors: RegoErrorDetail[] = [];
+  const strict = !!opts.strict;
+  if (strict) checkStrict(modules, errors);
   const pkgs = new Map<string, PkgInfo>();
   const functions = new Map<string, number>();
   const zeroArg = new Set<string>();
@@ -72,16 +76,17 @@ export function compileModules(
     const env: ResolveEnv = {
       pkg: m.package,
       ruleNames: pkgs.get(m.package.join("."))!.ruleNames,
-      imports: importsOf(m, errors),
+      imports: importsOf(m, errors, strict),
       functions,
       zeroArg,
       completeRules,
       builtinArity,
       errors,
       regoVersion: m.regoVersion,
+      strict,
       dataWithTargets,
     };
-    if (m.regoVersion === 1) checkRootShadowing(m, errors);
+    if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);
     for (const r of m.rules) {
       const first = r.head.ref[0];
       const rname = first?.type === "string" ? first.value : first?.type === "var" ? first.name : "";
@@ -151,7 +156,7 @@ function argRoots(t: Term, errors: RegoErrorDetail[]): void {
   else if (t.type === "object") for (const [, v] of t.entries) argRoots(v, errors);
 }
 
-function importsOf(m: Module, errors: RegoErrorDetail[]): ResolveEnv["imports"] {
+function importsOf(m: Module, errors: RegoErrorDetail[], strict: boolean): ResolveEnv["imports"] {
   const out: ResolveEnv["imports"] = new Map();
   for (const imp of m.imports) {
     const parts = nameParts(imp.path);
@@ -161,7 +166,7 @@ function importsOf(m: Module, errors: RegoErrorDetail[]): ResolveEnv["imports"] 
     const alias = imp.alias ?? parts[parts.length - 1];
     const prev = out.get(alias);
     // v0 lets a later import replace an earlier one of the same name (only strict mode objects)
-    if (prev && m.regoVersion === 1)
+    if (prev && (m.regoVersion === 1 || strict))
       errors.push({
         code: "rego_compile_error",
         message: `import must not shadow import ${[prev.root, ...prev.path].join(".")}${prev.alias ? ` as ${prev.alias}` : ""}`,

@@ -30,6 +30,8 @@ export interface ResolveEnv {
   dataWithTargets?: { path: string[]; loc: Location }[];
   /** the module's Rego version: v1 rejects deprecated builtins */
   regoVersion?: 0 | 1;
+  /** OPA's strict mode: v1's checks (deprecated builtins, input/data shadowing) in v0 modules too */
+  strict?: boolean;
   /** annotations in scope of the rule being resolved (rego.metadata.*) */
   meta?: { rule: Value; chain: Value };
 }
@@ -282,7 +284,7 @@ export class RuleResolver {
           assigned.add(v.name);
         });
         const root = rootDocName(args[0]);
-        if (root && this.env.regoVersion === 1)
+        if (root && (this.env.regoVersion === 1 || this.env.strict))
           this.err(`variables must not shadow ${root} (use a different variable name)`, e.loc);
         else this.checkAssignable(args[0], e.loc);
         return mk({ k: "eq", a: this.term(args[0], scope), b: this.term(args[1], scope), assign: true });
@@ -352,7 +354,12 @@ export class RuleResolver {
         );
       return undefined;
     }
-    if (!forWith && fn.kind === "builtin" && this.env.regoVersion === 1 && DEPRECATED.has(fn.name)) {
+    if (
+      !forWith &&
+      fn.kind === "builtin" &&
+      (this.env.regoVersion === 1 || this.env.strict) &&
+      DEPRECATED.has(fn.name)
+    ) {
       this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
       return undefined;
     }
@@ -743,7 +750,7 @@ export function exprSlots(x: IRExpr, acc: number[]): void {
 }
 
 /** Every var name in an expression, including nested closures. */
-function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
+export function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
   const t = (x: Term) => visitTermVarsDeep(x, f);
   const k = e.kind;
   switch (k.type) {
@@ -777,7 +784,7 @@ function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
   for (const w of e.with) t(w.value);
 }
 
-function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
+export function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
   switch (t.type) {
     case "arraycompr":
     case "setcompr":
