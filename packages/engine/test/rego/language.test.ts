@@ -861,6 +861,33 @@ p contains x if { x := 1; some x in [2] }`,
     want: { errors: ["rego_compile_error: var x assigned above"] },
   },
   {
+    name: "some x then x := is a redeclaration",
+    modules: [
+      `package t
+p if { some x; x := 1 }`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_compile_error: var x declared above"] },
+  },
+  {
+    name: "some x then some x in is a redeclaration",
+    modules: [
+      `package t
+p if { some x; some x in [1] }`,
+    ],
+    query: "x := data.t",
+    want: { errors: ["rego_compile_error: var x declared above"] },
+  },
+  {
+    name: "some x then x = unifies",
+    modules: [
+      `package t
+p := x if { some x; x = 1 }`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: 1 } }],
+  },
+  {
     name: "some k, v in object",
     modules: [
       `package t

@@ -184,6 +184,9 @@ export class RuleResolver {
     }
   }
 
+  /** names declared by `some x` (to word a later redeclaration as OPA does) */
+  private readonly someVars = new Set<string>();
+
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
@@ -193,12 +196,19 @@ export class RuleResolver {
     const mk = (x: IRExpr["e"]): IRExpr => ({ e: x, negated: e.negated, with: withs, loc: e.loc });
     switch (k.type) {
       case "some":
+        // `some x` then `x := …` or `some x in …` in the same body: OPA's "var x declared above"
+        for (const v of k.vars)
+          if (v.type === "var" && !v.wildcard) {
+            assigned.add(v.name);
+            this.someVars.add(v.name);
+          }
         return mk({ k: "true" });
       case "somein": {
         for (const t of k.key ? [k.key, k.value] : [k.value])
           visitPatternVars(t, (v) => {
             if (v.wildcard) return;
-            if (assigned.has(v.name)) this.err(`var ${v.name} assigned above`, v.loc);
+            if (assigned.has(v.name))
+              this.err(`var ${v.name} ${this.someVars.has(v.name) ? "declared" : "assigned"} above`, v.loc);
             assigned.add(v.name);
           });
         return mk({
@@ -280,7 +290,8 @@ export class RuleResolver {
       if (name === "assign") {
         visitPatternVars(args[0], (v) => {
           if (v.wildcard) return;
-          if (assigned.has(v.name)) this.err(`var ${v.name} assigned above`, v.loc);
+          if (assigned.has(v.name))
+            this.err(`var ${v.name} ${this.someVars.has(v.name) ? "declared" : "assigned"} above`, v.loc);
           assigned.add(v.name);
         });
         const root = rootDocName(args[0]);
