@@ -26,12 +26,12 @@ export interface ModuleInput {
 }
 
 export interface CompileOptions {
+  /** OPA's strict mode (`opa check --strict`): unused imports, assignments and args are errors. */
+  strict?: boolean;
   /** Rego version for modules that don't say (default 1). */
   regoVersion?: 0 | 1;
   /** Extra builtins, or overrides of registry ones. */
   builtins?: BuiltinDef[];
-  /** OPA's strict mode (`opa check --strict`): unused imports, assignments and args are errors. */
-  strict?: boolean;
 }
 
 export interface EvalOptions {
