@@ -1358,6 +1358,16 @@ b := 2`,
     query: "x := data.t",
     want: [{ x: { p: ["a", "b"] } }],
   },
+  {
+    name: "internal.test_case (1.2) succeeds",
+    modules: [
+      `package t
+p if internal.test_case([1, 2])
+test_x if { some x in [1, 2]; internal.test_case([x]); x > 0 }`,
+    ],
+    query: "x := data.t",
+    want: [{ x: { p: true, test_x: true } }],
+  },
   // ---- string interpolation (1.12)
   {
     name: "template string",
