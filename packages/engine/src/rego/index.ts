@@ -6,6 +6,7 @@ import type { Location, Module } from "./ast.ts";
 import type { BuiltinDef } from "./builtins/builtin.ts";
 import { BUILTINS } from "./builtins/index.ts";
 import { type CompiledPolicy, compileModules, compileQuery } from "./compile/compiler.ts";
+import { RegoError, type RegoErrorDetail } from "./errors.ts";
 import { CORE_ARITY } from "./eval/calls.ts";
 import { QueryRunner } from "./eval/query.ts";
 import { parseModule, parseQuery } from "./syntax/index.ts";
@@ -34,6 +35,8 @@ export interface ModuleInput {
 }
 
 export interface CompileOptions {
+  /** OPA's strict mode (`opa check --strict`): unused imports, assignments and args are errors. */
+  strict?: boolean;
   /** Rego version for modules that don't say (default 1). */
   regoVersion?: 0 | 1;
   /** Extra builtins, or overrides of registry ones. */
@@ -87,9 +90,18 @@ export interface Policy {
 }
 
 export function compile(modules: ModuleInput[], opts: CompileOptions = {}): Policy {
-  const parsed = modules.map((m) =>
-    parseModule(m.source, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 1 }),
-  );
+  // like OPA, parse errors of every module are reported together
+  const parsed: Module[] = [];
+  const errors: RegoErrorDetail[] = [];
+  for (const m of modules) {
+    try {
+      parsed.push(parseModule(m.source, m.file, { regoVersion: m.regoVersion ?? opts.regoVersion ?? 1 }));
+    } catch (e) {
+      if (!(e instanceof RegoError)) throw e;
+      errors.push(...e.errors);
+    }
+  }
+  if (errors.length) throw new RegoError(errors);
   return compileParsed(parsed, opts);
 }
 
@@ -118,7 +130,7 @@ export function compileParsed(parsed: Module[], opts: CompileOptions = {}): Poli
   const arity = (name: string): number | undefined => builtins.get(name)?.arity ?? CORE_ARITY.get(name);
   const first = parsed[0];
   const cp = guardStack(
-    () => compileModules(parsed, arity),
+    () => compileModules(parsed, arity, { strict: opts.strict }),
     first?.packageLoc,
     "rego_compile_error",
     MAX_AST_DEPTH,

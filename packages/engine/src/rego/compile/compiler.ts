@@ -7,8 +7,9 @@ import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
-import { nameParts, type ResolveEnv, RuleResolver, visitTermVars } from "./resolve.ts";
+import { nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
+import { checkStrict } from "./strict.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
 import { checkTypes } from "./typecheck/check.ts";
 
@@ -33,11 +34,15 @@ interface PkgInfo {
 export function compileModules(
   modules: Module[],
   builtinArity: (name: string) => number | undefined,
+  opts: { strict?: boolean } = {},
 ): CompiledPolicy {
   const errors: RegoErrorDetail[] = [];
+  const strict = !!opts.strict;
+  if (strict) checkStrict(modules, errors);
   const pkgs = new Map<string, PkgInfo>();
   const functions = new Map<string, number>();
   const zeroArg = new Set<string>();
+  const completeRules = new Set<string>();
   for (const m of modules) {
     const key = m.package.join(".");
     let info = pkgs.get(key);
@@ -49,10 +54,16 @@ export function compileModules(
       const first = r.head.ref[0];
       if (first?.type === "string") info.ruleNames.add(first.value);
       else if (first?.type === "var") info.ruleNames.add(first.name);
+      if (r.head.kind === "complete") {
+        const parts = refStrings(r.head.ref);
+        if (parts) completeRules.add([...m.package, ...parts].join("."));
+      }
       if (r.head.kind === "function") {
         const parts = refStrings(r.head.ref);
         const key = parts ? [...m.package, ...parts].join(".") : undefined;
-        if (key && (r.head.args?.length ?? 0) > 0) functions.set(key, r.head.args?.length ?? 0);
+        const arity = r.head.args?.length ?? 0;
+        // definitions of different arity are reported as a rule conflict; calls are not checked against either
+        if (key && arity > 0) functions.set(key, (functions.get(key) ?? arity) === arity ? arity : -1);
         else if (key) zeroArg.add(key);
       }
     }
@@ -66,14 +77,17 @@ export function compileModules(
     const env: ResolveEnv = {
       pkg: m.package,
       ruleNames: pkgs.get(m.package.join("."))!.ruleNames,
-      imports: importsOf(m, errors),
+      imports: importsOf(m, errors, strict),
       functions,
       zeroArg,
+      completeRules,
       builtinArity,
       errors,
       regoVersion: m.regoVersion,
+      strict,
       dataWithTargets,
     };
+    if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);
     for (const r of m.rules) {
       const first = r.head.ref[0];
       const rname = first?.type === "string" ? first.value : first?.type === "var" ? first.name : "";
@@ -86,8 +100,10 @@ export function compileModules(
     }
   }
   markRules(root);
+  checkTreeConflicts(root, errors);
   checkWithTargets(root, dataWithTargets, errors);
-  checkRecursion(rules, root, errors);
+  // OPA stops at the first compile stage with errors; recursion is checked late
+  if (!errors.length) checkRecursion(rules, root, errors);
   if (!errors.length) checkTypes(rules, root, errors, builtinArity);
   if (errors.length) throw new RegoError(errors);
   return { root, rules, modules, builtinArity };
@@ -103,7 +119,35 @@ function refStrings(ref: Term[]): string[] | undefined {
   return out;
 }
 
-function importsOf(m: Module, errors: RegoErrorDetail[]): ResolveEnv["imports"] {
+/** v1 forbids rules and function args named `input` or `data` (v0 lets them shadow the root). */
+function checkRootShadowing(m: Module, errors: RegoErrorDetail[]): void {
+  for (const r of m.rules) {
+    const first = r.head.ref[0];
+    const root = first.type === "string" ? first.value : rootDocName(first);
+    if (root === "input" || root === "data")
+      errors.push({
+        code: "rego_compile_error",
+        message: `rules must not shadow ${root} (use a different rule name)`,
+        location: r.loc,
+      });
+    for (const a of r.head.args ?? []) argRoots(a, errors);
+  }
+}
+
+/** Vars in an arg pattern (not refs like `input.x` inside it) named after a root document. */
+function argRoots(t: Term, errors: RegoErrorDetail[]): void {
+  const root = rootDocName(t);
+  if (root)
+    errors.push({
+      code: "rego_compile_error",
+      message: `args must not shadow ${root} (use a different variable name)`,
+      location: t.loc,
+    });
+  else if (t.type === "array") for (const x of t.items) argRoots(x, errors);
+  else if (t.type === "object") for (const [, v] of t.entries) argRoots(v, errors);
+}
+
+function importsOf(m: Module, errors: RegoErrorDetail[], strict: boolean): ResolveEnv["imports"] {
   const out: ResolveEnv["imports"] = new Map();
   for (const imp of m.imports) {
     const parts = nameParts(imp.path);
@@ -112,13 +156,14 @@ function importsOf(m: Module, errors: RegoErrorDetail[]): ResolveEnv["imports"] 
     if (root !== "data" && root !== "input") continue; // future.keywords, rego.v1
     const alias = imp.alias ?? parts[parts.length - 1];
     const prev = out.get(alias);
-    if (prev)
+    // v0 lets a later import replace an earlier one of the same name (only strict mode objects)
+    if (prev && (m.regoVersion === 1 || strict))
       errors.push({
         code: "rego_compile_error",
-        message: `import must not shadow import ${[prev.root, ...prev.path].join(".")}`,
+        message: `import must not shadow import ${[prev.root, ...prev.path].join(".")}${prev.alias ? ` as ${prev.alias}` : ""}`,
         location: imp.loc,
       });
-    out.set(alias, { root, path });
+    out.set(alias, { root, path, alias: imp.alias });
   }
   return out;
 }
@@ -131,6 +176,7 @@ function compileRule(
   root: RNode,
   id: () => number,
 ): CompiledRule | undefined {
+  const errorsBefore = env.errors.length;
   const rr = new RuleResolver(env);
   const head = r.head;
   let argTerms = head.args ?? main.head.args;
@@ -187,7 +233,12 @@ function compileRule(
     i++;
   }
   const keys = refIR.slice(i);
-  const sctx = { names: rr.slotNames, wild: rr.wild, errors: env.errors };
+  // OPA checks safety only when the earlier stages (local vars, calls) passed
+  const sctx = {
+    names: rr.slotNames,
+    wild: rr.wild,
+    errors: env.errors.length > errorsBefore ? [] : env.errors,
+  };
   const b0 = new Set<number>();
   if (args) for (const a of args) collectSlots(a, b0);
   const ordered = orderBody(body, b0, sctx);
@@ -275,6 +326,42 @@ function hang(cr: CompiledRule, r: Rule, errors: RegoErrorDetail[]): void {
   } else n.complete.push(cr);
 }
 
+/**
+ * A rule that defines its whole document (no key terms: complete, default,
+ * function, partial set) leaves no room for rules or packages below it.
+ */
+function checkTreeConflicts(n: RNode, errors: RegoErrorDetail[]): void {
+  const closed = [...n.complete, ...n.defaults, ...n.funcs, ...n.partial.filter((r) => !r.keys.length)];
+  if (closed.length && n.path.length) {
+    const first = closed[0];
+    const below: CompiledRule[] = [];
+    const packages: RNode[] = n.isPackage ? [n] : [];
+    const visit = (c: RNode) => {
+      if (c.isPackage) packages.push(c);
+      below.push(...c.complete, ...c.defaults, ...c.partial, ...c.funcs);
+      for (const g of c.children.values()) visit(g);
+    };
+    for (const c of n.children.values()) visit(c);
+    const name = first.ast.head.ref
+      .map((t) => (t.type === "string" ? t.value : t.type === "var" ? t.name : ""))
+      .join(".");
+    for (const p of packages)
+      errors.push({
+        code: "rego_type_error",
+        message: `package ${p.path.join(".")} conflicts with rule ${name} defined at ${first.loc.file}:${first.loc.row}`,
+        location: first.loc,
+      });
+    if (below.length)
+      errors.push({
+        code: "rego_type_error",
+        message: `rule data.${n.path.join(".")} conflicts with:\n${below.map((r) => `  rule data.${r.node.path.join(".")} at ${r.loc.file}:${r.loc.row}`).join("\n")}`,
+        location: first.loc,
+      });
+    return;
+  }
+  for (const c of n.children.values()) checkTreeConflicts(c, errors);
+}
+
 /** `with data.a.b.x` where data.a.b is a rule would replace part of a virtual document: OPA refuses. */
 function checkWithTargets(
   root: RNode,
@@ -324,16 +411,17 @@ function checkRecursion(rules: CompiledRule[], root: RNode, errors: RegoErrorDet
       const st = state.get(d);
       if (st === 1) {
         const cyc = stack.slice(stack.indexOf(d));
-        if (!reported.has(d)) {
-          reported.add(d);
-          const names = [...cyc, d].map((x) => `data.${x.path.join(".")}`);
-          const loc = rules.find((r) => r.node === d)?.loc;
+        // like OPA, every rule on the cycle is reported, each as the cycle's start
+        cyc.forEach((start, i) => {
+          if (reported.has(start)) return;
+          reported.add(start);
+          const path = [...cyc.slice(i), ...cyc.slice(0, i), start];
           errors.push({
             code: "rego_recursion_error",
-            message: `rule data.${d.path.join(".")} is recursive: ${names.join(" -> ")}`,
-            location: loc,
+            message: `rule data.${start.path.join(".")} is recursive: ${path.map((x) => `data.${x.path.join(".")}`).join(" -> ")}`,
+            location: rules.find((r) => r.node === start)?.loc,
           });
-        }
+        });
       } else if (!st) dfs(d);
     }
     stack.pop();

@@ -43,7 +43,7 @@ export function hoistNegated(x: IRExpr, alloc: Alloc): IRExpr[] {
   const e = x.e;
   switch (e.k) {
     case "eq":
-      x.e = { k: "eq", a: inTerm(e.a), b: inTerm(e.b) };
+      x.e = { ...e, a: inTerm(e.a), b: inTerm(e.b) };
       break;
     case "call":
       if (e.fn.kind === "builtin" && (e.fn.name === "equal" || e.fn.name === "print")) {

@@ -45,7 +45,8 @@ export interface IRWith {
 }
 
 export type IRExprKind =
-  | { k: "eq"; a: IRTerm; b: IRTerm }
+  /** `assign`: from `:=`, whose right side must be safe on its own (OPA 1.19) */
+  | { k: "eq"; a: IRTerm; b: IRTerm; assign?: boolean }
   | { k: "call"; fn: FnRef; args: IRTerm[]; out?: IRTerm }
   | { k: "term"; t: IRTerm }
   | { k: "somein"; key?: IRTerm; value: IRTerm; coll: IRTerm }

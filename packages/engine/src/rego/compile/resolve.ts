@@ -16,11 +16,13 @@ export interface ResolveEnv {
   /** names defined as rules in the package (first head ref component) */
   ruleNames: Set<string>;
   /** import alias → ref below its root */
-  imports: Map<string, { root: "data" | "input"; path: string[] }>;
+  imports: Map<string, { root: "data" | "input"; path: string[]; alias?: string }>;
   /** user function dotted paths ("a.b.f") → arity */
   functions: Map<string, number>;
   /** rules declared `f() = v`: plain rules that may also be called as `f()` */
   zeroArg?: Set<string>;
+  /** complete rules by path (calling one is an arity error, as in OPA) */
+  completeRules?: Set<string>;
   /** builtin name → arity */
   builtinArity: (name: string) => number | undefined;
   errors: RegoErrorDetail[];
@@ -28,6 +30,8 @@ export interface ResolveEnv {
   dataWithTargets?: { path: string[]; loc: Location }[];
   /** the module's Rego version: v1 rejects deprecated builtins */
   regoVersion?: 0 | 1;
+  /** OPA's strict mode: v1's checks (deprecated builtins, input/data shadowing) in v0 modules too */
+  strict?: boolean;
   /** annotations in scope of the rule being resolved (rego.metadata.*), computed when a call asks */
   meta?: () => { rule: Value; chain: Value };
 }
@@ -103,8 +107,14 @@ export class RuleResolver {
   }
 
   /** Declare function args (all vars in the arg terms) in the top scope. */
+  /** function arg vars (calls through them are undefined functions, not shadowed ones) */
+  readonly argNames = new Set<string>();
+
   declareArgs(args: Term[]): void {
-    for (const a of args) this.declareVarsIn(a, this.top, true);
+    for (const a of args) {
+      this.declareVarsIn(a, this.top, true);
+      visitPatternVars(a, (v) => this.argNames.add(v.name));
+    }
   }
 
   private declareVarsIn(t: Term, scope: Scope, explicit: boolean): void {
@@ -174,6 +184,9 @@ export class RuleResolver {
     }
   }
 
+  /** names declared by `some x` (to word a later redeclaration as OPA does) */
+  private readonly someVars = new Set<string>();
+
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
@@ -183,12 +196,19 @@ export class RuleResolver {
     const mk = (x: IRExpr["e"]): IRExpr => ({ e: x, negated: e.negated, with: withs, loc: e.loc });
     switch (k.type) {
       case "some":
+        // `some x` then `x := …` or `some x in …` in the same body: OPA's "var x declared above"
+        for (const v of k.vars)
+          if (v.type === "var" && !v.wildcard) {
+            assigned.add(v.name);
+            this.someVars.add(v.name);
+          }
         return mk({ k: "true" });
       case "somein": {
         for (const t of k.key ? [k.key, k.value] : [k.value])
           visitPatternVars(t, (v) => {
             if (v.wildcard) return;
-            if (assigned.has(v.name)) this.err(`var ${v.name} assigned above`, v.loc);
+            if (assigned.has(v.name))
+              this.err(`var ${v.name} ${this.someVars.has(v.name) ? "declared" : "assigned"} above`, v.loc);
             assigned.add(v.name);
           });
         return mk({
@@ -270,11 +290,15 @@ export class RuleResolver {
       if (name === "assign") {
         visitPatternVars(args[0], (v) => {
           if (v.wildcard) return;
-          if (assigned.has(v.name)) this.err(`var ${v.name} assigned above`, v.loc);
+          if (assigned.has(v.name))
+            this.err(`var ${v.name} ${this.someVars.has(v.name) ? "declared" : "assigned"} above`, v.loc);
           assigned.add(v.name);
         });
-        if (args[0].type !== "var" && args[0].type !== "array" && args[0].type !== "object")
-          this.err("cannot assign to " + termKind(args[0]), e.loc);
+        const root = rootDocName(args[0]);
+        if (root && (this.env.regoVersion === 1 || this.env.strict))
+          this.err(`variables must not shadow ${root} (use a different variable name)`, e.loc);
+        else this.checkAssignable(args[0], e.loc);
+        return mk({ k: "eq", a: this.term(args[0], scope), b: this.term(args[1], scope), assign: true });
       }
       return mk({ k: "eq", a: this.term(args[0], scope), b: this.term(args[1], scope) });
     }
@@ -290,6 +314,13 @@ export class RuleResolver {
     return mk({ k: "call", fn, args: irArgs });
   }
 
+  /** `:=` targets: a var, or arrays/objects whose members are (object keys are matched, not assigned). */
+  private checkAssignable(t: Term, loc: Location): void {
+    if (t.type === "array") for (const x of t.items) this.checkAssignable(x, loc);
+    else if (t.type === "object") for (const [, v] of t.entries) this.checkAssignable(v, loc);
+    else if (t.type !== "var") this.err(`cannot assign to ${termKind(t)}`, loc);
+  }
+
   /** Resolve a function name to its target and check the argument count. */
   resolveFn(op: Term, nargs: number, scope: Scope, loc: Location, forWith = false): FnRef | undefined {
     const parts = nameParts(op);
@@ -299,6 +330,13 @@ export class RuleResolver {
     }
     let fn: FnRef | undefined;
     const local = scope.lookup(parts[0]);
+    if (local && !forWith) {
+      // OPA: a var of this body hides a builtin; an arg, an outer var or a hidden rule leaves the call unresolved
+      if (scope.names.has(parts[0]) && !this.argNames.has(parts[0]) && !this.env.ruleNames.has(parts[0]))
+        this.err(`called function ${parts.join(".")} shadowed`, loc);
+      else this.err(`undefined function ${parts.join(".")}`, loc, "rego_type_error");
+      return undefined;
+    }
     const dataPath = local ? undefined : this.globalPath(parts);
     if (dataPath) {
       const key = dataPath.join(".");
@@ -312,23 +350,32 @@ export class RuleResolver {
     }
     if (!fn) {
       if (forWith) return undefined;
-      const shown =
-        dataPath && parts[0] !== "data" && this.env.ruleNames.has(parts[0])
-          ? `data.${dataPath.join(".")}`
-          : parts.join(".");
-      this.err(`undefined function ${shown}`, loc, "rego_type_error");
+      const isRule = dataPath && parts[0] !== "data" && this.env.ruleNames.has(parts[0]);
+      if (dataPath && this.env.completeRules?.has(dataPath.join(".")))
+        this.err(
+          `function data.${dataPath.join(".")} has arity 0, got ${nargs} argument${nargs === 1 ? "" : "s"}`,
+          loc,
+          "rego_type_error",
+        );
+      else
+        this.err(
+          `undefined function ${isRule ? `data.${dataPath.join(".")}` : parts.join(".")}`,
+          loc,
+          "rego_type_error",
+        );
       return undefined;
     }
-    if (!forWith && fn.kind === "builtin" && this.env.regoVersion === 1 && DEPRECATED.has(fn.name)) {
+    if (
+      !forWith &&
+      fn.kind === "builtin" &&
+      (this.env.regoVersion === 1 || this.env.strict) &&
+      DEPRECATED.has(fn.name)
+    ) {
       this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
       return undefined;
     }
     if (!forWith && fn.arity >= 0 && nargs !== fn.arity && nargs !== fn.arity + 1) {
-      this.err(
-        `${fn.kind === "user" ? fn.name : fn.name}: arity mismatch (have ${nargs} argument${nargs === 1 ? "" : "s"}, want ${fn.arity})`,
-        loc,
-        "rego_type_error",
-      );
+      this.err(arityMessage(fn, nargs), loc, "rego_type_error");
       return undefined;
     }
     return fn;
@@ -476,9 +523,9 @@ export class RuleResolver {
         const fn = this.resolveFn(t.op, t.args.length, scope, t.loc);
         const args = t.args.map((a) => this.term(a, scope));
         if (!fn) return { t: "const", v: null };
-        if (name && fn.arity >= 0 && args.length === fn.arity + 1) {
-          this.err(`${name}: too many arguments`, t.loc, "rego_type_error");
-        }
+        // a call used as a value cannot also take an output argument
+        if (name && fn.arity >= 0 && args.length === fn.arity + 1)
+          this.err(arityMessage(fn, args.length), t.loc, "rego_type_error");
         return { t: "call", fn, args, loc: t.loc };
       }
       case "template": {
@@ -529,6 +576,18 @@ export class RuleResolver {
     scope.names.set(t.name, v);
     return v;
   }
+}
+
+/** OPA's wording for a call with the wrong number of arguments. */
+function arityMessage(fn: FnRef, nargs: number): string {
+  if (fn.kind === "builtin") return `${fn.name}: arity mismatch`;
+  return `function ${fn.name} has arity ${fn.arity}, got ${nargs} argument${nargs === 1 ? "" : "s"}`;
+}
+
+/** `input` / `data` when `t` is just that root document's name. */
+export function rootDocName(t: Term): "input" | "data" | undefined {
+  const v = t.type === "ref" && t.path.length === 0 ? t.head : t;
+  return v.type === "var" && (v.name === "input" || v.name === "data") ? v.name : undefined;
 }
 
 function termKind(t: Term): string {
@@ -705,7 +764,7 @@ export function exprSlots(x: IRExpr, acc: number[]): void {
 }
 
 /** Every var name in an expression, including nested closures. */
-function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
+export function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
   const t = (x: Term) => visitTermVarsDeep(x, f);
   const k = e.kind;
   switch (k.type) {
@@ -739,7 +798,7 @@ function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
   for (const w of e.with) t(w.value);
 }
 
-function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
+export function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
   switch (t.type) {
     case "arraycompr":
     case "setcompr":

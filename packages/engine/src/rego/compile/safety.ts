@@ -14,6 +14,8 @@ export interface SafetyCtx {
   names: string[];
   wild: boolean[];
   errors: RegoErrorDetail[];
+  /** slots already reported unsafe: a comprehension is checked as a head term and as a closure */
+  reported?: Set<number>;
 }
 
 /** Vars that must be bound before generating the term's values. */
@@ -219,7 +221,13 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
   let r: Analysis;
   switch (e.k) {
     case "eq":
-      r = unifyAnalysis(e.a, e.b, b);
+      if (e.assign) {
+        // since OPA 1.19 `:=` does not make its right side safe by unifying back through the left
+        const g = genAnalysis(e.b, b);
+        const outs = new Set(g.outs);
+        patVars(e.a, outs);
+        r = { missing: g.missing, outs };
+      } else r = unifyAnalysis(e.a, e.b, b);
       break;
     case "call": {
       const need = new Set<number>();
@@ -314,6 +322,9 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
 }
 
 function unsafe(ctx: SafetyCtx, slot: number, loc: Location): void {
+  ctx.reported ??= new Set();
+  if (ctx.reported.has(slot)) return;
+  ctx.reported.add(slot);
   const name = ctx.names[slot];
   ctx.errors.push({ code: "rego_unsafe_var_error", message: `var ${name} is unsafe`, location: loc });
 }

@@ -49,7 +49,12 @@ export function attachAnnotations(
     }
     const next = statements.find((s) => s.row > endRow);
     const beforePackage = next !== undefined && next === statements[0];
-    const ann = normalise(raw, beforePackage ? "package" : "rule", start.loc, parseRefTerm, termToJSON);
+    const have = beforePackage ? "package" : next?.rule ? "rule" : next ? "import" : "";
+    const given =
+      raw && typeof raw === "object" && "scope" in raw ? (raw as { scope: unknown }).scope : undefined;
+    const scope = given === undefined || given === null ? (have === "import" ? "rule" : have) : String(given);
+    checkScope(scope, have, start.loc);
+    const ann = normalise(raw, scope, start.loc, parseRefTerm, termToJSON);
     if (ann.scope === "package" || ann.scope === "subpackages") {
       mod.annotations ??= [];
       mod.annotations.push(ann);
@@ -59,17 +64,29 @@ export function attachAnnotations(
   }
 }
 
+/** The scope must be known and fit the statement the block precedes. */
+function checkScope(scope: string, have: string, loc: Location): void {
+  const target = { rule: "rule", document: "rule", package: "package", subpackages: "package" }[scope];
+  if (!target)
+    fail(
+      `invalid annotation scope '${scope}'. Use one of 'rule', 'document', 'package', or 'subpackages'`,
+      loc,
+    );
+  if (have && have !== target)
+    fail(`annotation scope '${scope}' must be applied to ${target} (have ${have})`, loc);
+}
+
 /** OPA's annotation fields, in its JSON shape; unknown keys are dropped as OPA does. */
 function normalise(
   raw: unknown,
-  defaultScope: string,
+  scope: string,
   loc: Location,
   parseRefTerm: (s: string) => Term,
   termToJSON: (t: Term) => unknown,
 ): Record<string, unknown> {
   const r = (raw && typeof raw === "object" && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  out.scope = typeof r.scope === "string" ? r.scope : defaultScope;
+  out.scope = scope;
   if (typeof r.title === "string") out.title = r.title;
   if (typeof r.description === "string") out.description = r.description;
   if (Array.isArray(r.organizations)) out.organizations = r.organizations.map(String);

@@ -66,6 +66,8 @@ export function parseModuleSource(source: string, file: string, regoVersion: 0 |
       errors.push({ code: "rego_parse_error", message: "unexpected package", location: loc });
       continue;
     }
+    if (p.isKw("import") && (p.tokens[p.i + 1].kind === ":=" || p.tokens[p.i + 1].kind === "="))
+      p.error("import keyword cannot be used for rule name");
     if (p.isKw("import")) {
       const imp = parseImport(p, regoVersion);
       const root = importRoot(imp.path);
@@ -80,10 +82,17 @@ export function parseModuleSource(source: string, file: string, regoVersion: 0 |
     const kw = p.kw();
     if (
       kw !== undefined &&
-      kw !== "if" &&
+      kw !== "default" &&
+      kw !== "with" &&
       (p.tokens[p.i + 1].kind === ":=" || p.tokens[p.i + 1].kind === "=")
     )
-      p.error(`${kw} keyword cannot be used for rule name`);
+      p.error(
+        kw === "true" || kw === "false"
+          ? "boolean cannot be used for rule name"
+          : kw === "null"
+            ? "null cannot be used for rule name"
+            : `${kw} keyword cannot be used for rule name`,
+      );
     const s = p.save();
     const rules = p.parseRules();
     if (rules) {

@@ -798,9 +798,21 @@ export class Parser {
       }
       if (this.is("|") && potentialComprehension) {
         this.next();
-        const body = this.parseBody("]");
-        this.next();
-        return { type: "arraycompr", head, body, loc };
+        try {
+          const body = this.parseBody("]");
+          this.next();
+          return { type: "arraycompr", head, body, loc };
+        } catch (e) {
+          fatal(e);
+          // as for sets: `[a | b, c]` is an array whose first item is an `or` call
+          this.restore(s);
+          try {
+            return { type: "array", items: this.parseTermList("]"), loc };
+          } catch (e2) {
+            fatal(e2);
+            throw e;
+          }
+        }
       }
     }
     this.restore(s);

@@ -5,6 +5,7 @@
 import { GqlError } from "./errors.ts";
 import { positions } from "./lexer.ts";
 import type { Node } from "./parse.ts";
+import { checkSchemaRules, extraQueryRules } from "./rules.ts";
 
 export interface GqlSchema {
   types: Map<string, Node>;
@@ -87,6 +88,9 @@ export function buildSchema(doc: Node): GqlSchema {
     for (const m of list(def.Types))
       if (!types.has(str(m))) throw schemaErr(def, `Undefined type ${str(m)}.`);
   }
+  checkSchemaRules(schema, (node, msg) => {
+    throw schemaErr(node, msg);
+  });
   return schema;
 }
 
@@ -103,6 +107,7 @@ function fieldDef(schema: GqlSchema, parent: Node, name: string): Node | undefin
     return {
       Name: name,
       Type: { NamedType: name === "__schema" ? "__Schema" : "__Type", NonNull: name === "__schema" },
+      Arguments: name === "__type" ? [{ Name: "name", Type: { NamedType: "String", NonNull: true } }] : [],
     };
   return list(parent.Fields).find((f) => f.Name === name);
 }
@@ -317,5 +322,6 @@ export function validateQuery(schema: GqlSchema, doc: Node): void {
     if (!schema.types.has(tc)) report(f, `Unknown type "${tc}".`);
     if (!usedFrags.has(str(f.Name))) report(f, `Fragment "${str(f.Name)}" is never used.`);
   }
+  extraQueryRules(schema, doc, report);
   if (errors.length) throw new GqlErrorList(errors);
 }

@@ -7,6 +7,7 @@ import {
   X509Certificate,
 } from "node:crypto";
 import { pemDecode } from "../crypto/pem.ts";
+import { goBase64Decode } from "../go/base64.ts";
 import { parseGoJSON } from "../go/json.ts";
 
 export class KeyError extends Error {}
@@ -54,7 +55,17 @@ export function keyFromJwk(jwk: Jwk, priv: boolean): KeyObject {
   const kty = jwk.kty;
   if (kty === "oct") {
     if (typeof jwk.k !== "string") throw new KeyError("invalid oct key: missing k");
-    return createSecretKey(Buffer.from(jwk.k, "base64url"));
+    // jwx picks the alphabet from the text ('+' or '/' → standard) and padding from a trailing '=',
+    // then decodes strictly: "c2VjcmV0=" is rejected, "c2Vj+mV0" accepted
+    const k = jwk.k;
+    let bytes: Buffer;
+    try {
+      bytes = goBase64Decode(k, { url: !/[+/]/.test(k), padded: k.endsWith("=") });
+    } catch {
+      throw new KeyError("failed to decode value for key k: expected base64 encoded []byte (string)");
+    }
+    if (bytes.length === 0) throw new KeyError('jwk.SymmetricKey: missing "k" field');
+    return createSecretKey(bytes);
   }
   if (kty !== "RSA" && kty !== "EC" && kty !== "OKP")
     throw new KeyError(`invalid key type from JSON (${String(kty)})`);

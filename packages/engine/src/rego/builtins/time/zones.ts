@@ -29,13 +29,15 @@ const FIXED_ABBREV: Record<string, string> = {
   "Africa/Nairobi": "EAT",
 };
 
-/** Intl names zones only in some locales (BST in en-GB, AEST in en-AU, IST in en-IN...). */
+/** Intl names zones only in some locales (BST in en-GB, AEST in en-AU, IST in en-IN, NST in en-CA...). */
 function abbrevFormatters(name: string): Intl.DateTimeFormat[] {
   const locales = ["en-US"];
+  if (name === "Europe/Dublin") locales.push("en-IE"); // IST (Irish Standard Time) in summer
   if (name.startsWith("Europe/") || name.startsWith("Atlantic/")) locales.push("en-GB");
   if (name.startsWith("Australia/") || name.startsWith("Pacific/")) locales.push("en-AU");
   if (name === "Asia/Kolkata" || name === "Asia/Calcutta") locales.push("en-IN");
   if (name.startsWith("Africa/")) locales.push("en-ZA");
+  if (name.startsWith("America/")) locales.push("en-CA"); // NST/NDT (St. John's)
   return locales.map((l) => new Intl.DateTimeFormat(l, { timeZone: name, timeZoneName: "short" }));
 }
 
