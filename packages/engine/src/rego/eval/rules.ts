@@ -310,7 +310,8 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
         fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
       conflict(r.loc);
     }
-    if (f.found) return f.out;
+    // a body whose head value is undefined (an undefined ref, a builtin error) did not succeed: try the next else
+    if (f.found && f.out !== undefined) return f.out;
   }
   return undefined;
 }
