@@ -28,6 +28,8 @@ export const BASE_KEYWORDS = new Set([
   "true",
   "false",
 ]);
+/** Keyword-spelled values: a ref head only where a literal starts (`false.foo == 1`), as in OPA. */
+const SCALAR_WORDS = new Set(["null", "true", "false"]);
 /** Keywords that v0 needs `future.keywords` / `rego.v1` for; always on in v1. */
 export const FUTURE_KEYWORDS = ["contains", "every", "if", "in"];
 
@@ -123,6 +125,9 @@ export class Parser {
     return { file: this.file, row: t.row, col: t.col };
   }
 
+  /** Token index where the current literal's expression starts (after `not`). */
+  private literalStart = -1;
+
   isKeywordName(name: string): boolean {
     return BASE_KEYWORDS.has(name) || this.keywords.has(name);
   }
@@ -213,6 +218,7 @@ export class Parser {
       this.next();
       negated = true;
     }
+    this.literalStart = this.i;
     const k = this.kw();
     if (k === "some") {
       if (negated) this.illegal("illegal negation of 'some'");
@@ -519,6 +525,15 @@ export class Parser {
 
   parseTerm(): Term {
     const start = this.i;
+    // checked outside the memo: whether `false.foo` is legal depends on where the literal starts
+    const t = this.tok;
+    if (
+      t.kind === "ident" &&
+      SCALAR_WORDS.has(t.text) &&
+      start !== this.literalStart &&
+      this.kw() === undefined
+    )
+      this.error(`illegal ref (head cannot be ${t.text === "null" ? "null" : "boolean"})`);
     const w = this.counter.wildcard;
     const hit = this.memo.get(start);
     if (hit && hit.w === w) {
