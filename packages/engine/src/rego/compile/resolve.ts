@@ -147,7 +147,18 @@ export class RuleResolver {
     this.checkUnusedSome(body);
     const out: IRBody = [];
     const assigned = new Set<string>();
+    // vars this body used so far: declaring one with := afterwards (or in its own right side) is OPA's "referenced above"
+    const seen = new Set<string>();
+    const isFn = (t: Term) => this.namesFunction(t, scope);
     for (const e of body) {
+      const k = e.kind;
+      if (k.type === "call" && opName(k.op) === "assign" && k.args.length === 2) {
+        visitTermVars(k.args[1], (n) => seen.add(n));
+        visitPatternVars(k.args[0], (v) => {
+          if (!v.wildcard && seen.has(v.name)) this.err(`var ${v.name} referenced above`, v.loc);
+        });
+      }
+      visitExprVars(e, (n) => seen.add(n), isFn);
       const r = this.resolveExpr(e, scope, assigned);
       if (!r) continue;
       if (r.negated) out.push(...hoistNegated(r, () => this.newSlot("$h", scope)));
