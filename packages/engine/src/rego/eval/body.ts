@@ -217,11 +217,12 @@ function outStep(out: IRTerm, call: IRTerm, next: Step): Step {
 /** The general form: the expression takes a continuation of its own. */
 function dynamicExpr(x: IRExpr, next: Step): Step {
   let step = compileExprKind(x);
-  if (x.with.length) step = withStep(x.with, step);
   if (x.negated) {
     const inner = step;
     step = (f, k) => !inner(f, STOP) && k();
   }
+  // `with` values are evaluated outside the negation: an undefined one fails `not … with …` too, as in OPA
+  if (x.with.length) step = withStep(x.with, step);
   const s = step;
   return (f, k) => {
     tick(f.c.sh);
