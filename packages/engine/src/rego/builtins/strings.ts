@@ -355,7 +355,29 @@ export const builtins: BuiltinDef[] = [
       const t = str("strings.render_template", a, 0);
       const vars = a[1];
       if (!isObject(vars)) throw operandErr("strings.render_template", 2, vars, "object");
+      // OPA reads the variables back from their Rego text as JSON: a set or a non-string key fails there
+      const notJSON = findNonJSON(vars);
+      if (notJSON) throw builtinErr("strings.render_template", `invalid character in ${notJSON}: not JSON`);
       return renderTemplate("strings.render_template", t, vars);
     },
   },
 ];
+
+/** The first part of `v` with no JSON form (a set, an object with a non-string key), described. */
+function findNonJSON(v: Value): string | undefined {
+  if (v instanceof RSet) return "a set";
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const bad = findNonJSON(x);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (isObject(v))
+    for (const [k, x] of objEntries(v)) {
+      if (typeof k !== "string") return "an object key";
+      const bad = findNonJSON(x);
+      if (bad) return bad;
+    }
+  return undefined;
+}
