@@ -397,7 +397,15 @@ export class RuleResolver {
           return { kind: "data", path, value: v, loc };
         }
       }
+      if (parts.length === 1 && parts[0] === "eq" && !scope.lookup("eq")) {
+        this.err(`with keyword replacing built-in function: ${invalidWithBuiltin("eq")}`, loc);
+        return { kind: "input", path: [], value: v, loc };
+      }
       const fn = this.resolveFn(target, 0, scope, loc, true);
+      if (fn?.kind === "builtin") {
+        const bad = invalidWithBuiltin(fn.name);
+        if (bad) this.err(`with keyword replacing built-in function: ${bad}`, loc);
+      }
       if (fn) {
         let valueFn: FnRef | undefined;
         if (isFnValue) valueFn = this.resolveFn(value, 0, scope, loc, true);
@@ -580,6 +588,17 @@ export function nameParts(t: Term): string[] | undefined {
     }
     return out;
   }
+  return undefined;
+}
+
+/** Why OPA refuses `with <builtin> as …` for this builtin, if it does. */
+function invalidWithBuiltin(name: string): string | undefined {
+  if (name === "eq" || name === "rego.metadata.chain" || name === "rego.metadata.rule")
+    return `replacement of "${name}" invalid`;
+  if (name.startsWith("internal.")) return `replacement of internal function "${name}" invalid`;
+  // relations (walk) bind their output by iteration; print has no result
+  if (name === "walk") return "target must not be a relation";
+  if (name === "print") return "target must not be a void function";
   return undefined;
 }
 
