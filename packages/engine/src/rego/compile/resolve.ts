@@ -484,6 +484,9 @@ export class RuleResolver {
         const name = opName(t.op);
         const zref = t.args.length === 0 ? this.zeroArgRef(t.op, scope) : undefined;
         if (zref) return zref;
+        // print has no result: only a whole expression may call it
+        if (name === "print" && !scope.lookup("print"))
+          this.err("print() used as value", t.loc, "rego_type_error");
         if ((name === "rego.metadata.rule" || name === "rego.metadata.chain") && t.args.length === 0)
           return {
             t: "const",
