@@ -9,6 +9,7 @@ import type { CompiledRule, RNode } from "../compile/tree.ts";
 import { ownRules } from "../compile/tree.ts";
 import {
   compare,
+  compareStrings,
   equal,
   isObject,
   objEntries,
@@ -563,6 +564,18 @@ export function materialize(node: RNode, base: Value | undefined, c: Ctx): Value
   }
 }
 
+const sortedKids = new WeakMap<RNode, [string, RNode][]>();
+
+/** A node's children in key order: OPA evaluates a package's rules in that order, which decides which error comes first. */
+function sortedChildren(node: RNode): [string, RNode][] {
+  let kids = sortedKids.get(node);
+  if (!kids) {
+    kids = [...node.children].sort((a, b) => compareStrings(a[0], b[0]));
+    sortedKids.set(node, kids);
+  }
+  return kids;
+}
+
 /** Add a node's partial rules and its children's documents to a builder. */
 function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
   let set: RSet | undefined;
@@ -571,7 +584,7 @@ function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
     for (const r of node.partial) runPartial(r, c, b, set);
     if (set) return set;
   }
-  for (const [name, child] of node.children) {
+  for (const [name, child] of sortedChildren(node)) {
     if (!child.hasRules || isMasked(child, c)) continue;
     if (child.funcs.length) continue;
     const loc = child.complete[0]?.loc ?? child.defaults[0]?.loc ?? child.partial[0]?.loc;
