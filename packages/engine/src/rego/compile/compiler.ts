@@ -385,6 +385,10 @@ function exprDeps(x: IRExpr, visit: (t: IRTerm) => void): void {
   }
   for (const w of x.with) {
     visit(w.value);
+    // the target is a dependency too: OPA finds `with data.p.r as …` inside r (or `with f as …` inside f) recursive
+    if (w.kind === "data") visit({ t: "ref", head: { t: "data" }, path: constPath(w.path), loc: x.loc });
+    if (w.kind === "fn" && w.fnName?.startsWith("data."))
+      visit({ t: "ref", head: { t: "data" }, path: constPath(w.fnName.split(".").slice(1)), loc: x.loc });
     if (w.valueFn?.kind === "user")
       visit({ t: "ref", head: { t: "data" }, path: constPath(w.valueFn.path!), loc: x.loc });
   }
