@@ -63,8 +63,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
       if (agree(theirs, ours)) continue;
       report.disagreements++;
       let small = p;
-      let sOpa = theirs;
-      let sEngine = ours;
+      let sOpa: Outcome = theirs;
+      let sEngine: Outcome = ours;
       if (o.shrink !== false) {
         small = await shrink(p, async (cand) => {
           const a = await opa.run(cand);
