@@ -144,6 +144,17 @@ function compileRule(
   const head = r.head;
   let argTerms = head.args ?? main.head.args;
   let bodyAst = r.body;
+  // OPA (1.22) takes a body that is a lone `true` term as empty even when negated or under
+  // `with`, so when the head has calls to move into the body, `not true` is replaced, not kept
+  const lone = bodyAst.length === 1 ? bodyAst[0] : undefined;
+  if (
+    lone?.kind.type === "term" &&
+    lone.kind.term.type === "boolean" &&
+    lone.kind.term.value === true &&
+    (lone.negated || lone.with.length) &&
+    [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some((t) => t && hasCall(t))
+  )
+    bodyAst = [{ ...lone, negated: false, with: [] }];
   if (argTerms?.some((a) => !isArgPattern(a))) {
     const extraExprs: Body = [];
     argTerms = argTerms.map((a, i) => {
@@ -500,4 +511,21 @@ export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery 
     vars.push([name, local.slot]);
   }
   return { body: ordered.body, nslots: rr.nslots, vars };
+}
+
+/** Whether a head term has a call OPA moves into the body (not inside comprehensions, which keep theirs). */
+function hasCall(t: Term): boolean {
+  switch (t.type) {
+    case "call":
+      return true;
+    case "ref":
+      return hasCall(t.head) || t.path.some(hasCall);
+    case "array":
+    case "set":
+      return t.items.some(hasCall);
+    case "object":
+      return t.entries.some(([k, v]) => hasCall(k) || hasCall(v));
+    default:
+      return false;
+  }
 }
