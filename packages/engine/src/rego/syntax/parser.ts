@@ -45,6 +45,16 @@ const OR: Record<string, string> = { "|": "or" };
 const AND: Record<string, string> = { "&": "and" };
 const ARITH: Record<string, string> = { "+": "plus", "-": "minus" };
 const FACTOR: Record<string, string> = { "*": "mul", "/": "div", "%": "rem" };
+/** Calls written as infix operators: an operand error names their left operand. */
+const INFIX_NAMES = new Set([
+  ...Object.values(RELATIONS),
+  ...Object.values(OR),
+  ...Object.values(AND),
+  ...Object.values(ARITH),
+  ...Object.values(FACTOR),
+  "internal.member_2",
+  "internal.member_3",
+]);
 const HEAD_ILLEGAL = new Set(["+", "-", "*", "/", "%", "&", "|", "==", "!=", ">", ">=", "<", "<="]);
 
 /** Per-rule facts OPA keeps on the rule/head that the v1 checks need. */
@@ -217,6 +227,7 @@ export class Parser {
     if (this.isKw("not")) {
       this.next();
       negated = true;
+      if (this.is("{") && this.keywords.has("not")) return this.parseNotBody(loc);
     }
     this.literalStart = this.i;
     const k = this.kw();
@@ -235,6 +246,39 @@ export class Parser {
       this.everyHint(start);
     if (allowWith && this.isKw("with")) expr.with = this.parseWith();
     return expr;
+  }
+
+  /**
+   * `not { body }` where `not` bodies are on (`import future.keywords[.not]`).
+   * Braces holding a value instead (`not {"a": 1} == x`) are OPA's operand error.
+   */
+  private parseNotBody(loc: Location): Expr {
+    const start = this.save();
+    this.next(); // {
+    if (this.is("}")) this.error("found empty body");
+    let body: Body;
+    try {
+      body = this.parseBody("}");
+    } catch (bodyErr) {
+      fatal(bodyErr);
+      this.restore(start);
+      let term: Term | undefined;
+      try {
+        term = this.parseTermInfixCall();
+      } catch (e) {
+        fatal(e);
+      }
+      if (!term) throw bodyErr;
+      let led = term;
+      while (led.type === "call" && led.args.length > 0 && INFIX_NAMES.has(opName(led.op) ?? ""))
+        led = led.args[0];
+      this.error(
+        `\`{...}\` in an operand position must contain expression(s), got: ${valueName(led)}`,
+        this.loc(this.tokens[start.i]),
+      );
+    }
+    this.next(); // }
+    return { kind: { type: "not", body }, negated: false, with: [], loc };
   }
 
   // ---- experimental logic operators (`import future.keywords.and|or|not`) ----
