@@ -245,6 +245,13 @@ export class Parser {
     if (expr.kind.type === "term" && expr.kind.term.type === "var" && expr.kind.term.name === "every")
       this.everyHint(start);
     if (allowWith && this.isKw("with")) expr.with = this.parseWith();
+    // with not-bodies on, OPA makes `not e` a not-body holding e (its `with` moves outside)
+    if (negated && this.keywords.has("not") && allowWith) {
+      const w = expr.with;
+      expr.with = [];
+      expr.negated = false;
+      return { kind: { type: "not", body: [expr] }, negated: false, with: w, loc };
+    }
     return expr;
   }
 
