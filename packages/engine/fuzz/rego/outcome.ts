@@ -82,6 +82,11 @@ function keyText(k: Value): string {
   return toJSONLike(k);
 }
 
+/** Go's encoding/json string: HTML-safe (<, >, & escaped) and U+2028/2029 escaped. */
+function goString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function toJSONLike(v: Value): string {
   switch (typeof v) {
     case "number":
@@ -89,7 +94,7 @@ function toJSONLike(v: Value): string {
     case "bigint":
       return v.toString();
     case "string":
-      return JSON.stringify(v);
+      return goString(v);
     case "boolean":
       return String(v);
   }
@@ -99,7 +104,7 @@ function toJSONLike(v: Value): string {
   const ents: [string, string][] = [];
   for (const [k, x] of objEntries(v)) ents.push([typeof k === "string" ? k : keyText(k), toJSONLike(x)]);
   ents.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return `{${ents.map(([k, x]) => `${JSON.stringify(k)}:${x}`).join(",")}}`;
+  return `{${ents.map(([k, x]) => `${goString(k)}:${x}`).join(",")}}`;
 }
 
 /**
