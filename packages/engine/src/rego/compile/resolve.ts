@@ -185,6 +185,9 @@ export class RuleResolver {
     }
   }
 
+  /** How many `every` bodies the resolver is inside. */
+  private everyDepth = 0;
+
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
@@ -215,7 +218,13 @@ export class RuleResolver {
         const value = this.declaredPattern(k.value, inner);
         const dom = this.term(k.domain, scope);
         this.prescan(inner, k.body, []);
-        const body = this.resolveBody(k.body, inner);
+        this.everyDepth++;
+        let body: IRBody;
+        try {
+          body = this.resolveBody(k.body, inner);
+        } finally {
+          this.everyDepth--;
+        }
         const ev = { k: "every" as const, key, value, dom, body, free: [] as number[] };
         ev.free = this.freeSlots(inner, () => {
           const acc: number[] = [];
@@ -330,7 +339,14 @@ export class RuleResolver {
       this.err(`undefined function ${shown}`, loc, "rego_type_error");
       return undefined;
     }
-    if (!forWith && fn.kind === "builtin" && this.env.regoVersion === 1 && DEPRECATED.has(fn.name)) {
+    // OPA's deprecated-builtin check does not look into `every` bodies
+    if (
+      !forWith &&
+      fn.kind === "builtin" &&
+      this.env.regoVersion === 1 &&
+      DEPRECATED.has(fn.name) &&
+      this.everyDepth === 0
+    ) {
       this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
       return undefined;
     }
