@@ -242,6 +242,9 @@ export function goYAMLUnmarshal(src: string): Value {
   // go-yaml v3 knows YAML 1.1 only
   const directive = /^%YAML[ \t]+(\S+)/m.exec(src);
   if (directive && directive[1] !== "1.1") throw new GoYAMLError("yaml: found incompatible YAML document");
+  // a leading % opens a directive; go-yaml knows only %YAML and %TAG
+  if (/^%/.test(src) && !/^%(YAML|TAG)[ \t]/.test(src))
+    throw new GoYAMLError("yaml: found unknown directive name");
   const docs = parseAllDocuments(src, { schema: "failsafe", uniqueKeys: false, strict: false });
   const list = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) {
