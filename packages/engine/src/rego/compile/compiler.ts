@@ -152,7 +152,9 @@ function compileRule(
     lone.kind.term.type === "boolean" &&
     lone.kind.term.value === true &&
     (lone.negated || lone.with.length) &&
-    [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some((t) => t && hasCall(t))
+    [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some(
+      (t) => t && movesToBody(t, (n) => env.ruleNames.has(n) && !argNames(argTerms).has(n)),
+    )
   )
     bodyAst = [{ ...lone, negated: false, with: [] }];
   if (argTerms?.some((a) => !isArgPattern(a))) {
@@ -513,19 +515,33 @@ export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery 
   return { body: ordered.body, nslots: rr.nslots, vars };
 }
 
-/** Whether a head term has a call OPA moves into the body (not inside comprehensions, which keep theirs). */
-function hasCall(t: Term): boolean {
+/**
+ * Whether a head term has a part OPA moves into the body: a call, a ref (to
+ * input, data or a rule, not into an argument), a rule named by a var; not
+ * what is inside comprehensions, which keep theirs.
+ */
+function movesToBody(t: Term, isRule: (name: string) => boolean): boolean {
   switch (t.type) {
     case "call":
       return true;
+    case "var":
+      return isRule(t.name);
     case "ref":
-      return hasCall(t.head) || t.path.some(hasCall);
+      return (
+        t.head.type !== "var" || t.head.name === "input" || t.head.name === "data" || isRule(t.head.name)
+      );
     case "array":
     case "set":
-      return t.items.some(hasCall);
+      return t.items.some((x) => movesToBody(x, isRule));
     case "object":
-      return t.entries.some(([k, v]) => hasCall(k) || hasCall(v));
+      return t.entries.some(([k, v]) => movesToBody(k, isRule) || movesToBody(v, isRule));
     default:
       return false;
   }
+}
+
+function argNames(args: Term[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const a of args ?? []) visitTermVars(a, (n) => out.add(n));
+  return out;
 }
