@@ -1037,8 +1037,9 @@ export class Parser {
       let expr: Expr | undefined;
       try {
         expr = this.parseLiteral();
-        // `p if { true }` is a body, not a set literal (sets are never false)
-        if (expr.kind.type === "term" && expr.kind.term.type === "set") expr = undefined;
+        // `p if { true }` is a body, not a set literal (sets are never false); `if not {1}` is a literal
+        if (expr.kind.type === "term" && expr.kind.term.type === "set" && this.tokens[s.i].kind === "{")
+          expr = undefined;
       } catch (e) {
         expr = undefined;
         fatal(e);
