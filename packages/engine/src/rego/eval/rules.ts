@@ -44,8 +44,11 @@ interface RulePlan {
   keyU: UnifyV[];
   valueU: UnifyV;
   nslots: number;
-  /** rule index: `input.a.b == const` tests in the body, checked before making a frame */
-  guards: { path: Value[]; v: Value }[];
+  /**
+   * rule index: `input.a.b == const` tests in the body, and input/data refs in
+   * the head that must be defined (v absent), checked before making a frame
+   */
+  guards: { root?: "data"; path: Value[]; v?: Value }[];
 }
 
 /** Constant equality tests on input in a body: a rule whose test fails can be skipped outright. */
@@ -64,6 +67,16 @@ function guardsOf(r: CompiledRule): RulePlan["guards"] {
     if (a.t !== "ref" || a.head.t !== "input" || !a.path.every((p) => p.t === "const")) continue;
     out.push({ path: a.path.map((p) => (p as { v: Value }).v), v: b.v });
   }
+  // OPA's index skips a rule whose head key or value reads undefined input or base data, without
+  // running its body: so that body's errors (strict builtin errors, conflicts) never happen
+  if (r.kind !== "function")
+    for (const t of [r.value, ...r.keys]) {
+      if (t.t !== "ref" || (t.head.t !== "input" && t.head.t !== "data")) continue;
+      // string keys only: a number step into an object is a key conversion the guard need not repeat
+      if (t.path.length === 0 || !t.path.every((p) => p.t === "const" && typeof p.v === "string")) continue;
+      const path = t.path.map((p) => (p as { v: Value }).v);
+      out.push(t.head.t === "data" ? { root: "data", path } : { path });
+    }
   return out;
 }
 
@@ -72,9 +85,11 @@ function guardsPass(p: RulePlan, c: Ctx): boolean {
   if (gs.length === 0) return true;
   if (c.fns !== undefined) return true; // `with equal as ...` could change what the tests mean
   for (const g of gs) {
-    let v: Value | undefined = c.input;
+    // a data ref into rules is a virtual document, not indexed
+    if (g.root === "data" && c.sh.policy.root.children.get(String(g.path[0]))?.hasRules) continue;
+    let v: Value | undefined = g.root === "data" ? c.data : c.input;
     for (let i = 0; v !== undefined && i < g.path.length; i++) v = lookup(v, g.path[i]);
-    if (v === undefined || !equal(v, g.v)) return false;
+    if (v === undefined || (g.v !== undefined && !equal(v, g.v))) return false;
   }
   return true;
 }
