@@ -5,7 +5,7 @@
  * print them), or the error codes it failed with (parse, compile, type,
  * safety, recursion, conflict, builtin, …).
  */
-import { isObject, objEntries, RSet, type Value } from "../../src/rego/value.ts";
+import { isObject, numberText, objEntries, RSet, type Value } from "../../src/rego/value.ts";
 
 export type Outcome =
   | { kind: "value"; text: string }
@@ -84,13 +84,16 @@ function keyText(k: Value): string {
 
 /** Go's encoding/json string: HTML-safe (<, >, & escaped) and U+2028/2029 escaped. */
 function goString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(s).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function toJSONLike(v: Value): string {
   switch (typeof v) {
     case "number":
-      return Number.isFinite(v) ? String(v) : "null";
+      return Number.isFinite(v) ? numberText(v) : "null";
     case "bigint":
       return v.toString();
     case "string":
