@@ -303,7 +303,7 @@ export function withStep(withs: IRWith[], inner: Step): Step {
           return step(i + 1);
         });
         const w = withs[i];
-        if (bound || w.kind !== "fn" || w.value.t !== "ref" || w.value.head.t !== "data") return r;
+        if (bound || w.kind !== "fn" || !refersToRules(f.c, w.value)) return r;
         // a function mocked by an undefined rule: OPA reads the rule only when the function is called, so the expression still runs
         got[i] = undefined as unknown as Value;
         return step(i + 1);
@@ -328,6 +328,19 @@ export function withStep(withs: IRWith[], inner: Step): Step {
     };
     return step(0);
   };
+}
+
+/** Whether a `with` value is a ref into the rule tree (which OPA takes as a function, read only when called). */
+function refersToRules(c: Ctx, t: IRTerm): boolean {
+  if (t.t !== "ref" || t.head.t !== "data") return false;
+  let node = c.sh.policy.root;
+  for (const p of t.path) {
+    if (p.t !== "const" || typeof p.v !== "string") break;
+    const next = node.children.get(p.v);
+    if (!next) return false;
+    node = next;
+  }
+  return node.hasRules;
 }
 
 function applyWith(c: Ctx, withs: IRWith[], vs: Value[]): Ctx {
