@@ -59,6 +59,7 @@ export function compileModules(
   const root = newNode([]);
   const rules: CompiledRule[] = [];
   const dataWithTargets: { path: string[]; loc: Location }[] = [];
+  const deprecatedInV0 = modules.some(callsDeprecated);
   let nextId = 0;
   for (const m of modules) {
     nodeAt(root, m.package, true)!.isPackage = true;
@@ -71,6 +72,7 @@ export function compileModules(
       builtinArity,
       errors,
       regoVersion: m.regoVersion,
+      deprecatedInV0,
       dataWithTargets,
     };
     for (const r of m.rules) {
@@ -544,4 +546,30 @@ function argNames(args: Term[] | undefined): Set<string> {
   const out = new Set<string>();
   for (const a of args ?? []) visitTermVars(a, (n) => out.add(n));
   return out;
+}
+
+/** Builtins v1 rejects as deprecated (see resolve.ts), as they appear in the AST of a call. */
+const DEPRECATED_CALLS = [
+  ...[
+    "all",
+    "any",
+    "cast_array",
+    "cast_boolean",
+    "cast_null",
+    "cast_object",
+    "cast_set",
+    "cast_string",
+    "re_match",
+    "set_diff",
+  ].map((n) => `{"type":"var","name":"${n}"`),
+  `"value":"cidr_overlap"`,
+];
+
+/** Whether a v0 module calls a deprecated builtin (a cheap scan of its rules' JSON; a false positive only widens a check). */
+function callsDeprecated(m: Module): boolean {
+  if (m.regoVersion !== 0) return false;
+  const text = JSON.stringify(m.rules, (k, v) =>
+    k === "loc" || k === "annotations" ? undefined : typeof v === "bigint" ? String(v) : v,
+  );
+  return DEPRECATED_CALLS.some((c) => text.includes(c));
 }

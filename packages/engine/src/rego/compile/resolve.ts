@@ -28,6 +28,8 @@ export interface ResolveEnv {
   dataWithTargets?: { path: string[]; loc: Location }[];
   /** the module's Rego version: v1 rejects deprecated builtins */
   regoVersion?: 0 | 1;
+  /** Some v0 module of the policy calls a deprecated builtin. */
+  deprecatedInV0?: boolean;
   /** annotations in scope of the rule being resolved (rego.metadata.*) */
   meta?: { rule: Value; chain: Value };
 }
@@ -339,13 +341,13 @@ export class RuleResolver {
       this.err(`undefined function ${shown}`, loc, "rego_type_error");
       return undefined;
     }
-    // OPA's deprecated-builtin check does not look into `every` bodies
+    // OPA's rego.v1 check does not look into `every` bodies; its compile stage (run when a v0 module calls a deprecated builtin) does
     if (
       !forWith &&
       fn.kind === "builtin" &&
       this.env.regoVersion === 1 &&
       DEPRECATED.has(fn.name) &&
-      this.everyDepth === 0
+      (this.everyDepth === 0 || this.env.deprecatedInV0)
     ) {
       this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
       return undefined;
