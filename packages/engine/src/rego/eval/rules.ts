@@ -69,8 +69,15 @@ function guardsOf(r: CompiledRule): RulePlan["guards"] {
   }
   // OPA's index skips a rule whose head key or value reads undefined input or base data, without
   // running its body: so that body's errors (strict builtin errors, conflicts) never happen
+  // and so does a body's `x = input.a.b` (or `:=`): the index needs that ref defined
+  const bodyRefs: IRTerm[] = [];
+  for (const x of r.body) {
+    if (x.negated || x.with.length || x.e.k !== "eq") continue;
+    if (x.e.a.t === "local") bodyRefs.push(x.e.b);
+    else if (x.e.b.t === "local") bodyRefs.push(x.e.a);
+  }
   if (r.kind !== "function")
-    for (const t of [r.value, ...r.keys]) {
+    for (const t of [r.value, ...r.keys, ...bodyRefs]) {
       if (t.t !== "ref" || (t.head.t !== "input" && t.head.t !== "data")) continue;
       // string keys only: a number step into an object is a key conversion the guard need not repeat
       if (t.path.length === 0 || !t.path.every((p) => p.t === "const" && typeof p.v === "string")) continue;
