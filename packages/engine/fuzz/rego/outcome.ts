@@ -57,7 +57,8 @@ function canonJS(v: unknown): string {
 export function canonValue(v: Value): string {
   switch (typeof v) {
     case "number":
-      return Number.isFinite(v) ? canonNumber(String(v)) : `?${v}`;
+      // a non-finite number (the engine's float64 overflowed) has no JSON form: a marker string, never equal to OPA's number
+      return Number.isFinite(v) ? canonNumber(String(v)) : str(`?${v}`);
     case "bigint":
       return canonNumber(v.toString());
     case "string":
@@ -74,7 +75,7 @@ export function canonValue(v: Value): string {
     ents.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return `{${ents.map(([k, x]) => `${str(k)}:${x}`).join(",")}}`;
   }
-  return `?${String(v)}`;
+  return str(`?${String(v)}`);
 }
 
 /** The JSON text OPA gives a non-string object key (Go's json.Marshal of the key's JSON value). */
