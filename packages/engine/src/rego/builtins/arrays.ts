@@ -5,6 +5,9 @@ import { arr, num, typeErr } from "./support/operands.ts";
 
 function intArg(name: string, args: Value[], i: number): number {
   const n = num(name, args, i);
+  // OPA reads an integer operand as an int64: beyond that it is "floating-point"
+  if (typeof n === "bigint" ? n < -(2n ** 63n) || n >= 2n ** 63n : Math.abs(n) >= 2 ** 63)
+    throw typeErr(name, `operand ${i + 1} must be integer number but got floating-point number`);
   if (typeof n === "bigint") return n < 0n ? -Infinity : Infinity;
   if (!Number.isInteger(n))
     throw typeErr(name, `operand ${i + 1} must be integer number but got floating-point number`);

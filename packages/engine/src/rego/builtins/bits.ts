@@ -39,9 +39,11 @@ function shift(name: string, left: boolean): BuiltinDef {
     arity: 2,
     impl: (args) => {
       const x = int(name, args, 0);
-      const n = int(name, args, 1);
+      let n = int(name, args, 1);
       if (n < 0n)
         throw typeErr(name, "operand 2 must be an unsigned integer number but got a negative integer");
+      // Go takes the shift as big.Int.Uint64(): past 64 bits only the low 64 bits count
+      n = BigInt.asUintN(64, n);
       if (!left) return normInt(n > 1n << 30n ? (x < 0n ? -1n : 0n) : x >> n);
       if (x === 0n) return 0;
       try {

@@ -117,6 +117,8 @@ function verifyCertificates(name: string, args: Value[], ctx: BuiltinContext, wi
     if (e instanceof CryptoError || e instanceof X509Error || e instanceof Base64Error) return [false, []];
     throw e;
   }
+  // no certificate at all ("") fails to parse in OPA: unverified, not an operand error
+  if (ders.length === 0) return [false, []];
   const opts = {
     currentTimeMs: Number(ctx.nowNs / 1_000_000n),
     dnsName: undefined as string | undefined,

@@ -63,15 +63,29 @@ function toNode(v: Value): Node {
   return conv(v) as Node;
 }
 
+/** gqlparser's QueryDocument / SchemaDocument fields: Go's JSON decoding keeps these (matched case-insensitively), drops the rest. */
+const QUERY_FIELDS = ["Operations", "Fragments", "Comment"];
+const SCHEMA_FIELDS = ["Schema", "SchemaExtension", "Directives", "Definitions", "Extensions", "Comment"];
+
+function decoded(v: Value, fields: string[]): Node {
+  const node = toNode(v) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(node)) {
+    const f = fields.find((name) => name.toLowerCase() === k.toLowerCase());
+    if (f) out[f] = x;
+  }
+  return out as unknown as Node;
+}
+
 function queryDoc(name: string, v: Value, pos: number): Node {
   if (typeof v === "string") return parseQueryDoc(v);
-  if (isObject(v)) return toNode(v);
+  if (isObject(v)) return decoded(v, QUERY_FIELDS);
   throw operandErr(name, pos, v, "string", "object");
 }
 
 function schemaDoc(name: string, v: Value, pos: number): Node {
   if (typeof v === "string") return parseSchemaDoc(v);
-  if (isObject(v)) return toNode(v);
+  if (isObject(v)) return decoded(v, SCHEMA_FIELDS);
   throw operandErr(name, pos, v, "string", "object");
 }
 
@@ -146,8 +160,9 @@ export const builtins: BuiltinDef[] = [
     name: "graphql.parse_and_verify",
     arity: 2,
     impl: (a) => {
-      if (typeof a[0] !== "string" && !isObject(a[0]))
-        throw operandErr("graphql.parse_and_verify", 0, a[0], "string", "object");
+      // operands of another type: not a document, so not valid (as in OPA)
+      if ((typeof a[0] !== "string" && !isObject(a[0])) || (typeof a[1] !== "string" && !isObject(a[1])))
+        return [false, {}, {}];
       try {
         const { q, s } = checked("graphql.parse_and_verify", a);
         return [true, render(q)!, render(s)!];
@@ -166,10 +181,8 @@ export const builtins: BuiltinDef[] = [
     name: "graphql.is_valid",
     arity: 2,
     impl: (a) => {
-      if (typeof a[0] !== "string" && !isObject(a[0]))
-        throw operandErr("graphql.is_valid", 0, a[0], "string", "object");
-      if (typeof a[1] !== "string" && !isObject(a[1]))
-        throw operandErr("graphql.is_valid", 1, a[1], "string", "object");
+      if ((typeof a[0] !== "string" && !isObject(a[0])) || (typeof a[1] !== "string" && !isObject(a[1])))
+        return false;
       return valid("graphql.is_valid", () => checked("graphql.is_valid", a));
     },
   },
@@ -178,8 +191,7 @@ export const builtins: BuiltinDef[] = [
     arity: 1,
     impl: (a) => {
       const v = a[0];
-      if (typeof v !== "string" && !isObject(v))
-        throw operandErr("graphql.schema_is_valid", 0, v, "string", "object");
+      if (typeof v !== "string" && !isObject(v)) return false;
       return valid("graphql.schema_is_valid", () => buildSchema(schemaDoc("graphql.schema_is_valid", v, 0)));
     },
   },

@@ -22,6 +22,9 @@ function stringMembers(name: string, v: Value, pos: number): string[] {
 
 function intArg(name: string, args: Value[], i: number): number {
   const n = num(name, args, i);
+  // OPA reads an integer operand as an int64: beyond that it is "floating-point"
+  if (typeof n === "bigint" ? n < -(2n ** 63n) || n >= 2n ** 63n : Math.abs(n) >= 2 ** 63)
+    throw typeErr(name, `operand ${i + 1} must be integer number but got floating-point number`);
   if (typeof n === "bigint") return n < 0n ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
   if (!Number.isInteger(n))
     throw typeErr(name, `operand ${i + 1} must be integer number but got floating-point number`);
@@ -355,7 +358,29 @@ export const builtins: BuiltinDef[] = [
       const t = str("strings.render_template", a, 0);
       const vars = a[1];
       if (!isObject(vars)) throw operandErr("strings.render_template", 2, vars, "object");
+      // OPA reads the variables back from their Rego text as JSON: a set or a non-string key fails there
+      const notJSON = findNonJSON(vars);
+      if (notJSON) throw builtinErr("strings.render_template", `invalid character in ${notJSON}: not JSON`);
       return renderTemplate("strings.render_template", t, vars);
     },
   },
 ];
+
+/** The first part of `v` with no JSON form (a set, an object with a non-string key), described. */
+function findNonJSON(v: Value): string | undefined {
+  if (v instanceof RSet) return "a set";
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const bad = findNonJSON(x);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (isObject(v))
+    for (const [k, x] of objEntries(v)) {
+      if (typeof k !== "string") return "an object key";
+      const bad = findNonJSON(x);
+      if (bad) return bad;
+    }
+  return undefined;
+}

@@ -71,6 +71,7 @@ export function compileModules(
   const root = newNode([]);
   const rules: CompiledRule[] = [];
   const dataWithTargets: { path: string[]; loc: Location }[] = [];
+  const deprecatedInV0 = modules.some(callsDeprecated);
   let nextId = 0;
   for (const m of modules) {
     nodeAt(root, m.package, true)!.isPackage = true;
@@ -85,6 +86,7 @@ export function compileModules(
       errors,
       regoVersion: m.regoVersion,
       strict,
+      deprecatedInV0,
       dataWithTargets,
     };
     if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);
@@ -181,6 +183,19 @@ function compileRule(
   const head = r.head;
   let argTerms = head.args ?? main.head.args;
   let bodyAst = r.body;
+  // OPA (1.22) takes a body that is a lone `true` term as empty even when negated or under
+  // `with`, so when the head has calls to move into the body, `not true` is replaced, not kept
+  const lone = bodyAst.length === 1 ? bodyAst[0] : undefined;
+  if (
+    lone?.kind.type === "term" &&
+    lone.kind.term.type === "boolean" &&
+    lone.kind.term.value === true &&
+    (lone.negated || lone.with.length) &&
+    [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some(
+      (t) => t && movesToBody(t, (n) => env.ruleNames.has(n) && !argNames(argTerms).has(n)),
+    )
+  )
+    bodyAst = [{ ...lone, negated: false, with: [] }];
   if (argTerms?.some((a) => !isArgPattern(a))) {
     const extraExprs: Body = [];
     argTerms = argTerms.map((a, i) => {
@@ -464,6 +479,10 @@ function exprDeps(x: IRExpr, visit: (t: IRTerm) => void): void {
   }
   for (const w of x.with) {
     visit(w.value);
+    // the target is a dependency too: OPA finds `with data.p.r as …` inside r (or `with f as …` inside f) recursive
+    if (w.kind === "data") visit({ t: "ref", head: { t: "data" }, path: constPath(w.path), loc: x.loc });
+    if (w.kind === "fn" && w.fnName?.startsWith("data."))
+      visit({ t: "ref", head: { t: "data" }, path: constPath(w.fnName.split(".").slice(1)), loc: x.loc });
     if (w.valueFn?.kind === "user")
       visit({ t: "ref", head: { t: "data" }, path: constPath(w.valueFn.path!), loc: x.loc });
   }
@@ -543,4 +562,61 @@ export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery 
     vars.push([name, local.slot]);
   }
   return { body: ordered.body, nslots: rr.nslots, vars };
+}
+
+/**
+ * Whether a head term has a part OPA moves into the body: a call, a ref (to
+ * input, data or a rule, not into an argument), a rule named by a var; not
+ * what is inside comprehensions, which keep theirs.
+ */
+function movesToBody(t: Term, isRule: (name: string) => boolean): boolean {
+  switch (t.type) {
+    case "call":
+      return true;
+    case "var":
+      return isRule(t.name);
+    case "ref":
+      return (
+        t.head.type !== "var" || t.head.name === "input" || t.head.name === "data" || isRule(t.head.name)
+      );
+    case "array":
+    case "set":
+      return t.items.some((x) => movesToBody(x, isRule));
+    case "object":
+      return t.entries.some(([k, v]) => movesToBody(k, isRule) || movesToBody(v, isRule));
+    default:
+      return false;
+  }
+}
+
+function argNames(args: Term[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const a of args ?? []) visitTermVars(a, (n) => out.add(n));
+  return out;
+}
+
+/** Builtins v1 rejects as deprecated (see resolve.ts), as they appear in the AST of a call. */
+const DEPRECATED_CALLS = [
+  ...[
+    "all",
+    "any",
+    "cast_array",
+    "cast_boolean",
+    "cast_null",
+    "cast_object",
+    "cast_set",
+    "cast_string",
+    "re_match",
+    "set_diff",
+  ].map((n) => `{"type":"var","name":"${n}"`),
+  `"value":"cidr_overlap"`,
+];
+
+/** Whether a v0 module calls a deprecated builtin (a cheap scan of its rules' JSON; a false positive only widens a check). */
+function callsDeprecated(m: Module): boolean {
+  if (m.regoVersion !== 0) return false;
+  const text = JSON.stringify(m.rules, (k, v) =>
+    k === "loc" || k === "annotations" ? undefined : typeof v === "bigint" ? String(v) : v,
+  );
+  return DEPRECATED_CALLS.some((c) => text.includes(c));
 }

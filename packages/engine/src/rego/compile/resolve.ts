@@ -33,6 +33,8 @@ export interface ResolveEnv {
   /** OPA's strict mode: v1's checks (deprecated builtins, input/data shadowing) in v0 modules too */
   strict?: boolean;
   /** annotations in scope of the rule being resolved (rego.metadata.*), computed when a call asks */
+  /** Some v0 module of the policy calls a deprecated builtin. */
+  deprecatedInV0?: boolean;
   meta?: () => { rule: Value; chain: Value };
 }
 
@@ -157,7 +159,18 @@ export class RuleResolver {
     this.checkUnusedSome(body);
     const out: IRBody = [];
     const assigned = new Set<string>();
+    // vars this body used so far: declaring one with := afterwards (or in its own right side) is OPA's "referenced above"
+    const seen = new Set<string>();
+    const isFn = (t: Term) => this.namesFunction(t, scope);
     for (const e of body) {
+      const k = e.kind;
+      if (k.type === "call" && opName(k.op) === "assign" && k.args.length === 2) {
+        visitTermVars(k.args[1], (n) => seen.add(n));
+        visitPatternVars(k.args[0], (v) => {
+          if (!v.wildcard && seen.has(v.name)) this.err(`var ${v.name} referenced above`, v.loc);
+        });
+      }
+      visitExprVars(e, (n) => seen.add(n), isFn);
       const r = this.resolveExpr(e, scope, assigned);
       if (!r) continue;
       if (r.negated) out.push(...hoistNegated(r, () => this.newSlot("$h", scope)));
@@ -186,6 +199,9 @@ export class RuleResolver {
 
   /** names declared by `some x` (to word a later redeclaration as OPA does) */
   private readonly someVars = new Set<string>();
+
+  /** How many `every` bodies the resolver is inside. */
+  private everyDepth = 0;
 
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
@@ -224,7 +240,13 @@ export class RuleResolver {
         const value = this.declaredPattern(k.value, inner);
         const dom = this.term(k.domain, scope);
         this.prescan(inner, k.body, []);
-        const body = this.resolveBody(k.body, inner);
+        this.everyDepth++;
+        let body: IRBody;
+        try {
+          body = this.resolveBody(k.body, inner);
+        } finally {
+          this.everyDepth--;
+        }
         const ev = { k: "every" as const, key, value, dom, body, free: [] as number[] };
         ev.free = this.freeSlots(inner, () => {
           const acc: number[] = [];
@@ -365,11 +387,13 @@ export class RuleResolver {
         );
       return undefined;
     }
+    // OPA's rego.v1 check does not look into `every` bodies; its compile stage (run when a v0 module calls a deprecated builtin) does
     if (
       !forWith &&
       fn.kind === "builtin" &&
       (this.env.regoVersion === 1 || this.env.strict) &&
-      DEPRECATED.has(fn.name)
+      DEPRECATED.has(fn.name) &&
+      (this.everyDepth === 0 || this.env.deprecatedInV0)
     ) {
       this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
       return undefined;
@@ -433,7 +457,15 @@ export class RuleResolver {
           return { kind: "data", path, value: v, loc };
         }
       }
+      if (parts.length === 1 && parts[0] === "eq" && !scope.lookup("eq")) {
+        this.err(`with keyword replacing built-in function: ${invalidWithBuiltin("eq")}`, loc);
+        return { kind: "input", path: [], value: v, loc };
+      }
       const fn = this.resolveFn(target, 0, scope, loc, true);
+      if (fn?.kind === "builtin") {
+        const bad = invalidWithBuiltin(fn.name);
+        if (bad) this.err(`with keyword replacing built-in function: ${bad}`, loc);
+      }
       if (fn) {
         let valueFn: FnRef | undefined;
         if (isFnValue) valueFn = this.resolveFn(value, 0, scope, loc, true);
@@ -512,6 +544,9 @@ export class RuleResolver {
         const name = opName(t.op);
         const zref = t.args.length === 0 ? this.zeroArgRef(t.op, scope) : undefined;
         if (zref) return zref;
+        // print has no result: only a whole expression may call it
+        if (name === "print" && !scope.lookup("print"))
+          this.err("print() used as value", t.loc, "rego_type_error");
         if ((name === "rego.metadata.rule" || name === "rego.metadata.chain") && t.args.length === 0)
           return {
             t: "const",
@@ -631,6 +666,17 @@ export function nameParts(t: Term): string[] | undefined {
     }
     return out;
   }
+  return undefined;
+}
+
+/** Why OPA refuses `with <builtin> as …` for this builtin, if it does. */
+function invalidWithBuiltin(name: string): string | undefined {
+  if (name === "eq" || name === "rego.metadata.chain" || name === "rego.metadata.rule")
+    return `replacement of "${name}" invalid`;
+  if (name.startsWith("internal.")) return `replacement of internal function "${name}" invalid`;
+  // relations (walk) bind their output by iteration; print has no result
+  if (name === "walk") return "target must not be a relation";
+  if (name === "print") return "target must not be a void function";
   return undefined;
 }
 

@@ -222,11 +222,12 @@ function outStep(out: IRTerm, call: IRTerm, next: Step): Step {
 /** The general form: the expression takes a continuation of its own. */
 function dynamicExpr(x: IRExpr, next: Step): Step {
   let step = compileExprKind(x);
-  if (x.with.length) step = withStep(x.with, step);
   if (x.negated) {
     const inner = step;
     step = (f, k) => !inner(f, STOP) && k();
   }
+  // `with` values are evaluated outside the negation: an undefined one fails `not … with …` too, as in OPA
+  if (x.with.length) step = withStep(x.with, step);
   const s = step;
   return (f, k) => {
     tick(f.c.sh);
@@ -300,10 +301,17 @@ export function withStep(withs: IRWith[], inner: Step): Step {
     const step = (i: number): boolean => {
       if (i < n) {
         if (withs[i].valueFn) return step2(i + 1, got);
-        return vals[i](f, (v) => {
+        let bound = false;
+        const r = vals[i](f, (v) => {
+          bound = true;
           got[i] = v;
           return step(i + 1);
         });
+        const w = withs[i];
+        if (bound || w.kind !== "fn" || !refersToRules(f.c, w.value)) return r;
+        // a function mocked by an undefined rule: OPA reads the rule only when the function is called, so the expression still runs
+        got[i] = undefined as unknown as Value;
+        return step(i + 1);
       }
       return step2(n, got);
     };
@@ -325,6 +333,19 @@ export function withStep(withs: IRWith[], inner: Step): Step {
     };
     return step(0);
   };
+}
+
+/** Whether a `with` value is a ref into the rule tree (which OPA takes as a function, read only when called). */
+function refersToRules(c: Ctx, t: IRTerm): boolean {
+  if (t.t !== "ref" || t.head.t !== "data") return false;
+  let node = c.sh.policy.root;
+  for (const p of t.path) {
+    if (p.t !== "const" || typeof p.v !== "string") break;
+    const next = node.children.get(p.v);
+    if (!next) return false;
+    node = next;
+  }
+  return node.hasRules;
 }
 
 function applyWith(c: Ctx, withs: IRWith[], vs: Value[]): Ctx {

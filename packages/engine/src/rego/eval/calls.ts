@@ -9,7 +9,7 @@ import { BUILTINS } from "../builtins/index.ts";
 import type { FnRef } from "../compile/ir.ts";
 import { nodeAt, type RNode } from "../compile/tree.ts";
 import { RegoError } from "../errors.ts";
-import { compare, equal, isObject, RSet, termString, type Value } from "../value.ts";
+import { compare, equal, isObject, RSet, termString, typeName, type Value } from "../value.ts";
 import { Frame, fail, type Shared, type VK } from "./ctx.ts";
 import { parseModuleBuiltin } from "./parse_module.ts";
 import { iterate, lookup } from "./plan.ts";
@@ -190,6 +190,13 @@ function core(name: string, a: Value[], f: Frame, loc: Location): Value | undefi
     case "gte":
       return compare(a[0], a[1]) >= 0;
     case "trace":
+      // its note must be a string: otherwise OPA's operand type error (undefined unless strict)
+      if (typeof a[0] !== "string") {
+        if (f.c.sh.strict)
+          fail("eval_type_error", `trace: operand 1 must be string but got ${typeName(a[0])}`, loc);
+        return undefined;
+      }
+      return true;
     case "internal.test_case":
       return true;
     case "internal.print": {

@@ -9,6 +9,7 @@ import type { CompiledRule, RNode } from "../compile/tree.ts";
 import { ownRules } from "../compile/tree.ts";
 import {
   compare,
+  compareStrings,
   equal,
   isObject,
   objEntries,
@@ -43,8 +44,11 @@ interface RulePlan {
   keyU: UnifyV[];
   valueU: UnifyV;
   nslots: number;
-  /** rule index: `input.a.b == const` tests in the body, checked before making a frame */
-  guards: { path: Value[]; v: Value }[];
+  /**
+   * rule index: `input.a.b == const` tests in the body, and input/data refs in
+   * the head that must be defined (v absent), checked before making a frame
+   */
+  guards: { root?: "data"; path: Value[]; v?: Value }[];
 }
 
 /** Constant equality tests on input in a body: a rule whose test fails can be skipped outright. */
@@ -63,6 +67,23 @@ function guardsOf(r: CompiledRule): RulePlan["guards"] {
     if (a.t !== "ref" || a.head.t !== "input" || !a.path.every((p) => p.t === "const")) continue;
     out.push({ path: a.path.map((p) => (p as { v: Value }).v), v: b.v });
   }
+  // OPA's index skips a rule whose head key or value reads undefined input or base data, without
+  // running its body: so that body's errors (strict builtin errors, conflicts) never happen
+  // and so does a body's `x = input.a.b` (or `:=`): the index needs that ref defined
+  const bodyRefs: IRTerm[] = [];
+  for (const x of r.body) {
+    if (x.negated || x.with.length || x.e.k !== "eq") continue;
+    if (x.e.a.t === "local") bodyRefs.push(x.e.b);
+    else if (x.e.b.t === "local") bodyRefs.push(x.e.a);
+  }
+  if (r.kind !== "function")
+    for (const t of [r.value, ...r.keys, ...bodyRefs]) {
+      if (t.t !== "ref" || (t.head.t !== "input" && t.head.t !== "data")) continue;
+      // string keys only: a number step into an object is a key conversion the guard need not repeat
+      if (t.path.length === 0 || !t.path.every((p) => p.t === "const" && typeof p.v === "string")) continue;
+      const path = t.path.map((p) => (p as { v: Value }).v);
+      out.push(t.head.t === "data" ? { root: "data", path } : { path });
+    }
   return out;
 }
 
@@ -71,9 +92,11 @@ function guardsPass(p: RulePlan, c: Ctx): boolean {
   if (gs.length === 0) return true;
   if (c.fns !== undefined) return true; // `with equal as ...` could change what the tests mean
   for (const g of gs) {
-    let v: Value | undefined = c.input;
+    // a data ref into rules is a virtual document, not indexed
+    if (g.root === "data" && c.sh.policy.root.children.get(String(g.path[0]))?.hasRules) continue;
+    let v: Value | undefined = g.root === "data" ? c.data : c.input;
     for (let i = 0; v !== undefined && i < g.path.length; i++) v = lookup(v, g.path[i]);
-    if (v === undefined || !equal(v, g.v)) return false;
+    if (v === undefined || (g.v !== undefined && !equal(v, g.v))) return false;
   }
   return true;
 }
@@ -310,7 +333,8 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
         fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
       conflict(r.loc);
     }
-    if (f.found) return f.out;
+    // a body whose head value is undefined (an undefined ref, a builtin error) did not succeed: try the next else
+    if (f.found && f.out !== undefined) return f.out;
   }
   return undefined;
 }
@@ -562,6 +586,18 @@ export function materialize(node: RNode, base: Value | undefined, c: Ctx): Value
   }
 }
 
+const sortedKids = new WeakMap<RNode, [string, RNode][]>();
+
+/** A node's children in key order: OPA evaluates a package's rules in that order, which decides which error comes first. */
+function sortedChildren(node: RNode): [string, RNode][] {
+  let kids = sortedKids.get(node);
+  if (!kids) {
+    kids = [...node.children].sort((a, b) => compareStrings(a[0], b[0]));
+    sortedKids.set(node, kids);
+  }
+  return kids;
+}
+
 /** Add a node's partial rules and its children's documents to a builder. */
 function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
   let set: RSet | undefined;
@@ -570,7 +606,7 @@ function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
     for (const r of node.partial) runPartial(r, c, b, set);
     if (set) return set;
   }
-  for (const [name, child] of node.children) {
+  for (const [name, child] of sortedChildren(node)) {
     if (!child.hasRules || isMasked(child, c)) continue;
     if (child.funcs.length) continue;
     const loc = child.complete[0]?.loc ?? child.defaults[0]?.loc ?? child.partial[0]?.loc;

@@ -221,7 +221,11 @@ function parseImport(p: Parser, regoVersion: 0 | 1): Import {
       p.keywords.add(k);
       // `every x in xs` needs `in`, so importing `every` enables both (as OPA does)
       if (k === "every") p.keywords.add("in");
-    } else for (const k of FUTURE_KEYWORDS) p.keywords.add(k);
+    } else {
+      for (const k of FUTURE_KEYWORDS) p.keywords.add(k);
+      // all of future.keywords includes `not`: `not { … }` then holds a body (OPA's not-bodies)
+      p.keywords.add("not");
+    }
     return imp;
   }
   if (root === "rego") {

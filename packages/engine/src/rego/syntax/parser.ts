@@ -40,6 +40,8 @@ export const BASE_KEYWORDS = new Set([
   "true",
   "false",
 ]);
+/** Keyword-spelled values: a ref head only where a literal starts (`false.foo == 1`), as in OPA. */
+const SCALAR_WORDS = new Set(["null", "true", "false"]);
 /** Keywords that v0 needs `future.keywords` / `rego.v1` for; always on in v1. */
 export const FUTURE_KEYWORDS = ["contains", "every", "if", "in"];
 
@@ -55,6 +57,16 @@ const OR: Record<string, string> = { "|": "or" };
 const AND: Record<string, string> = { "&": "and" };
 const ARITH: Record<string, string> = { "+": "plus", "-": "minus" };
 const FACTOR: Record<string, string> = { "*": "mul", "/": "div", "%": "rem" };
+/** Calls written as infix operators: an operand error names their left operand. */
+const INFIX_NAMES = new Set([
+  ...Object.values(RELATIONS),
+  ...Object.values(OR),
+  ...Object.values(AND),
+  ...Object.values(ARITH),
+  ...Object.values(FACTOR),
+  "internal.member_2",
+  "internal.member_3",
+]);
 const HEAD_ILLEGAL = new Set(["+", "-", "*", "/", "%", "&", "|", "==", "!=", ">", ">=", "<", "<="]);
 
 /** Per-rule facts OPA keeps on the rule/head that the v1 checks need. */
@@ -134,6 +146,9 @@ export class Parser {
   loc(t: Token = this.tok): Location {
     return { file: this.file, row: t.row, col: t.col };
   }
+
+  /** Token index where the current literal's expression starts (after `not`). */
+  private literalStart = -1;
 
   isKeywordName(name: string): boolean {
     return BASE_KEYWORDS.has(name) || this.keywords.has(name);
@@ -224,7 +239,9 @@ export class Parser {
     if (this.isKw("not")) {
       this.next();
       negated = true;
+      if (this.is("{") && this.keywords.has("not")) return this.parseNotBody(loc);
     }
+    this.literalStart = this.i;
     const k = this.kw();
     if (k === "some") {
       if (negated) this.illegal("illegal negation of 'some'");
@@ -240,7 +257,47 @@ export class Parser {
     if (expr.kind.type === "term" && expr.kind.term.type === "var" && expr.kind.term.name === "every")
       this.everyHint(start);
     if (allowWith && this.isKw("with")) expr.with = this.parseWith();
+    // with not-bodies on, OPA makes `not e` a not-body holding e (its `with` moves outside)
+    if (negated && this.keywords.has("not") && allowWith) {
+      const w = expr.with;
+      expr.with = [];
+      expr.negated = false;
+      return { kind: { type: "not", body: [expr] }, negated: false, with: w, loc };
+    }
     return expr;
+  }
+
+  /**
+   * `not { body }` where `not` bodies are on (`import future.keywords[.not]`).
+   * Braces holding a value instead (`not {"a": 1} == x`) are OPA's operand error.
+   */
+  private parseNotBody(loc: Location): Expr {
+    const start = this.save();
+    this.next(); // {
+    if (this.is("}")) this.error("found empty body");
+    let body: Body;
+    try {
+      body = this.parseBody("}");
+    } catch (bodyErr) {
+      fatal(bodyErr);
+      this.restore(start);
+      let term: Term | undefined;
+      try {
+        term = this.parseTermInfixCall();
+      } catch (e) {
+        fatal(e);
+      }
+      if (!term) throw bodyErr;
+      let led = term;
+      while (led.type === "call" && led.args.length > 0 && INFIX_NAMES.has(opName(led.op) ?? ""))
+        led = led.args[0];
+      this.error(
+        `\`{...}\` in an operand position must contain expression(s), got: ${valueName(led)}`,
+        this.loc(this.tokens[start.i]),
+      );
+    }
+    this.next(); // }
+    return { kind: { type: "not", body }, negated: false, with: [], loc };
   }
 
   // ---- experimental logic operators (`import future.keywords.and|or|not`) ----
@@ -531,6 +588,15 @@ export class Parser {
 
   parseTerm(): Term {
     const start = this.i;
+    // checked outside the memo: whether `false.foo` is legal depends on where the literal starts
+    const t = this.tok;
+    if (
+      t.kind === "ident" &&
+      SCALAR_WORDS.has(t.text) &&
+      start !== this.literalStart &&
+      this.kw() === undefined
+    )
+      this.error(`illegal ref (head cannot be ${t.text === "null" ? "null" : "boolean"})`);
     const w = this.counter.wildcard;
     const hit = this.memo.get(start);
     if (hit && hit.w === w) {
@@ -995,8 +1061,9 @@ export class Parser {
       let expr: Expr | undefined;
       try {
         expr = this.parseLiteral();
-        // `p if { true }` is a body, not a set literal (sets are never false)
-        if (expr.kind.type === "term" && expr.kind.term.type === "set") expr = undefined;
+        // `p if { true }` is a body, not a set literal (sets are never false); `if not {1}` is a literal
+        if (expr.kind.type === "term" && expr.kind.term.type === "set" && this.tokens[s.i].kind === "{")
+          expr = undefined;
       } catch (e) {
         expr = undefined;
         fatal(e);

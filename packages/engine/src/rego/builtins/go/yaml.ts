@@ -155,9 +155,26 @@ function translateError(e: {
 function toValue(node: unknown, doc: Document, depth: number): Value {
   if (depth > 10000) throw new GoYAMLError("yaml: exceeded max depth");
   if (node === null || node === undefined) return null;
-  if (yaml().isAlias(node)) return toValue((node as Alias).resolve(doc), doc, depth + 1);
+  if (yaml().isAlias(node)) {
+    const name = (node as Alias).source;
+    // go-yaml's scanner: an alias name is letters, digits, '_' and '-'
+    if (!/^[A-Za-z0-9_-]+$/.test(name))
+      throw new GoYAMLError("yaml: did not find expected alphabetic or numeric character");
+    const target = (node as Alias).resolve(doc);
+    if (target === undefined) throw new GoYAMLError(`yaml: unknown anchor '${name}' referenced`);
+    return toValue(target, doc, depth + 1);
+  }
   if (yaml().isScalar(node)) {
-    const raw = String(node.value ?? "");
+    let raw = String(node.value ?? "");
+    // a block scalar that runs to the end of input has no line break there (go-yaml); the yaml package adds one
+    if (
+      (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") &&
+      raw.endsWith("\n") &&
+      node.range &&
+      node.range[1] >= sourceText.length &&
+      !sourceText.endsWith("\n")
+    )
+      raw = raw.slice(0, -1);
     const tag = node.tag;
     if (tag === "tag:yaml.org,2002:str") return raw;
     if (tag === "tag:yaml.org,2002:binary")
@@ -212,7 +229,17 @@ function mapKey(k: Value, value: unknown, doc: Document): string {
 }
 
 /** yaml.Unmarshal: the first document (null when there is none). */
+/** The text being unmarshalled (toValue needs it for block scalars at end of input). */
+let sourceText = "";
+
 export function goYAMLUnmarshal(src: string): Value {
+  sourceText = src;
+  // go-yaml v3 knows YAML 1.1 only
+  const directive = /^%YAML[ \t]+(\S+)/m.exec(src);
+  if (directive && directive[1] !== "1.1") throw new GoYAMLError("yaml: found incompatible YAML document");
+  // a leading % opens a directive; go-yaml knows only %YAML and %TAG
+  if (/^%/.test(src) && !/^%(YAML|TAG)[ \t]/.test(src))
+    throw new GoYAMLError("yaml: found unknown directive name");
   const docs = yaml().parseAllDocuments(src, { schema: "failsafe", uniqueKeys: false, strict: false });
   const list = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) {

@@ -83,7 +83,11 @@ function typesOf(s: PlainObject): string[] | undefined {
 function checkSchema(s: Value, path: string[]): void {
   if (typeof s === "boolean") return;
   const o = asPlain(s);
-  if (!o) throw new SchemaError("Valid Schema must be of type object");
+  // gojsonschema: a root that is no schema at all is "schema is invalid"
+  if (!o)
+    throw new SchemaError(
+      path.length === 0 ? "schema is invalid" : "Expected: Valid Schema, given: Invalid JSON",
+    );
   const t = o.type;
   if (t !== undefined) {
     const list = typeof t === "string" ? [t] : Array.isArray(t) ? t : undefined;
@@ -172,7 +176,8 @@ function checkSchema(s: Value, path: string[]): void {
   if (o.items !== undefined) {
     if (Array.isArray(o.items))
       for (let i = 0; i < o.items.length; i++) checkSchema(o.items[i], [...path, "items", String(i)]);
-    else checkSchema(o.items, [...path, "items"]);
+    else if (typeof o.items === "boolean" || asPlain(o.items)) checkSchema(o.items, [...path, "items"]);
+    else throw new SchemaError("Invalid type. Expected: Valid Schema/Array Of Schemas, given: items");
   }
   if (o.dependencies !== undefined) {
     const d = asPlain(o.dependencies);

@@ -155,6 +155,8 @@ export class Flattener {
         break;
       }
       case "logic":
+        // OPA's type checker does not look into not-bodies (`not { … }`, or `not e` with future.keywords)
+        if (e.op === "not") break;
         push({
           x: "closure",
           terms: [],
