@@ -167,7 +167,9 @@ export class RuleResolver {
       if (k.type === "call" && opName(k.op) === "assign" && k.args.length === 2) {
         visitTermVars(k.args[1], (n) => seen.add(n));
         visitPatternVars(k.args[0], (v) => {
-          if (!v.wildcard && seen.has(v.name)) this.err(`var ${v.name} referenced above`, v.loc);
+          // an earlier := of the same name is "assigned above", reported by resolveExpr
+          if (!v.wildcard && seen.has(v.name) && !assigned.has(v.name))
+            this.err(`var ${v.name} referenced above`, v.loc);
         });
       }
       visitExprVars(e, (n) => seen.add(n), isFn);
