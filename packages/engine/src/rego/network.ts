@@ -16,8 +16,8 @@
  * tls_use_system_certs, the *_env_variable forms.
  */
 import { type BuiltinContext, type BuiltinDef, BuiltinError } from "./builtins/builtin.ts";
-import { BUILTINS } from "./builtins/index.ts";
 import { validateHttpRequest } from "./builtins/http/request.ts";
+import { BUILTINS } from "./builtins/index.ts";
 import { isObject, keyOf, makeObject, objEntries, objGet, RSet, type Value } from "./value.ts";
 
 /** Builtins Gatekeeper's Rego driver leaves out of its capabilities. */
