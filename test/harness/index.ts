@@ -24,6 +24,7 @@ export {
 } from "./kube-process.ts";
 export type { RegisteredWebhook, ValidatingWebhookOptions } from "./kube-webhook.ts";
 export { registerValidatingWebhook } from "./kube-webhook.ts";
+export * from "./random.ts";
 export * from "./redis-cluster.ts";
 export * from "./reference-tools.ts";
 export * from "./service-process.ts";

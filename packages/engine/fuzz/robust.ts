@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { parse as parseYaml } from "yaml";
 import { libraryDir } from "../../../test/harness/corpus.ts";
+import { mulberry32 } from "../../../test/harness/random.ts";
 import { compile, parseModule, RegoError, type Value } from "../src/index.ts";
 
 const HANG_MS = 2000;
@@ -40,21 +41,10 @@ const TRACE = process.argv.includes("--trace");
 /** For the watchdog's own test: input HANG_AT never returns. */
 const HANG_AT = arg("hang-at", -1);
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 // Re-seeded for every input (inputRandom), so input i can be made again on its own.
-let rand = rng(SEED);
+let rand = mulberry32(SEED);
 function inputRandom(i: number): void {
-  rand = rng((Math.imul(SEED, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
+  rand = mulberry32((Math.imul(SEED, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
 }
 const int = (n: number): number => Math.floor(rand() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];

@@ -1,22 +1,13 @@
 // The compiled matcher and the (group, kind) index against the matcher they replaced,
 // over generated spec.match × object pairs, thrown MatchErrors included.
 import { describe, expect, test } from "vitest";
+import { mulberry32 } from "../../../../test/harness/random.ts";
 import { KindIndex } from "../../src/framework/kind-index.ts";
 import { compileMatch, type Matchable } from "../../src/framework/match.ts";
 import type { Obj } from "../../src/framework/objects.ts";
 import * as reference from "./match-reference.ts";
 
-// A small deterministic PRNG (mulberry32), so failures reproduce.
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = rng(8);
+const rand = mulberry32(8);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 const some = <T>(xs: readonly T[], max = 3): T[] =>
   Array.from({ length: Math.floor(rand() * (max + 1)) }, () => pick(xs));

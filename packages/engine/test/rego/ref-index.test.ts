@@ -6,28 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { libraryYaml } from "../../../../test/harness/corpus.ts";
+import { type Rand, seededRand } from "../../../../test/harness/random.ts";
 import { buildReview, Client, Inventory } from "../../src/framework/index.ts";
 import { refIndexStats } from "../../src/rego/eval/ref-index.ts";
 import { compile, type EvalOptions, type Value } from "../../src/rego/index.ts";
 import { toJSON } from "../../src/rego/value.ts";
 
-/** A small deterministic PRNG (mulberry32): failures replay from the seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const some = <T>(xs: readonly T[], max: number): T[] =>
-    Array.from({ length: int(max + 1) }, () => pick(xs));
-  return { next, int, pick, some };
-}
-type Rng = ReturnType<typeof rng>;
+const rng = seededRand;
+type Rng = Rand;
 
 const VALUES: Value[] = ["h1", "h2", "h3", 1, 2, 2.5, true, null, { a: 1 }, [1, 2], "é", ""];
 const KEYS = ["a", "b", "n1", "n2", "10", "9", "z", "é", "\u{1F600}", "\uE000"];
