@@ -5,21 +5,9 @@
  */
 import { GqlError } from "./errors.ts";
 import { K, type Kind, Lexer, positions, type Token, tokenString } from "./lexer.ts";
+import { VALUE_KIND } from "./nodes.ts";
 
 export type Node = Record<string, unknown>;
-
-const VALUE_KIND = {
-  Variable: 0,
-  Int: 1,
-  Float: 2,
-  String: 3,
-  Block: 4,
-  Boolean: 5,
-  Null: 6,
-  Enum: 7,
-  List: 8,
-  Object: 9,
-};
 
 type CommentGroup = { List: { Value: string }[] } | undefined;
 

@@ -1,40 +1,15 @@
 /**
  * The GraphQL validation rules (June 2018 spec, section 5, and the schema
- * rules of section 3) that gqlvalidate.ts does not run: value coercion,
+ * rules of section 3) that validate.ts does not run: value coercion,
  * directives, fragments, variables in position, field merging, and schema
  * type-system checks. Messages follow gqlparser's wording.
  */
+
+import { list, namedType, str, typeString, VALUE_KIND } from "./nodes.ts";
 import type { Node } from "./parse.ts";
 import type { GqlSchema } from "./validate.ts";
 
 type Report = (node: unknown, msg: string) => void;
-
-const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-
-const V = {
-  Variable: 0,
-  Int: 1,
-  Float: 2,
-  String: 3,
-  Block: 4,
-  Boolean: 5,
-  Null: 6,
-  Enum: 7,
-  List: 8,
-  Object: 9,
-};
-
-function typeString(t: Node | undefined): string {
-  if (!t) return "";
-  const inner = str(t.NamedType) !== "" ? str(t.NamedType) : `[${typeString(t.Elem as Node)}]`;
-  return t.NonNull ? `${inner}!` : inner;
-}
-
-function namedType(t: Node | undefined): string {
-  if (!t) return "";
-  return str(t.NamedType) !== "" ? str(t.NamedType) : namedType(t.Elem as Node);
-}
 
 const nullable = (t: Node): Node => ({ ...t, NonNull: false });
 const kindOf = (schema: GqlSchema, name: string) => str(schema.types.get(name)?.Kind);
@@ -81,16 +56,16 @@ function directiveDef(
 /** The raw text of a value as gqlparser prints it in messages. */
 function valueText(v: Node): string {
   switch (v.Kind) {
-    case V.String:
-    case V.Block:
+    case VALUE_KIND.String:
+    case VALUE_KIND.Block:
       return JSON.stringify(str(v.Raw));
-    case V.Variable:
+    case VALUE_KIND.Variable:
       return `$${str(v.Raw)}`;
-    case V.List:
+    case VALUE_KIND.List:
       return `[${list(v.Children)
         .map((c) => valueText(c.Value as Node))
         .join(",")}]`;
-    case V.Object:
+    case VALUE_KIND.Object:
       return `{${list(v.Children)
         .map((c) => `${str(c.Name)}:${valueText(c.Value as Node)}`)
         .join(",")}}`;
@@ -101,15 +76,15 @@ function valueText(v: Node): string {
 
 /** ValuesOfCorrectType (5.6.1–5.6.4): a literal against the type of its position. */
 function checkValue(schema: GqlSchema, v: Node | undefined, t: Node | undefined, report: Report): void {
-  if (!v || !t || v.Kind === V.Variable) return;
-  if (t.NonNull && v.Kind === V.Null) {
+  if (!v || !t || v.Kind === VALUE_KIND.Variable) return;
+  if (t.NonNull && v.Kind === VALUE_KIND.Null) {
     report(v, `Expected value of type "${typeString(t)}", found null.`);
     return;
   }
-  if (v.Kind === V.Null) return;
+  if (v.Kind === VALUE_KIND.Null) return;
   if (str(t.NamedType) === "") {
     const elem = t.Elem as Node;
-    if (v.Kind === V.List)
+    if (v.Kind === VALUE_KIND.List)
       for (const c of list(v.Children)) checkValue(schema, c.Value as Node, elem, report);
     else checkValue(schema, v, elem, report);
     return;
@@ -121,23 +96,24 @@ function checkValue(schema: GqlSchema, v: Node | undefined, t: Node | undefined,
   switch (str(def.Kind)) {
     case "SCALAR": {
       const ok: Record<string, number[]> = {
-        Int: [V.Int],
-        Float: [V.Int, V.Float],
-        String: [V.String, V.Block],
-        Boolean: [V.Boolean],
-        ID: [V.Int, V.String, V.Block],
+        Int: [VALUE_KIND.Int],
+        Float: [VALUE_KIND.Int, VALUE_KIND.Float],
+        String: [VALUE_KIND.String, VALUE_KIND.Block],
+        Boolean: [VALUE_KIND.Boolean],
+        ID: [VALUE_KIND.Int, VALUE_KIND.String, VALUE_KIND.Block],
       };
       const kinds = ok[name];
       if (kinds && !kinds.includes(v.Kind as number)) wrong();
       return;
     }
     case "ENUM":
-      if (v.Kind !== V.Enum) report(v, `Enum "${name}" cannot represent non-enum value: ${valueText(v)}.`);
+      if (v.Kind !== VALUE_KIND.Enum)
+        report(v, `Enum "${name}" cannot represent non-enum value: ${valueText(v)}.`);
       else if (!list(def.EnumValues).some((e) => e.Name === v.Raw))
         report(v, `Value "${str(v.Raw)}" does not exist in "${typeString(t)}" enum.`);
       return;
     case "INPUT_OBJECT": {
-      if (v.Kind !== V.Object) {
+      if (v.Kind !== VALUE_KIND.Object) {
         wrong();
         return;
       }
@@ -225,7 +201,7 @@ export function extraQueryRules(schema: GqlSchema, doc: Node, report: Report): v
     for (const d of dirs) {
       const name = str(d.Name);
       const def = directiveDef(schema, name);
-      if (!def) continue; // unknown directives are reported by gqlvalidate.ts
+      if (!def) continue; // unknown directives are reported by validate.ts
       if (!def.locs.includes(location)) report(d, `Directive "@${name}" may not be used on ${location}.`);
       if (seen.has(name) && !def.repeatable)
         report(d, `The directive "@${name}" can only be used once at this location.`);
@@ -363,21 +339,21 @@ export function extraQueryRules(schema: GqlSchema, doc: Node, report: Report): v
   ) => {
     const at = (v: Node | undefined, t: Node | undefined) => {
       if (!v || !t) return;
-      if (v.Kind === V.Variable) {
+      if (v.Kind === VALUE_KIND.Variable) {
         const d = vars.get(str(v.Raw));
         if (!d) return;
         let vt = d.Type as Node;
         const dv = d.DefaultValue as Node | undefined;
-        if (t.NonNull && !vt.NonNull && dv && dv.Kind !== V.Null) vt = { ...vt, NonNull: true };
+        if (t.NonNull && !vt.NonNull && dv && dv.Kind !== VALUE_KIND.Null) vt = { ...vt, NonNull: true };
         if (!fits(vt, t))
           report(
             v,
             `Variable "$${str(v.Raw)}" of type "${typeString(d.Type as Node)}" used in position expecting type "${typeString(t)}".`,
           );
-      } else if (v.Kind === V.List) {
+      } else if (v.Kind === VALUE_KIND.List) {
         const elem = str(t.NamedType) === "" ? (t.Elem as Node) : undefined;
         for (const c of list(v.Children)) at(c.Value as Node, elem);
-      } else if (v.Kind === V.Object) {
+      } else if (v.Kind === VALUE_KIND.Object) {
         const fields = list(schema.types.get(namedType(t))?.Fields);
         for (const c of list(v.Children))
           at(c.Value as Node, fields.find((f) => f.Name === c.Name)?.Type as Node);

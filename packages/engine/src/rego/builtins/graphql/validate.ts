@@ -4,6 +4,7 @@
  */
 import { GqlError } from "./errors.ts";
 import { positions } from "./lexer.ts";
+import { list, namedType, str, typeString } from "./nodes.ts";
 import type { Node } from "./parse.ts";
 import { checkSchemaRules, extraQueryRules } from "./rules.ts";
 
@@ -16,19 +17,6 @@ export interface GqlSchema {
 }
 
 const SCALARS = ["Int", "Float", "String", "Boolean", "ID"];
-const list = (v: unknown): Node[] => (Array.isArray(v) ? (v as Node[]) : []);
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-
-function typeString(t: Node | undefined): string {
-  if (!t) return "";
-  const inner = str(t.NamedType) !== "" ? str(t.NamedType) : `[${typeString(t.Elem as Node)}]`;
-  return t.NonNull ? `${inner}!` : inner;
-}
-
-function namedType(t: Node | undefined): string {
-  if (!t) return "";
-  return str(t.NamedType) !== "" ? str(t.NamedType) : namedType(t.Elem as Node);
-}
 
 /** ValidateSchemaDocument (reduced): merge definitions and extensions, resolve roots, check field types exist. */
 export function buildSchema(doc: Node): GqlSchema {
