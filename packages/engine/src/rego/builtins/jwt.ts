@@ -332,18 +332,7 @@ function wrap(name: string, f: (args: Value[], ctx: BuiltinContext) => Value): B
 }
 
 const verifiers: BuiltinDef[] = [];
-for (const alg of [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-]) {
+for (const alg of [...TOKEN_ALGORITHMS].filter((a) => !a.startsWith("HS"))) {
   const name = `io.jwt.verify_${alg.toLowerCase()}`;
   verifiers.push({ name, arity: 2, impl: wrap(name, (a) => verifyWithKeys(name, alg, a)) });
 }
