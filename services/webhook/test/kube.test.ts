@@ -127,6 +127,18 @@ async function eventCount(): Promise<number> {
   return info?.state.subjects?.[admissionSubject] ?? 0;
 }
 
+/** The event count once the probes' own denials (published asynchronously) have landed: unchanged for 1 s. */
+async function settledEventCount(): Promise<number> {
+  let last = await eventCount();
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = await eventCount();
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error(`admission events never settled (last count ${last})`);
+}
+
 describe("webhook on a real API server", () => {
   it("seed scenario: deny with Gatekeeper's message, label lets it through, warn prints the warning; one event per denial", async () => {
     await applyYaml(readFileSync(TEMPLATE, "utf8"));
@@ -162,7 +174,7 @@ describe("webhook on a real API server", () => {
       30_000,
     );
 
-    const before = await eventCount();
+    const before = await settledEventCount();
     const denied = await kubectl(["create", "namespace", "test-opa"]);
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toContain(DENY_LINE);
