@@ -153,17 +153,17 @@ function main(): void {
   for (const c of cases) {
     const query = `data.${c.pkg}.violation[r]`;
     let samples: number[];
+    let mean: number;
     try {
       const q = compile(c.modules, { regoVersion: 0 }).prepare(query);
       const data = c.data as Value;
-      samples = measure((input) => q.eval({ input, data }), c.input, args.ms);
+      ({ samples, mean } = measure((input) => q.eval({ input, data }), c.input, args.ms));
     } catch (e) {
       errors++;
       console.log(`${c.name.padEnd(W)} error: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
     all.push(...samples);
-    const mean = samples.reduce((s, x) => s + x, 0) / samples.length;
     const r: Result = { c, mean };
     let line = `${c.name.slice(-W).padEnd(W)} ${percentile(samples, 50).toFixed(2).padStart(9)} ${percentile(samples, 99).toFixed(2).padStart(9)} ${mean.toFixed(2).padStart(9)}`;
     if (opa && c.opa) {
