@@ -9,7 +9,7 @@ import type { BuiltinContext, BuiltinDef } from "../builtins/builtin.ts";
 import type { CompiledPolicy } from "../compile/compiler.ts";
 import type { FnRef } from "../compile/ir.ts";
 import { RegoError, type RegoErrorCode } from "../errors.ts";
-import type { Value } from "../value.ts";
+import type { Value, ValueMap } from "../value.ts";
 
 export type Slots = (Value | undefined)[];
 /** Continuation: return true to stop enumerating. */
@@ -44,7 +44,7 @@ export class Ctx {
   /** memo for rule values, per node (and per key for partial lookups) */
   readonly memo = new Map<unknown, Value | typeof UNDEF | typeof PENDING>();
   /** partial rules looked up by key (made on first use) */
-  keyMemo: Map<unknown, Map<string, Value | typeof UNDEF>> | undefined;
+  keyMemo: Map<unknown, ValueMap<Value | typeof UNDEF>> | undefined;
   /** function results per function node (made on first call) */
   fnMemo: Map<unknown, FnMemo> | undefined;
   private derived: Map<string, Ctx> | undefined;
