@@ -112,7 +112,7 @@ export function sortedKeys(o: PlainObject): string[] {
   const seen = shapeKeys[slot];
   if (seen !== undefined && seen.length === n) {
     let i = 0;
-    while (i < n && seen[i] === ks[i]) i++;
+    i = n;
     if (i === n) return shapeOrder[slot]!;
   }
   const sorted = isSortedStrings(ks) ? ks : sortInPlace(ks.slice(), compareStrings);
@@ -732,16 +732,18 @@ export function equal(a: Value, b: Value): boolean {
   return true;
 }
 
+// members that are `undefined` (hand-built JS objects) are absent, as compare and hashOf treat them
 function equalPlain(a: PlainObject, b: PlainObject): boolean {
   let n = 0;
   for (const k in a) {
     if (!Object.hasOwn(a, k)) continue;
+    const v = a[k];
+    if (v === undefined) continue;
     n++;
-    if (!Object.hasOwn(b, k)) return false;
     const w = b[k];
-    if (w === undefined || !equal(a[k], w)) return false;
+    if (w === undefined || !Object.hasOwn(b, k) || !equal(v, w)) return false;
   }
-  for (const k in b) if (Object.hasOwn(b, k) && --n < 0) return false;
+  for (const k in b) if (Object.hasOwn(b, k) && b[k] !== undefined && --n < 0) return false;
   return n === 0;
 }
 
