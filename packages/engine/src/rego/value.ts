@@ -112,7 +112,7 @@ export function sortedKeys(o: PlainObject): string[] {
   const seen = shapeKeys[slot];
   if (seen !== undefined && seen.length === n) {
     let i = 0;
-    i = n;
+    while (i < n && seen[i] === ks[i]) i++;
     if (i === n) return shapeOrder[slot]!;
   }
   const sorted = isSortedStrings(ks) ? ks : sortInPlace(ks.slice(), compareStrings);
@@ -542,9 +542,21 @@ export function compareNumbers(a: Num, b: Num): number {
 
 // ---- ordering and equality -----------------------------------------------
 
-/** Strings order by UTF-8 bytes, i.e. by code point (UTF-16 units differ for surrogates vs U+E000..U+FFFF). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+/**
+ * Strings order by UTF-8 bytes, i.e. by code point. JS's native `<` orders
+ * UTF-16 units, which differs only where a surrogate meets a unit in
+ * U+E000..U+FFFF at the first difference; that needs a unit >= U+D800 in
+ * both strings, so the native comparison answers everything else.
+ */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  if (HIGH_UNIT.test(a) && HIGH_UNIT.test(b)) return compareCodePoints(a, b);
+  return a < b ? -1 : 1;
+}
+
+function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
