@@ -148,7 +148,7 @@ function main(): void {
   let errors = 0;
   const W = 80;
   console.log(
-    `${"case".padEnd(W)} ${"p50 µs".padStart(9)} ${"p99 µs".padStart(9)} ${"mean µs".padStart(9)}${opa ? `${"opa µs".padStart(10)}  ratio` : ""}`,
+    `${"case".padEnd(W)} ${"p50 µs".padStart(9)} ${"p99 µs".padStart(9)} ${"mean µs".padStart(9)}${opa ? ` ${"opa µs".padStart(10)}  ratio` : ""}`,
   );
   for (const c of cases) {
     const query = `data.${c.pkg}.violation[r]`;
@@ -171,8 +171,8 @@ function main(): void {
       if (ns !== undefined) {
         // opa bench reports a mean (T/N), so compare it with our mean.
         r.opaUs = ns / 1000;
-        line += `${r.opaUs.toFixed(2).padStart(10)}  ${(r.opaUs / mean).toFixed(2)}x`;
-      } else line += `${"n/a".padStart(10)}`;
+        line += ` ${r.opaUs.toFixed(2).padStart(10)}  ${(r.opaUs / mean).toFixed(2)}x`;
+      } else line += ` ${"n/a".padStart(10)}`;
     }
     results.push(r);
     console.log(line);

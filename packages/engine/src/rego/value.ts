@@ -80,6 +80,9 @@ function plainObjectKey(o: PlainObject): string {
  * string comparisons. Keyed by the list's length and end keys; checked in full.
  */
 const SHAPES = 256;
+/** Objects with more keys are maps rather than records: their order is kept per object. */
+const SHAPE_MAX_KEYS = 16;
+const bigKeyOrders = new WeakMap<object, string[]>();
 const shapeKeys: (string[] | undefined)[] = new Array(SHAPES);
 const shapeOrder: (string[] | undefined)[] = new Array(SHAPES);
 
@@ -105,9 +108,17 @@ function shapeSlot(ks: string[]): number {
  * hand-built JS objects) are included: readers skip them.
  */
 export function sortedKeys(o: PlainObject): string[] {
+  const big = bigKeyOrders.get(o);
+  if (big !== undefined) return big;
   const ks = Object.keys(o);
   const n = ks.length;
   if (n < 2) return ks;
+  if (n > SHAPE_MAX_KEYS) {
+    // maps keyed by name (an inventory's objects, a ConfigMap's data): one of a kind, often re-read
+    const sorted = isSortedStrings(ks) ? ks : sortInPlace(ks, compareStrings);
+    bigKeyOrders.set(o, sorted);
+    return sorted;
+  }
   const slot = shapeSlot(ks);
   const seen = shapeKeys[slot];
   if (seen !== undefined && seen.length === n) {
