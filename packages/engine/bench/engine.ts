@@ -1,239 +1,243 @@
 /**
- * Engine benchmark: compiles every gatekeeper-library template (Rego) and
- * evaluates it against its suite objects, reporting µs per evaluation.
- * Where `opa` is installed (.cache/bin or PATH), the same policy, query and
- * input go through `opa bench` in the same run, side by side (for the first
- * case of each suite test, since each `opa bench` takes seconds).
+ * Engine benchmark: the Rego engine on the gatekeeper-library templates,
+ * side by side with `opa bench` in the same run (where `opa` is installed).
+ *
+ *   library    every suite case of every template (OPA on the first case of
+ *              each suite test, since each `opa bench` takes seconds)
+ *   pods       Pods of 1, 4, 16 and 64 containers (+ init containers), with
+ *              identical and with distinct env/volume blocks, against every
+ *              template whose suite constrains Pods
+ *   inventory  the referential templates with 100, 1,000 and 10,000
+ *              inventory objects, a review that collides with none and one
+ *              that collides
+ *   compile    parse + compile of the whole library, ours and OPA's, and
+ *              our process RSS after compiling it
  *
  *   pnpm bench:engine [--no-opa] [--filter <regex>] [--ms <per-case budget>]
+ *                     [--only library,pods,inventory,compile]
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { compile } from "../src/rego/index.ts";
 import type { Value } from "../src/rego/value.ts";
+import { compileAll } from "./compile.ts";
+import { inventoryOf, loadLibrary, type Module, type Obj, reviewOf, type Template } from "./library.ts";
+import { measure, percentile } from "./measure.ts";
+import { opaBench, opaBinary, opaCompileMs } from "./opa.ts";
+import { INVENTORY_SHAPES, INVENTORY_SIZES, inventoryObjects } from "./shapes/inventory.ts";
+import { CONTAINER_COUNTS, pod, VARIANTS } from "./shapes/pods.ts";
 
-const ROOT = resolve(import.meta.dirname, "../../..");
-const LIBRARY = resolve(ROOT, "../shared/corpus/gatekeeper-library/library");
+const GROUPS = ["library", "pods", "inventory", "compile"] as const;
+type Group = (typeof GROUPS)[number];
 
 interface Args {
   opa: boolean;
   filter?: RegExp;
   ms: number;
+  only: Set<Group>;
 }
 function parseArgs(argv: string[]): Args {
-  const a: Args = { opa: true, ms: 200 };
+  const a: Args = { opa: true, ms: 200, only: new Set(GROUPS) };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--no-opa") a.opa = false;
     else if (argv[i] === "--filter") a.filter = new RegExp(argv[++i]);
     else if (argv[i] === "--ms") a.ms = Number(argv[++i]);
+    else if (argv[i] === "--only") {
+      const gs = argv[++i].split(",");
+      for (const g of gs)
+        if (!GROUPS.includes(g as Group))
+          throw new Error(`--only: unknown group ${g} (${GROUPS.join(", ")})`);
+      a.only = new Set(gs as Group[]);
+    } else throw new Error(`unknown argument ${argv[i]}`);
   }
   return a;
 }
 
-type Obj = Record<string, any>;
-const loadYaml = (path: string): Obj[] =>
-  parseAllDocuments(readFileSync(path, "utf8"))
-    .map((d) => d.toJS() as Obj)
-    .filter(Boolean);
-
-function findSuites(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...findSuites(p));
-    else if (e === "suite.yaml") out.push(p);
-  }
-  return out.sort();
-}
-
-/** gator-style review of a plain object (operation empty). */
-function reviewOf(obj: Obj): Obj {
-  const [group, version] = String(obj.apiVersion ?? "").includes("/")
-    ? String(obj.apiVersion).split("/")
-    : ["", String(obj.apiVersion ?? "")];
-  return {
-    kind: { group, version, kind: obj.kind },
-    name: obj.metadata?.name,
-    namespace: obj.metadata?.namespace ?? "",
-    operation: "",
-    object: obj,
-  };
-}
-
-/** data.inventory in Gatekeeper's layout. */
-function inventoryOf(objs: Obj[]): Obj {
-  const cluster: Obj = {};
-  const namespace: Obj = {};
-  for (const o of objs) {
-    const gv = o.apiVersion;
-    const ns = o.metadata?.namespace;
-    const root = ns ? ((namespace[ns] ??= {}) as Obj) : cluster;
-    ((root[gv] ??= {})[o.kind] ??= {})[o.metadata?.name] = o;
-  }
-  return { cluster, namespace };
-}
-
-interface Bench {
+interface Case {
+  group: Group;
   name: string;
-  /** First case of its suite test: these also run through `opa bench` (one per template × constraint keeps the run short). */
-  first: boolean;
-  modules: { file: string; source: string }[];
+  /** also run through `opa bench` */
+  opa: boolean;
+  modules: Module[];
   pkg: string;
   input: Obj;
   data: Obj;
 }
 
-function collect(filter?: RegExp): Bench[] {
-  const benches: Bench[] = [];
-  for (const suitePath of findSuites(LIBRARY)) {
-    const dir = dirname(suitePath);
-    const suite = loadYaml(suitePath)[0];
-    for (const t of suite.tests ?? []) {
-      const tpl = loadYaml(join(dir, t.template))[0];
-      const target = tpl?.spec?.targets?.[0];
-      const regoCode = target?.code?.find((c: Obj) => c.engine === "Rego")?.source;
-      const rego: string | undefined = target?.rego ?? regoCode?.rego;
-      if (!rego) continue; // CEL-only template
-      const libs: string[] = target?.rego ? (target.libs ?? []) : (regoCode?.libs ?? []);
-      const pkg = /^\s*package\s+([\w.]+)/m.exec(rego)?.[1];
-      if (!pkg) continue;
-      const constraint = t.constraint ? loadYaml(join(dir, t.constraint))[0] : {};
-      for (const c of t.cases ?? []) {
-        if (!c.object) continue;
-        const name = `${relative(LIBRARY, dir)}/${t.name}/${c.name}`;
-        if (filter && !filter.test(name)) continue;
-        const obj = loadYaml(join(dir, c.object))[0];
-        const inv = (c.inventory ?? []).flatMap((p: string) => loadYaml(join(dir, p)));
-        benches.push({
-          name,
-          first: !benches.some((x) => x.name.startsWith(`${relative(LIBRARY, dir)}/${t.name}/`)),
-          pkg,
-          modules: [
-            { file: "template.rego", source: rego },
-            ...libs.map((source, i) => ({ file: `lib${i}.rego`, source })),
-          ],
-          input: { review: reviewOf(obj), parameters: constraint?.spec?.parameters ?? {} },
-          data: { inventory: inventoryOf(inv) },
+const EMPTY_DATA = { inventory: inventoryOf([]) };
+
+function libraryCases(templates: Template[]): Case[] {
+  const out: Case[] = [];
+  for (const t of templates)
+    for (const test of t.tests)
+      test.cases.forEach((c, i) => {
+        out.push({
+          group: "library",
+          name: `${t.dir}/${test.name}/${c.name}`,
+          opa: i === 0,
+          modules: t.modules,
+          pkg: t.pkg,
+          input: { review: reviewOf(c.object), parameters: test.parameters },
+          data: { inventory: inventoryOf(c.inventory) },
         });
-      }
+      });
+  return out;
+}
+
+function podCases(templates: Template[]): Case[] {
+  const out: Case[] = [];
+  for (const t of templates) {
+    const test = t.tests.find((x) => x.kinds.includes("Pod"));
+    if (!test) continue;
+    for (const n of CONTAINER_COUNTS)
+      for (const v of VARIANTS)
+        out.push({
+          group: "pods",
+          name: `pods/${t.dir}/${test.name}/n=${n}/${v}`,
+          opa: true,
+          modules: t.modules,
+          pkg: t.pkg,
+          input: { review: reviewOf(pod(n, v)), parameters: test.parameters },
+          data: EMPTY_DATA,
+        });
+  }
+  return out;
+}
+
+function inventoryCases(templates: Template[]): Case[] {
+  const out: Case[] = [];
+  for (const t of templates) {
+    if (!t.referential) continue;
+    const shape = INVENTORY_SHAPES[t.dir];
+    if (!shape) throw new Error(`no inventory shape for referential template ${t.dir}`);
+    const parameters = t.tests[0]?.parameters ?? {};
+    for (const n of INVENTORY_SIZES) {
+      const data = { inventory: inventoryOf(inventoryObjects(shape, n)) };
+      for (const collide of [false, true])
+        out.push({
+          group: "inventory",
+          name: `inventory/${t.dir}/n=${n}/${collide ? "collides" : "clear"}`,
+          opa: true,
+          modules: t.modules,
+          pkg: t.pkg,
+          input: { review: reviewOf(shape.review(collide)), parameters },
+          data,
+        });
     }
   }
-  return benches;
+  return out;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+interface Result {
+  c: Case;
+  mean: number;
+  opaUs?: number;
 }
 
-const BATCH = 10;
-
-/**
- * Runs one evaluation repeatedly for `ms`; returns per-eval µs samples
- * (batched to beat timer resolution). Each evaluation gets a fresh copy of
- * the input, made outside the timed region, as a webhook gets a freshly
- * parsed request: no per-object cache can carry over between evaluations.
- */
-function measure(fn: (input: Value) => void, input: Obj, ms: number): number[] {
-  const text = JSON.stringify(input);
-  const fresh = (): Value[] => Array.from({ length: BATCH }, () => JSON.parse(text) as Value);
-  for (const x of [...fresh(), ...fresh()]) fn(x); // warm up the JIT
-  const samples: number[] = [];
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const inputs = fresh();
-    const t0 = performance.now();
-    for (const x of inputs) fn(x);
-    samples.push(((performance.now() - t0) * 1000) / BATCH);
-  }
-  return samples.sort((a, b) => a - b);
-}
-
-function opaBinary(): string | undefined {
-  const local = join(ROOT, ".cache/bin/opa");
-  if (existsSync(local)) return local;
-  try {
-    return execFileSync("which", ["opa"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** ns/op of `opa bench` on the same modules, query and input, or undefined on failure. */
-function opaBench(opa: string, b: Bench): number | undefined {
-  const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-"));
-  try {
-    const args = ["bench", "--v0-compatible", "--format", "json", "--fail=false", "--metrics=false"];
-    b.modules.forEach((m, i) => {
-      const f = join(dir, `m${i}.rego`);
-      writeFileSync(f, m.source);
-      args.push("-d", f);
-    });
-    writeFileSync(join(dir, "data.json"), JSON.stringify(b.data));
-    writeFileSync(join(dir, "input.json"), JSON.stringify(b.input));
-    args.push("-d", join(dir, "data.json"), "-i", join(dir, "input.json"), `data.${b.pkg}.violation[r]`);
-    const out = JSON.parse(execFileSync(opa, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
-    return out.N ? out.T / out.N : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const geomean = (xs: number[]): number => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  const benches = collect(args.filter);
+  const templates = loadLibrary();
+  const cases = [
+    ...(args.only.has("library") ? libraryCases(templates) : []),
+    ...(args.only.has("pods") ? podCases(templates) : []),
+    ...(args.only.has("inventory") ? inventoryCases(templates) : []),
+  ].filter((c) => !args.filter || args.filter.test(c.name));
   const opa = args.opa ? opaBinary() : undefined;
   const all: number[] = [];
-  let ratioLogSum = 0;
-  let ratioCount = 0;
+  const results: Result[] = [];
   let errors = 0;
+  const W = 80;
   console.log(
-    `${"case".padEnd(72)} ${"p50 µs".padStart(9)} ${"p99 µs".padStart(9)}${opa ? `${"opa µs".padStart(9)}  ratio` : ""}`,
+    `${"case".padEnd(W)} ${"p50 µs".padStart(9)} ${"p99 µs".padStart(9)} ${"mean µs".padStart(9)}${opa ? ` ${"opa µs".padStart(10)}  ratio` : ""}`,
   );
-  for (const b of benches) {
-    let p50: number;
-    let p99: number;
+  for (const c of cases) {
+    const query = `data.${c.pkg}.violation[r]`;
+    let samples: number[];
     let mean: number;
     try {
-      const q = compile(b.modules, { regoVersion: 0 }).prepare(`data.${b.pkg}.violation[r]`);
-      const data = b.data as Value;
-      const samples = measure((input) => q.eval({ input, data }), b.input, args.ms);
-      all.push(...samples);
-      p50 = percentile(samples, 50);
-      p99 = percentile(samples, 99);
-      mean = samples.reduce((s, x) => s + x, 0) / samples.length;
+      const q = compile(c.modules, { regoVersion: 0 }).prepare(query);
+      const data = c.data as Value;
+      ({ samples, mean } = measure((input) => q.eval({ input, data }), c.input, args.ms));
     } catch (e) {
       errors++;
-      console.log(`${b.name.padEnd(72)} error: ${(e as Error).message.split("\n")[0]}`);
+      console.log(`${c.name.padEnd(W)} error: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
-    let line = `${b.name.slice(-72).padEnd(72)} ${p50.toFixed(2).padStart(9)} ${p99.toFixed(2).padStart(9)}`;
-    if (opa && b.first) {
-      const ns = opaBench(opa, b);
+    all.push(...samples);
+    const r: Result = { c, mean };
+    let line = `${c.name.slice(-W).padEnd(W)} ${percentile(samples, 50).toFixed(2).padStart(9)} ${percentile(samples, 99).toFixed(2).padStart(9)} ${mean.toFixed(2).padStart(9)}`;
+    if (opa && c.opa) {
+      const ns = opaBench(opa, c.modules, c.data, c.input, query);
       if (ns !== undefined) {
         // opa bench reports a mean (T/N), so compare it with our mean.
-        const ratio = ns / 1000 / mean;
-        ratioLogSum += Math.log(ratio);
-        ratioCount++;
-        line += `${(ns / 1000).toFixed(2).padStart(9)}  ${ratio.toFixed(2)}x`;
-      } else line += `${"n/a".padStart(9)}`;
+        r.opaUs = ns / 1000;
+        line += ` ${r.opaUs.toFixed(2).padStart(10)}  ${(r.opaUs / mean).toFixed(2)}x`;
+      } else line += ` ${"n/a".padStart(10)}`;
     }
+    results.push(r);
     console.log(line);
   }
-  all.sort((a, b) => a - b);
-  const p50 = percentile(all, 50);
-  const p99 = percentile(all, 99);
-  const evalsPerS = Math.round(1e6 / (all.reduce((s, x) => s + x, 0) / all.length));
-  const ratio = ratioCount ? Math.exp(ratioLogSum / ratioCount).toFixed(2) : "na";
+
+  const ratios = (rs: Result[]): { r: Result; ratio: number }[] =>
+    rs.filter((r) => r.opaUs !== undefined).map((r) => ({ r, ratio: r.opaUs! / r.mean }));
+  for (const g of ["library", "pods", "inventory"] as const) {
+    const rs = ratios(results.filter((r) => r.c.group === g));
+    if (!rs.length) continue;
+    const worst = rs.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+    console.log(
+      `${g}: ${rs.length} cases with OPA, ratio geomean ${geomean(rs.map((x) => x.ratio)).toFixed(2)}, worst ${worst.ratio.toFixed(2)} (${worst.r.c.name})`,
+    );
+  }
+
+  let compileMs: number | undefined;
+  let opaCompileAll: number | undefined;
+  let rssMb: number | undefined;
+  if (args.only.has("compile")) {
+    const ours = compileAll(templates);
+    compileMs = ours.ms;
+    rssMb = ours.rssMb;
+    if (opa) {
+      let sum = 0;
+      for (const t of templates) {
+        const ms = opaCompileMs(opa, t.modules, `data.${t.pkg}.violation[r]`);
+        if (ms === undefined) {
+          sum = Number.NaN;
+          console.log(`compile: opa failed on ${t.dir}`);
+          break;
+        }
+        sum += ms;
+      }
+      opaCompileAll = sum;
+    }
+    console.log(
+      `compile: ${ours.templates} templates, ours ${compileMs.toFixed(1)} ms (fresh process, fastest of 3), OPA ${opaCompileAll?.toFixed(1) ?? "n/a"} ms (sum of per-template parse+compile metrics, fastest of 3 each); RSS after compiling ${rssMb.toFixed(1)} MB`,
+    );
+  }
+
+  if (all.length) {
+    all.sort((a, b) => a - b);
+    const evalsPerS = Math.round(1e6 / (all.reduce((s, x) => s + x, 0) / all.length));
+    const rs = ratios(results);
+    console.log(
+      `${results.length + errors} cases, ${errors} errors; opa_ratio is the geometric mean over ${rs.length} cases of OPA µs/eval ÷ ours, opa_ratio_min the worst`,
+    );
+    console.log(
+      `us_per_eval_p50=${percentile(all, 50).toFixed(2)} us_per_eval_p99=${percentile(all, 99).toFixed(2)} evals_per_s=${evalsPerS}`,
+    );
+  }
+  const rs = ratios(results);
+  const inv10k = results.find((r) => r.c.name === "inventory/general/uniqueingresshost/n=10000/clear");
+  const fmt = (x: number | undefined, d = 2): string =>
+    x === undefined || Number.isNaN(x) ? "na" : x.toFixed(d);
   console.log(
-    `${benches.length} cases, ${errors} errors; opa_ratio is the geometric mean over ${ratioCount} cases of OPA µs/eval ÷ ours`,
-  );
-  console.log(
-    `us_per_eval_p50=${p50.toFixed(2)} us_per_eval_p99=${p99.toFixed(2)} evals_per_s=${evalsPerS} opa_ratio=${ratio}`,
+    [
+      `opa_ratio=${rs.length ? fmt(geomean(rs.map((x) => x.ratio))) : "na"}`,
+      `opa_ratio_min=${rs.length ? fmt(Math.min(...rs.map((x) => x.ratio))) : "na"}`,
+      `inv_10k_us=${fmt(inv10k?.mean, 1)}`,
+      `compile_all_ms=${fmt(compileMs, 1)}`,
+      `opa_compile_all_ms=${fmt(opaCompileAll, 1)}`,
+      `rss_mb_all=${fmt(rssMb, 1)}`,
+    ].join(" "),
   );
 }
 

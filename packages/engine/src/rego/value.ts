@@ -70,23 +70,76 @@ function plainObjectKey(o: PlainObject): string {
   return `${s}}`;
 }
 
-const sortedKeyCache = new WeakMap<object, string[]>();
+// ---- what is worked out once per composite value --------------------------------
 
 /**
- * A plain object's keys in Rego's order (OPA iterates objects sorted).
- * Cached per object (values are immutable once shared), for iteration,
- * which may revisit an object many times.
+ * Recently seen key lists (in insertion order) and their Rego order. Objects
+ * of one shape (the containers of a Pod, the items of a list) list the same
+ * keys in the same order, and JSON.parse interns key strings, so a hit costs
+ * Object.keys and one === per key, where sorting ten keys costs some thirty
+ * string comparisons. Keyed by the list's length and end keys; checked in full.
+ */
+const SHAPES = 256;
+/** Objects with more keys are maps rather than records: their order is kept per object. */
+const SHAPE_MAX_KEYS = 16;
+const bigKeyOrders = new WeakMap<object, string[]>();
+const shapeKeys: (string[] | undefined)[] = new Array(SHAPES);
+const shapeOrder: (string[] | undefined)[] = new Array(SHAPES);
+
+function shapeSlot(ks: string[]): number {
+  const n = ks.length;
+  const first = ks[0];
+  const last = ks[n - 1];
+  return (
+    ((n * 0x9e3779b1 +
+      first.length * 31 +
+      first.charCodeAt(0) * 7 +
+      last.length * 131 +
+      last.charCodeAt(last.length - 1)) >>>
+      0) %
+    SHAPES
+  );
+}
+
+/**
+ * A plain object's keys in Rego's order (OPA iterates and compares objects
+ * sorted). The array may be shared with other objects of the same shape: do
+ * not modify it. Keys whose value is `undefined` (absent in JSON, possible in
+ * hand-built JS objects) are included: readers skip them.
  */
 export function sortedKeys(o: PlainObject): string[] {
-  let ks = sortedKeyCache.get(o);
-  if (ks === undefined) {
-    ks = orderedKeys(o);
-    sortedKeyCache.set(o, ks);
+  const big = bigKeyOrders.get(o);
+  if (big !== undefined) return big;
+  const ks = Object.keys(o);
+  const n = ks.length;
+  if (n < 2) return ks;
+  if (n > SHAPE_MAX_KEYS) {
+    // maps keyed by name (an inventory's objects, a ConfigMap's data): one of a kind, often re-read
+    const sorted = isSortedStrings(ks) ? ks : sortInPlace(ks, compareStrings);
+    bigKeyOrders.set(o, sorted);
+    return sorted;
   }
+  const slot = shapeSlot(ks);
+  const seen = shapeKeys[slot];
+  if (seen !== undefined && seen.length === n) {
+    let i = 0;
+    while (i < n && seen[i] === ks[i]) i++;
+    if (i === n) return shapeOrder[slot]!;
+  }
+  const sorted = isSortedStrings(ks) ? ks : sortInPlace(ks.slice(), compareStrings);
+  shapeKeys[slot] = ks;
+  shapeOrder[slot] = sorted;
+  return sorted;
+}
+
+/** Sorted keys without `undefined` members. */
+function presentKeys(o: PlainObject): string[] {
+  const ks = sortedKeys(o);
+  for (let i = 0; i < ks.length; i++) if (o[ks[i]] === undefined) return ks.filter((k) => o[k] !== undefined);
   return ks;
 }
 
-/** Sorted keys, uncached: a WeakMap entry per object costs more than sorting a few keys once. */
+/** Sorted keys, uncached: a fresh array the caller may keep or modify. */
 export function orderedKeys(o: PlainObject): string[] {
   const ks = Object.keys(o);
   if (ks.length > 1 && !isSortedStrings(ks)) sortInPlace(ks, compareStrings);
@@ -114,16 +167,158 @@ function isSortedStrings(ks: string[]): boolean {
   return true;
 }
 
+// ---- hashing ---------------------------------------------------------------
+
+const FNV_PRIME = 0x01000193;
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/** Final avalanche (murmur3's), so that sums of hashes spread. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+const F64 = new Float64Array(1);
+const I32 = new Int32Array(F64.buffer);
+
+function hashNumber(n: number): number {
+  if (Number.isSafeInteger(n)) return mix((n | 0) ^ Math.imul((n / 4294967296) | 0, 0x27d4eb2d)); // -0 | 0 is 0
+  // an integral double beyond 2^53 equals the bigint of the same value: hash them alike
+  if (Number.isInteger(n)) return hashBig(BigInt(n));
+  F64[0] = n;
+  return mix(I32[0] ^ Math.imul(I32[1], 0x27d4eb2d));
+}
+
+const hashBig = (b: bigint): number => mix(hashString(b.toString()) ^ 0x5bd1e995);
+
+const H_NULL = 0x1b873593;
+const H_TRUE = 0x3c6ef372;
+const H_FALSE = 0x7f4a7c15;
+
+/**
+ * A 32-bit hash consistent with Rego equality: equal(a, b) implies
+ * hashOf(a) === hashOf(b) (1 and 1.0, and an integral double and the
+ * bigint of the same value, are equal). Objects and sets combine their
+ * members order-independently. Sets and non-string-keyed objects keep theirs;
+ * a plain object or array is walked each time (a per-object cache costs more
+ * in WeakMap entries than the walk): hash a value once and keep the number,
+ * as RSet and ValueMap do.
+ */
+export function hashOf(v: Value): number {
+  switch (typeof v) {
+    case "string":
+      return hashString(v);
+    case "number":
+      return hashNumber(v);
+    case "bigint":
+      return hashBig(v);
+    case "boolean":
+      return v ? H_TRUE : H_FALSE;
+  }
+  if (v === null) return H_NULL;
+  if (Array.isArray(v)) {
+    let h = 0x6a09e667 ^ v.length;
+    for (let i = 0; i < v.length; i++) h = Math.imul(h ^ hashOf(v[i]), FNV_PRIME);
+    return mix(h);
+  }
+  if (v instanceof RSet || v instanceof RObj) return v.hash();
+  let h = 0x510e527f;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const x = v[k];
+    if (x !== undefined) h = (h + entryHash(hashString(k), hashOf(x))) | 0;
+  }
+  return h;
+}
+
+/** One object entry's share of the object's (order-independent) hash. */
+const entryHash = (hk: number, hv: number): number => mix(hk ^ Math.imul(hv, 0x9e3779b1));
+
+/** Map key for a value: a string is its own key; anything else its hash (which a string key can never be). */
+const slotOf = (v: Value): string | number => (typeof v === "string" ? v : hashOf(v));
+
+/**
+ * A map keyed by Rego values: keys equal in Rego's sense are one key.
+ * Strings are looked up by themselves, other keys by hash with `equal`
+ * settling collisions, so neither insert nor lookup deep-compares unless two
+ * keys share a hash. Iterates in insertion order.
+ */
+export class ValueMap<T> {
+  private readonly ks: Value[] = [];
+  private readonly vs: T[] = [];
+  /** slot -> index into ks/vs, or the indices sharing a hash */
+  private readonly index = new Map<string | number, number | number[]>();
+
+  get size(): number {
+    return this.ks.length;
+  }
+  private find(k: Value): number {
+    const i = this.index.get(slotOf(k));
+    if (i === undefined) return -1;
+    if (typeof i === "number") return typeof k === "string" || equal(this.ks[i], k) ? i : -1;
+    for (let j = 0; j < i.length; j++) if (equal(this.ks[i[j]], k)) return i[j];
+    return -1;
+  }
+  get(k: Value): T | undefined {
+    const i = this.find(k);
+    return i < 0 ? undefined : this.vs[i];
+  }
+  has(k: Value): boolean {
+    return this.find(k) >= 0;
+  }
+  /** Sets k's value; an existing equal key keeps its place (and its own form, e.g. 1 for 1.0). */
+  set(k: Value, v: T): this {
+    const slot = slotOf(k);
+    const i = this.index.get(slot);
+    if (i === undefined) this.index.set(slot, this.ks.length);
+    else {
+      const at = this.find(k);
+      if (at >= 0) {
+        this.vs[at] = v;
+        return this;
+      }
+      if (typeof i === "number") this.index.set(slot, [i, this.ks.length]);
+      else i.push(this.ks.length);
+    }
+    this.ks.push(k);
+    this.vs.push(v);
+    return this;
+  }
+  keyAt(i: number): Value {
+    return this.ks[i];
+  }
+  valueAt(i: number): T {
+    return this.vs[i];
+  }
+  *entries(): IterableIterator<[Value, T]> {
+    for (let i = 0; i < this.ks.length; i++) yield [this.ks[i], this.vs[i]];
+  }
+  values(): IterableIterator<T> {
+    return this.vs.values();
+  }
+}
+
 /**
  * A Rego set. Members are kept sorted in Rego's order (OPA iterates sets
  * sorted) and deduplicated by that order: compare(a, b) === 0 exactly when
  * a and b are equal. Added members wait at the end until the set is next
- * read, so building a set costs one sort, and no canonical keys.
+ * read, so building a set costs one sort, and lookups are a binary search.
+ * No member is hashed: two containers differ within their first keys, so
+ * comparing them is cheaper than hashing either whole, now that compare
+ * takes each object's key order from the shape cache instead of sorting.
  */
 export class RSet {
   /** items[0, clean) is sorted and duplicate-free; the rest was added since */
   private items: Value[];
   private clean: number;
+  private h = 0;
+  private hashed = false;
   private keyCache: string | undefined;
 
   constructor(items?: Iterable<Value>) {
@@ -137,13 +332,15 @@ export class RSet {
   add(v: Value): this {
     const xs = this.items;
     const n = xs.length;
-    // in order (or the first member): stays clean; otherwise sorted on the next read
+    // in order (or the first member): stays clean; otherwise sorted on the next read.
+    // Members usually differ within their first keys, so this compare is short.
     if (this.clean === n) {
       const c = n === 0 ? -1 : compare(xs[n - 1], v);
       if (c === 0) return this;
       if (c < 0) this.clean = n + 1;
     }
     xs.push(v);
+    this.hashed = false;
     this.keyCache = undefined;
     // many adds without a read (a comprehension over repeated values): sort as we go
     if (xs.length - this.clean > 64 && xs.length > 2 * this.clean) this.sorted();
@@ -188,6 +385,17 @@ export class RSet {
     this.clean = w;
     return xs;
   }
+  /** Order-independent: the sum of the members' hashes. */
+  hash(): number {
+    if (!this.hashed) {
+      let h = 0x1f83d9ab;
+      const xs = this.sorted();
+      for (let i = 0; i < xs.length; i++) h = (h + mix(hashOf(xs[i]))) | 0;
+      this.h = h;
+      this.hashed = true;
+    }
+    return this.h;
+  }
   canonicalKey(): string {
     if (this.keyCache === undefined) {
       // member keys in the nested (self-delimiting) form, so that joining them is unambiguous
@@ -203,34 +411,47 @@ export class RSet {
 
 /** An object with at least one non-string key (plain objects cover the rest). */
 export class RObj {
-  /** canonical key -> [key, value] */
-  readonly map = new Map<string, [Value, Value]>();
+  private readonly map = new ValueMap<Value>();
+  private h = 0;
+  private hashed = false;
   private keyCache: string | undefined;
 
   constructor(entries?: Iterable<[Value, Value]>) {
-    if (entries) for (const [k, v] of entries) this.map.set(keyOf(k), [k, v]);
+    if (entries) for (const [k, v] of entries) this.map.set(k, v);
   }
   get size(): number {
     return this.map.size;
   }
   /** Mutates: only while building a new object, before it is shared. */
   set(k: Value, v: Value): this {
-    this.map.set(keyOf(k), [k, v]);
+    this.map.set(k, v);
+    this.hashed = false;
     this.keyCache = undefined;
     return this;
   }
   get(k: Value): Value | undefined {
-    return this.map.get(keyOf(k))?.[1];
+    return this.map.get(k);
   }
   has(k: Value): boolean {
-    return this.map.has(keyOf(k));
+    return this.map.has(k);
   }
   entries(): IterableIterator<[Value, Value]> {
-    return this.map.values();
+    return this.map.entries();
+  }
+  /** The same order-independent sum as a plain object's. */
+  hash(): number {
+    if (!this.hashed) {
+      let h = 0x510e527f;
+      for (let i = 0; i < this.map.size; i++)
+        h = (h + entryHash(hashOf(this.map.keyAt(i)), hashOf(this.map.valueAt(i)))) | 0;
+      this.h = h;
+      this.hashed = true;
+    }
+    return this.h;
   }
   canonicalKey(): string {
     if (this.keyCache === undefined) {
-      const parts = [...this.map.values()].sort((a, b) => compare(a[0], b[0]));
+      const parts = [...this.map.entries()].sort((a, b) => compare(a[0], b[0]));
       this.keyCache = `{${parts.map(([k, v]) => `${nestedKey(k)}:${nestedKey(v)}`).join(",")}}`;
     }
     return this.keyCache;
@@ -332,9 +553,21 @@ export function compareNumbers(a: Num, b: Num): number {
 
 // ---- ordering and equality -----------------------------------------------
 
-/** Strings order by UTF-8 bytes, i.e. by code point (UTF-16 units differ for surrogates vs U+E000..U+FFFF). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+/**
+ * Strings order by UTF-8 bytes, i.e. by code point. JS's native `<` orders
+ * UTF-16 units, which differs only where a surrogate meets a unit in
+ * U+E000..U+FFFF at the first difference; that needs a unit >= U+D800 in
+ * both strings, so the native comparison answers everything else.
+ */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  if (HIGH_UNIT.test(a) && HIGH_UNIT.test(b)) return compareCodePoints(a, b);
+  return a < b ? -1 : 1;
+}
+
+function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
@@ -376,10 +609,13 @@ export function compare(a: Value, b: Value): number {
       const x = a as Value[];
       const y = b as Value[];
       const n = Math.min(x.length, y.length);
+      const memo = x.length === y.length && n >= PROVEN_MIN;
+      if (memo && provenEqual(x, y)) return 0;
       for (let i = 0; i < n; i++) {
         const c = compare(x[i], y[i]);
         if (c) return c;
       }
+      if (memo) proveEqual(x, y);
       return x.length - y.length;
     }
     case 5:
@@ -397,6 +633,33 @@ export function compare(a: Value, b: Value): number {
       return x.length - y.length;
     }
   }
+}
+
+/**
+ * Arrays already proven deep-equal, as a union-find forest: Pods whose
+ * containers share an env block compare that block again for every pair a
+ * set sort or lookup compares, and each proof makes the next one a lookup.
+ * Only arrays of PROVEN_MIN or more members: below that the walk is cheaper
+ * than the WeakMap. Values are immutable once shared, so a proof holds.
+ */
+const sameAs = new WeakMap<Value[], Value[]>();
+const PROVEN_MIN = 4;
+
+function representative(x: Value[]): Value[] {
+  let r = x;
+  for (let next = sameAs.get(r); next !== undefined; next = sameAs.get(r)) r = next;
+  if (r !== x) sameAs.set(x, r); // compress the path for the next lookup
+  return r;
+}
+
+function provenEqual(x: Value[], y: Value[]): boolean {
+  return representative(x) === representative(y);
+}
+
+function proveEqual(x: Value[], y: Value[]): void {
+  const rx = representative(x);
+  const ry = representative(y);
+  if (rx !== ry) sameAs.set(ry, rx);
 }
 
 /** typeRank of a value's type name. */
@@ -417,23 +680,25 @@ function rankOf(v: Value): number {
 
 // OPA: compare sorted keys pairwise (key, then value), then by size.
 function comparePlain(a: PlainObject, b: PlainObject): number {
-  const ka = presentKeys(a);
-  const kb = presentKeys(b);
-  const n = Math.min(ka.length, kb.length);
-  for (let i = 0; i < n; i++) {
-    const ck = compareStrings(ka[i], kb[i]);
-    if (ck) return ck;
-    const cv = compare(a[ka[i]], b[kb[i]]);
-    if (cv) return cv;
+  let ka = sortedKeys(a);
+  let kb = sortedKeys(b);
+  for (let pass = 0; pass < 2; pass++) {
+    const n = Math.min(ka.length, kb.length);
+    let i = 0;
+    for (; i < n; i++) {
+      const x = a[ka[i]];
+      const y = b[kb[i]];
+      if (x === undefined || y === undefined) break; // absent members: compare the present keys instead
+      const ck = ka[i] === kb[i] ? 0 : compareStrings(ka[i], kb[i]);
+      if (ck) return ck;
+      const cv = compare(x, y);
+      if (cv) return cv;
+    }
+    if (i === n) return ka.length - kb.length;
+    ka = presentKeys(a);
+    kb = presentKeys(b);
   }
-  return ka.length - kb.length;
-}
-
-/** Sorted keys without `undefined` members (absent in JSON). */
-function presentKeys(o: PlainObject): string[] {
-  const ks = orderedKeys(o);
-  for (let i = 0; i < ks.length; i++) if (o[ks[i]] === undefined) return ks.filter((k) => o[k] !== undefined);
-  return ks;
+  return 0; // unreachable: present keys hold no undefined
 }
 
 function compareEntries(ex: [Value, Value][], ey: [Value, Value][]): number {
@@ -450,7 +715,7 @@ function compareEntries(ex: [Value, Value][], ey: [Value, Value][]): number {
 export function sortedEntries(o: RegoObject): [Value, Value][] {
   if (o instanceof RObj) return sortInPlace(Array.from(o.entries()), (p, q) => compare(p[0], q[0]));
   const out: [Value, Value][] = [];
-  for (const k of orderedKeys(o)) out.push([k, o[k]]);
+  for (const k of presentKeys(o)) out.push([k, o[k]]);
   return out;
 }
 
@@ -465,7 +730,10 @@ export function equal(a: Value, b: Value): boolean {
   if (a === null || b === null || t !== "object" || typeof b !== "object") return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
+    const memo = a.length >= PROVEN_MIN;
+    if (memo && provenEqual(a, b)) return true;
     for (let i = 0; i < a.length; i++) if (!equal(a[i], b[i])) return false;
+    if (memo) proveEqual(a, b);
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -487,16 +755,18 @@ export function equal(a: Value, b: Value): boolean {
   return true;
 }
 
+// members that are `undefined` (hand-built JS objects) are absent, as compare and hashOf treat them
 function equalPlain(a: PlainObject, b: PlainObject): boolean {
   let n = 0;
   for (const k in a) {
     if (!Object.hasOwn(a, k)) continue;
+    const v = a[k];
+    if (v === undefined) continue;
     n++;
-    if (!Object.hasOwn(b, k)) return false;
     const w = b[k];
-    if (w === undefined || !equal(a[k], w)) return false;
+    if (w === undefined || !Object.hasOwn(b, k) || !equal(v, w)) return false;
   }
-  for (const k in b) if (Object.hasOwn(b, k) && --n < 0) return false;
+  for (const k in b) if (Object.hasOwn(b, k) && b[k] !== undefined && --n < 0) return false;
   return n === 0;
 }
 

@@ -9,7 +9,7 @@ import type { BuiltinContext, BuiltinDef } from "../builtins/builtin.ts";
 import type { CompiledPolicy } from "../compile/compiler.ts";
 import type { FnRef } from "../compile/ir.ts";
 import { RegoError, type RegoErrorCode } from "../errors.ts";
-import type { Value } from "../value.ts";
+import type { Value, ValueMap } from "../value.ts";
 
 export type Slots = (Value | undefined)[];
 /** Continuation: return true to stop enumerating. */
@@ -46,7 +46,7 @@ export class Ctx {
   /** memo for rule values, per node (and per key for partial lookups) */
   readonly memo = new Map<unknown, Value | typeof UNDEF | typeof PENDING>();
   /** partial rules looked up by key (made on first use) */
-  keyMemo: Map<unknown, Map<string, Value | typeof UNDEF>> | undefined;
+  keyMemo: Map<unknown, ValueMap<Value | typeof UNDEF>> | undefined;
   /** function results per function node (made on first call) */
   fnMemo: Map<unknown, FnMemo> | undefined;
   private derived: Map<string, Ctx> | undefined;
@@ -117,23 +117,25 @@ export function tick(sh: Shared): void {
 
 /**
  * Results of one function's calls in one Ctx, keyed by the identity of the
- * arguments (===, so equal numbers and strings match too). Calls are few per
- * evaluation: a linear scan beats hashing, and most calls never repeat.
+ * arguments (===, so equal numbers and strings match too). A Map on the
+ * first argument (SameValueZero: identity for composites, value for
+ * primitives, as ===) finds the calls to compare: a function called once per
+ * container of a 64-container Pod would otherwise scan every earlier call.
  */
 export class FnMemo {
   // the first call inline: most functions are called with few distinct arguments
   private args0: Value[] | undefined = undefined;
   private result0: Value | typeof UNDEF | undefined = undefined;
-  private args: Value[][] | undefined = undefined;
-  private results: (Value | typeof UNDEF)[] | undefined = undefined;
+  private byFirst: Map<Value | undefined, MemoEntry | MemoEntry[]> | undefined = undefined;
 
   get(a: Value[]): Value | typeof UNDEF | undefined {
     const b0 = this.args0;
     if (b0 === undefined) return undefined;
     if (sameArgs(a, b0)) return this.result0;
-    const all = this.args;
-    if (all === undefined) return undefined;
-    for (let i = 0; i < all.length; i++) if (sameArgs(a, all[i])) return this.results![i];
+    const e = this.byFirst?.get(a[0]);
+    if (e === undefined) return undefined;
+    if (!Array.isArray(e)) return sameArgs(a, e.args) ? e.result : undefined;
+    for (let i = 0; i < e.length; i++) if (sameArgs(a, e[i].args)) return e[i].result;
     return undefined;
   }
 
@@ -143,12 +145,18 @@ export class FnMemo {
       this.result0 = v;
       return;
     }
-    const all = (this.args ??= []);
-    // bounded: a function called with many distinct arguments stops being memoised
-    if (all.length >= 63) return;
-    all.push(a);
-    (this.results ??= []).push(v);
+    const m = (this.byFirst ??= new Map());
+    const entry: MemoEntry = { args: a, result: v };
+    const e = m.get(a[0]);
+    if (e === undefined) m.set(a[0], entry);
+    else if (Array.isArray(e)) e.push(entry);
+    else m.set(a[0], [e, entry]);
   }
+}
+
+interface MemoEntry {
+  args: Value[];
+  result: Value | typeof UNDEF;
 }
 
 function sameArgs(a: Value[], b: Value[]): boolean {

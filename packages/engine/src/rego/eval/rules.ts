@@ -18,6 +18,7 @@ import {
   RSet,
   setOwn,
   type Value,
+  ValueMap,
 } from "../value.ts";
 import { compileBody } from "./body.ts";
 import { type Ctx, FnMemo, Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
@@ -366,8 +367,7 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
     let dflt: CompiledRule | undefined;
     const idx = fnIndex(node);
     // candidates: the definitions indexed by the first argument, then the rest; or all
-    const indexed =
-      idx.byFirst && args.length > 0 ? (idx.byFirst.get(keyOfValue(args[0])) ?? NONE) : undefined;
+    const indexed = idx.byFirst && args.length > 0 ? (idx.byFirst.get(args[0]) ?? NONE) : undefined;
     for (let l = 0; l < 2; l++) {
       const rs = l === 0 ? (indexed ?? node.funcs) : indexed ? idx.generic : NONE;
       for (let j = 0; j < rs.length; j++) {
@@ -394,7 +394,7 @@ const NONE: CompiledRule[] = [];
 
 interface FnIndex {
   /** definitions by their constant first argument (absent when too few are constant) */
-  byFirst?: Map<string, CompiledRule[]>;
+  byFirst?: ValueMap<CompiledRule[]>;
   /** definitions whose first argument is not constant, and defaults */
   generic: CompiledRule[];
 }
@@ -404,15 +404,14 @@ function fnIndex(node: RNode): FnIndex {
   const np = nodePlan(node);
   let idx = np.fnIndex;
   if (idx) return idx;
-  const byFirst = new Map<string, CompiledRule[]>();
+  const byFirst = new ValueMap<CompiledRule[]>();
   const generic: CompiledRule[] = [];
   for (const r of node.funcs) {
     const a = r.args?.[0];
     if (!r.isDefault && a?.t === "const") {
-      const k = keyOfValue(a.v);
-      const l = byFirst.get(k);
+      const l = byFirst.get(a.v);
       if (l) l.push(r);
-      else byFirst.set(k, [r]);
+      else byFirst.set(a.v, [r]);
     } else generic.push(r);
   }
   idx = byFirst.size >= 2 ? { byFirst, generic } : { generic: node.funcs };
@@ -424,23 +423,16 @@ function fnIndex(node: RNode): FnIndex {
 
 /** Mutable nested object/set under construction. */
 class Builder {
-  readonly entries = new Map<string, [Value, Value | Builder | RSet]>();
+  readonly entries = new ValueMap<[Value, Value | Builder | RSet]>();
   leafSet: RSet | undefined;
 }
-
-function keyStr(v: Value): string {
-  return typeof v === "string" ? `"${v}` : keyOfValue(v);
-}
-
-import { keyOf as keyOfValue } from "../value.ts";
 
 function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Location): void {
   let cur = b;
   for (let i = 0; i < path.length; i++) {
     const k = path[i];
-    const ks = keyStr(k);
     const last = i === path.length - 1;
-    const ex = cur.entries.get(ks);
+    const ex = cur.entries.get(k);
     if (last && !multi) {
       if (ex) {
         const old = ex[1];
@@ -448,14 +440,14 @@ function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Loc
           fail("eval_conflict_error", "object keys must be unique", loc);
         return;
       }
-      cur.entries.set(ks, [k, leaf]);
+      cur.entries.set(k, [k, leaf]);
       return;
     }
     if (last && multi) {
       if (ex) {
         if (!(ex[1] instanceof RSet)) fail("eval_conflict_error", "object keys must be unique", loc);
         ex[1].add(leaf);
-      } else cur.entries.set(ks, [k, new RSet([leaf])]);
+      } else cur.entries.set(k, [k, new RSet([leaf])]);
       return;
     }
     if (ex) {
@@ -463,7 +455,7 @@ function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Loc
       cur = ex[1];
     } else {
       const nb = new Builder();
-      cur.entries.set(ks, [k, nb]);
+      cur.entries.set(k, [k, nb]);
       cur = nb;
     }
   }
@@ -539,8 +531,7 @@ function lookupPartial(node: RNode, key: Value, c: Ctx): Value | undefined {
   const full = c.memo.get(node);
   if (full !== undefined && full !== PENDING) return lookup(full as Value, key);
   let km = c.keyMemo?.get(node);
-  const ks = keyOfValue(key);
-  const hit = km?.get(ks);
+  const hit = km?.get(key);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;
   const set = nodePlan(node).isSet ? new RSet() : undefined;
   const b = new Builder();
@@ -548,14 +539,14 @@ function lookupPartial(node: RNode, key: Value, c: Ctx): Value | undefined {
   let v: Value | undefined;
   if (set) v = set.has(key) ? key : undefined;
   else {
-    const e = b.entries.get(keyStr(key));
+    const e = b.entries.get(key);
     v = e ? (e[1] instanceof Builder ? build(e[1]) : e[1]) : undefined;
   }
   if (!km) {
-    km = new Map();
+    km = new ValueMap();
     (c.keyMemo ??= new Map()).set(node, km);
   }
-  km.set(ks, v === undefined ? UNDEF : v);
+  km.set(key, v === undefined ? UNDEF : v);
   return v;
 }
 
@@ -615,19 +606,18 @@ function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
       if (v !== undefined) insert(b, [name], v, false, loc!);
       continue;
     }
-    const ks = keyStr(name);
-    let sub = b.entries.get(ks);
+    let sub = b.entries.get(name);
     if (nodePlan(child).isSet) {
       const cs = evalPartial(child, c) as RSet;
       if (sub && !(sub[1] instanceof RSet)) fail("eval_conflict_error", "object keys must be unique", loc);
       if (sub) for (const x of cs) (sub[1] as RSet).add(x);
-      else b.entries.set(ks, [name, new RSet(cs)]);
+      else b.entries.set(name, [name, new RSet(cs)]);
       continue;
     }
     if (sub && !(sub[1] instanceof Builder)) fail("eval_conflict_error", "object keys must be unique", loc);
     if (!sub) {
       sub = [name, new Builder()];
-      b.entries.set(ks, sub);
+      b.entries.set(name, sub);
     }
     fillBuilder(child, sub[1] as Builder, c);
   }
@@ -637,12 +627,11 @@ function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
 /** Merge base data into a virtual object; base values win where both define a leaf. */
 function mergeBase(v: Value, base: Value): Value {
   if (!isObject(v) || !isObject(base)) return base;
-  const out = new Map<string, [Value, Value]>();
-  for (const [k, x] of objEntries(v)) out.set(keyOfValue(k), [k, x]);
+  const out = new ValueMap<[Value, Value]>();
+  for (const [k, x] of objEntries(v)) out.set(k, [k, x]);
   for (const [k, x] of objEntries(base)) {
-    const ks = keyOfValue(k);
-    const ex = out.get(ks);
-    out.set(ks, [k, ex ? mergeBase(ex[1], x) : x]);
+    const ex = out.get(k);
+    out.set(k, [k, ex ? mergeBase(ex[1], x) : x]);
   }
   let plain: PlainObject | undefined = {};
   let robj: RObj | undefined;
