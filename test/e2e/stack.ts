@@ -9,27 +9,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { UpState } from "../../packages/cli/src/up/state.ts";
+import type { UnitInfo } from "../../packages/cli/src/up/supervisor.ts";
 import { loopbackEnv, repoRoot } from "../harness/index.ts";
-
-export interface UnitInfo {
-  name: string;
-  pid: number | undefined;
-  healthPort: number | undefined;
-  port?: number;
-  restarts: number;
-}
-
-export interface UpState {
-  pid: number;
-  kubeconfig: string;
-  kubectl: string;
-  redisUrl: string;
-  natsUrl: string;
-  webhookPort: number | undefined;
-  dashboardUrl: string | undefined;
-  natsPid: number | undefined;
-  units: UnitInfo[];
-}
 
 export interface KubectlResult {
   code: number;
