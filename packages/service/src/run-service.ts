@@ -24,8 +24,13 @@ export const commonFlags = {
   help: { boolean: true, help: "print this help" },
 } as const satisfies Record<string, FlagSpec>;
 
-/** Redis connection flags shared by every service that reads or writes the cache. */
+/** The cache flags shared by every service that reads or writes it: its name and the Redis connection. */
 export const redisFlags = {
+  "cache-name": {
+    env: "PORTCULLIS_CACHE_NAME",
+    default: "default",
+    help: "name of this install's cache in Redis",
+  },
   "redis-url": {
     env: "PORTCULLIS_REDIS_URL",
     default: "redis://127.0.0.1:6379",

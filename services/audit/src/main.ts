@@ -41,7 +41,6 @@ const specs = {
     help: "comma list of audit-scheduler, audit-worker, status-writer (or all)",
   },
   kubeconfig: { env: "KUBECONFIG", help: "kubeconfig file; in-cluster config when absent" },
-  "cache-name": { env: "PORTCULLIS_CACHE_NAME", default: "default", help: "name of this install's cache" },
   "nats-url": {
     env: "PORTCULLIS_NATS_URL",
     default: "nats://127.0.0.1:4222",

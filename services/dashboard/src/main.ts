@@ -31,11 +31,6 @@ import { buildServer } from "./server.ts";
 const specs = {
   addr: { env: "PORTCULLIS_DASHBOARD_ADDR", default: "0.0.0.0", help: "HTTP listen address" },
   port: { env: "PORTCULLIS_DASHBOARD_PORT", default: "8080", help: "HTTP port (0: any)" },
-  "cache-name": {
-    env: "PORTCULLIS_CACHE_NAME",
-    default: "default",
-    help: "name of this install's cache in Redis",
-  },
   "nats-url": {
     env: "PORTCULLIS_NATS_URL",
     help: "NATS servers (comma-separated); no live feed when absent",

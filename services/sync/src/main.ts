@@ -22,11 +22,6 @@ import { SyncService } from "./service.ts";
 
 const specs = {
   kubeconfig: { env: "KUBECONFIG", help: "kubeconfig file; in-cluster config when absent" },
-  "cache-name": {
-    env: "PORTCULLIS_CACHE_NAME",
-    default: "default",
-    help: "name of this install's cache in Redis",
-  },
   namespace: {
     env: "POD_NAMESPACE",
     default: "portcullis-system",

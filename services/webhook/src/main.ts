@@ -45,11 +45,6 @@ const specs = {
     default: "1.3",
     help: "minimum TLS version: 1.2 or 1.3",
   },
-  "cache-name": {
-    env: "PORTCULLIS_CACHE_NAME",
-    default: "default",
-    help: "name of this install's cache in Redis",
-  },
   "nats-url": { env: "PORTCULLIS_NATS_URL", help: "NATS servers (comma-separated); no events when absent" },
   "events-prefix": { env: "PORTCULLIS_EVENTS_PREFIX", default: "portcullis", help: "event subject prefix" },
   "events-stream": {
