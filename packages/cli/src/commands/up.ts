@@ -340,6 +340,15 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
       units.push(u);
       return u;
     };
+    // A fixed port, so a restarted dashboard keeps the URL printed below. Started first: the
+    // probed port is free now, but another unit binding port 0 could take it before a later start.
+    const dashboardPort = dashboardPortGiven || (await freePort());
+    dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
+    // biome-ignore format: flag list
+    add("dashboard", "dashboard", [
+      "--redis-url", redisUrl, "--cache-name", CACHE_NAME, "--nats-url", natsUrl,
+      "--addr", "127.0.0.1", "--port", String(dashboardPort),
+    ]);
     for (const n of [0, 1])
       // biome-ignore format: flag list
       add(`sync-${n}`, "sync", [
@@ -377,14 +386,6 @@ export async function upCommand(argv: string[], io: CliIO): Promise<number> {
         ...(chunkHold ? ["--chunk-hold", chunkHold] : []),
       ]);
     add("status-writer", "audit", ["--role", "status-writer", ...audit]);
-    // A fixed port, so a restarted dashboard keeps the URL printed below.
-    const dashboardPort = dashboardPortGiven || (await freePort());
-    dashboardUrl = `http://127.0.0.1:${dashboardPort}/`;
-    // biome-ignore format: flag list
-    add("dashboard", "dashboard", [
-      "--redis-url", redisUrl, "--cache-name", CACHE_NAME, "--nats-url", natsUrl,
-      "--addr", "127.0.0.1", "--port", String(dashboardPort),
-    ]);
     await Promise.all(units.map((u) => u.started));
     if (stopping) return;
 
