@@ -71,7 +71,9 @@ export function compileModules(
   const root = newNode([]);
   const rules: CompiledRule[] = [];
   const dataWithTargets: { path: string[]; loc: Location }[] = [];
-  const deprecatedInV0 = modules.some(callsDeprecated);
+  // asked only by a v1 or strict module's deprecated call inside `every`: the scan is not free
+  let deprecatedInV0: boolean | undefined;
+  const anyDeprecatedInV0 = () => (deprecatedInV0 ??= modules.some(callsDeprecated));
   let nextId = 0;
   for (const m of modules) {
     nodeAt(root, m.package, true)!.isPackage = true;
@@ -86,7 +88,7 @@ export function compileModules(
       errors,
       regoVersion: m.regoVersion,
       strict,
-      deprecatedInV0,
+      deprecatedInV0: anyDeprecatedInV0,
       dataWithTargets,
     };
     if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);

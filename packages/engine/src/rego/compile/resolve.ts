@@ -33,8 +33,8 @@ export interface ResolveEnv {
   /** OPA's strict mode: v1's checks (deprecated builtins, input/data shadowing) in v0 modules too */
   strict?: boolean;
   /** annotations in scope of the rule being resolved (rego.metadata.*), computed when a call asks */
-  /** Some v0 module of the policy calls a deprecated builtin. */
-  deprecatedInV0?: boolean;
+  /** Whether some v0 module of the policy calls a deprecated builtin (computed when first asked). */
+  deprecatedInV0?: () => boolean;
   meta?: () => { rule: Value; chain: Value };
 }
 
@@ -395,7 +395,7 @@ export class RuleResolver {
       fn.kind === "builtin" &&
       (this.env.regoVersion === 1 || this.env.strict) &&
       DEPRECATED.has(fn.name) &&
-      (this.everyDepth === 0 || this.env.deprecatedInV0)
+      (this.everyDepth === 0 || !!this.env.deprecatedInV0?.())
     ) {
       this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
       return undefined;

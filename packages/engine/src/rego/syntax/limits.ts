@@ -30,24 +30,32 @@ function isNode(v: unknown): v is { type?: unknown; loc?: Location } {
  * expression kinds); arrays and other records are free.
  */
 export function checkDepth(root: unknown, limit: number = MAX_AST_DEPTH): void {
-  const stack: [unknown, number][] = [[root, 0]];
-  const seen = new Set<unknown>();
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
+  // two parallel stacks (node, depth): no pair allocated per node
+  const nodes: unknown[] = [root];
+  const depths: number[] = [0];
+  const seen = new Set<object>();
+  while (nodes.length > 0) {
+    const v = nodes.pop();
+    let depth = depths.pop() as number;
     if (!isNode(v) || seen.has(v)) continue;
     seen.add(v);
-    let depth = d;
-    if (!Array.isArray(v) && typeof v.type === "string") {
-      depth++;
-      if (depth > limit) throw new NestingError(v.loc, limit);
-    }
     if (Array.isArray(v)) {
-      for (const x of v) if (isNode(x)) stack.push([x, depth]);
-    } else {
-      for (const k in v) {
-        if (k === "loc" || k === "annotations") continue;
-        const x = (v as Record<string, unknown>)[k];
-        if (isNode(x)) stack.push([x, depth]);
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (isNode(x)) {
+          nodes.push(x);
+          depths.push(depth);
+        }
+      }
+      continue;
+    }
+    if (typeof v.type === "string" && ++depth > limit) throw new NestingError(v.loc, limit);
+    for (const k in v) {
+      if (k === "loc" || k === "annotations") continue;
+      const x = (v as Record<string, unknown>)[k];
+      if (isNode(x)) {
+        nodes.push(x);
+        depths.push(depth);
       }
     }
   }

@@ -72,6 +72,9 @@ class Checker implements Typer {
   private readonly state = new Map<CompiledRule, "busy" | "done">();
   private readonly errors: TypeErr[] = [];
   private readonly relaxed = new Map<string, TypeNode | undefined>();
+  /** nodes whose own rules, or whose whole subtree's rules, ensureNode has typed or started */
+  private readonly shallowDone = new Set<RNode>();
+  private readonly deepDone = new Set<RNode>();
   private readonly rules: CompiledRule[];
   private readonly root: RNode;
   private readonly builtinArity: (name: string) => number | undefined;
@@ -103,9 +106,17 @@ class Checker implements Typer {
   }
 
   private ensureNode(n: RNode, deep: boolean): void {
-    for (const r of [...n.complete, ...n.defaults, ...n.partial, ...n.funcs])
-      for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
-    if (deep) for (const c of n.children.values()) this.ensureNode(c, true);
+    // every read of data.a.b walks a, a.b and all below a.b: once a node's rules (and subtree) are
+    // all typed or in progress, walking it again changes nothing
+    if (this.deepDone.has(n) || (!deep && this.shallowDone.has(n))) return;
+    if (!this.shallowDone.has(n)) {
+      for (const rs of [n.complete, n.defaults, n.partial, n.funcs])
+        for (const r of rs) for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
+      this.shallowDone.add(n);
+    }
+    if (!deep) return;
+    for (const c of n.children.values()) this.ensureNode(c, true);
+    this.deepDone.add(n);
   }
 
   private typeRule(link: CompiledRule): void {
