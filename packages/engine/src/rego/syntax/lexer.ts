@@ -147,32 +147,22 @@ export class Lexer {
       const start = this.pos;
       const row = this.row;
       const col = start - this.rowStart + 1;
-      const tok = (kind: TokenKind, text: string, end: number): Token => ({
-        kind,
-        text,
-        start,
-        end,
-        row,
-        col,
-        ws,
-        nl,
-      });
       if (this.pos >= src.length) {
         if (untilBrace) this.error("unterminated template-string expression", row, col);
-        out.push(tok("eof", "", this.pos));
+        out.push(token("eof", "", start, this.pos, row, col, ws, nl));
         return out;
       }
       const c = src.charCodeAt(this.pos);
       if (isIdentStart(c)) {
         let e = this.pos + 1;
         while (e < src.length && isIdentPart(src.charCodeAt(e))) e++;
-        out.push(tok("ident", src.slice(start, e), e));
+        out.push(token("ident", src.slice(start, e), start, e, row, col, ws, nl));
         this.pos = e;
         continue;
       }
       if (isDigit(c)) {
         const e = this.scanNumber(start);
-        out.push(tok("number", src.slice(start, e), e));
+        out.push(token("number", src.slice(start, e), start, e, row, col, ws, nl));
         this.pos = e;
         continue;
       }
@@ -181,14 +171,14 @@ export class Lexer {
         const lit = src.slice(start, e + 1);
         const text = unescapeString(lit.slice(1, -1));
         if (text === undefined) this.error("illegal escape sequence", row, col);
-        out.push(tok("string", text, e + 1));
+        out.push(token("string", text, start, e + 1, row, col, ws, nl));
         this.pos = e + 1;
         continue;
       }
       if (c === 96) {
         const e = src.indexOf("`", start + 1);
         if (e < 0) this.error("non-terminated raw string", row, col);
-        const t = tok("string", src.slice(start + 1, e), e + 1);
+        const t = token("string", src.slice(start + 1, e), start, e + 1, row, col, ws, nl);
         t.raw = true;
         out.push(t);
         this.advanceTo(e + 1);
@@ -198,7 +188,7 @@ export class Lexer {
         const raw = src.charCodeAt(start + 1) === 96;
         this.pos = start + 2;
         const parts = this.scanTemplate(raw, row, col);
-        const t = tok("template", src.slice(start, this.pos), this.pos);
+        const t = token("template", src.slice(start, this.pos), start, this.pos, row, col, ws, nl);
         t.parts = parts;
         t.raw = raw;
         out.push(t);
@@ -206,7 +196,7 @@ export class Lexer {
       }
       const two = src.slice(start, start + 2);
       if (PUNCT2.has(two)) {
-        out.push(tok(two as TokenKind, two, start + 2));
+        out.push(token(two as TokenKind, two, start, start + 2, row, col, ws, nl));
         this.pos = start + 2;
         continue;
       }
@@ -217,13 +207,13 @@ export class Lexer {
           else if (one === "}") {
             if (depth === 0) {
               this.pos = start + 1;
-              out.push(tok("eof", "}", start));
+              out.push(token("eof", "}", start, start, row, col, ws, nl));
               return out;
             }
             depth--;
           }
         }
-        out.push(tok(one as TokenKind, one, start + 1));
+        out.push(token(one as TokenKind, one, start, start + 1, row, col, ws, nl));
         this.pos = start + 1;
         continue;
       }
@@ -340,4 +330,18 @@ export function lex(src: string, file: string): LexResult {
   const l = new Lexer(src, file);
   const tokens = l.lexTokens(false);
   return { tokens, comments: l.comments };
+}
+
+/** A token (a plain function: a closure per token would be allocated on every one). */
+function token(
+  kind: TokenKind,
+  text: string,
+  start: number,
+  end: number,
+  row: number,
+  col: number,
+  ws: boolean,
+  nl: boolean,
+): Token {
+  return { kind, text, start, end, row, col, ws, nl };
 }
