@@ -289,12 +289,15 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
 export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBody; bound: Bound } {
   const bound = new Set(b0);
   const out: IRBody = [];
-  let rest = body;
+  const rest = body.slice();
   while (rest.length) {
     let picked = -1;
+    let outs: Set<number> | undefined;
     for (let i = 0; i < rest.length; i++) {
-      if (exprAnalysis(rest[i], bound, ctx).missing.size === 0) {
+      const a = exprAnalysis(rest[i], bound, ctx);
+      if (a.missing.size === 0) {
         picked = i;
+        outs = a.outs;
         break;
       }
     }
@@ -312,9 +315,9 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
       break;
     }
     const x = rest[picked];
-    for (const o of exprAnalysis(x, bound, ctx).outs) bound.add(o);
+    for (const o of outs!) bound.add(o);
     out.push(x);
-    rest = [...rest.slice(0, picked), ...rest.slice(picked + 1)];
+    rest.splice(picked, 1);
   }
   // nested closures see the bindings in effect before them; order them with what the outer body binds
   for (const x of out) orderNested(x, bound, ctx);
