@@ -244,6 +244,38 @@ describe("collections behave like the oracle", () => {
     }
   });
 
+  it("RSet of many plain objects (sorted with each member's key order taken once) matches the oracle", () => {
+    const g = new Gen(17);
+    for (let round = 0; round < 40; round++) {
+      // only plain objects, more than a short set holds, sharing shapes; some members absent (undefined)
+      const pool: Value[] = [];
+      while (pool.length < 13 + g.int(60)) {
+        const o: PlainObject = {};
+        for (const key of g.shape()) o[key] = g.r() < 0.1 ? (undefined as unknown as Value) : g.value(2);
+        const twin = g.clone(o);
+        const near = g.mutate(o);
+        pool.push(o, twin);
+        if (
+          near !== null &&
+          typeof near === "object" &&
+          !Array.isArray(near) &&
+          !(near instanceof RSet) &&
+          !(near instanceof RObj)
+        )
+          pool.push(near);
+      }
+      const s = new RSet();
+      for (const x of g.shuffle(pool)) s.add(x);
+      const want = oracleSetMembers(pool);
+      const got = s.sorted();
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++)
+        if (oracleCompare(got[i], want[i]) !== 0)
+          expect.fail(`member ${i}: ${show(got[i])}, want ${show(want[i])}`);
+      for (const x of pool) expect(s.has(g.clone(x))).toBe(true);
+    }
+  });
+
   it("ValueMap: equal keys are one key, the last value wins, the first key form stays", () => {
     const g = new Gen(13);
     const pool = g.pool(200);
