@@ -36,7 +36,7 @@ export function writeCase(file: string, c: FuzzCase): void {
 }
 
 /** JSON text to a Rego value, integers beyond 2^53 kept exact as bigints. */
-function parseValue(text: string): unknown {
+export function parseValue(text: string): unknown {
   return JSON.parse(text, (_k, v, ctx?: { source?: string }) => {
     if (typeof v !== "number" || Number.isSafeInteger(v) || !ctx?.source || !/^-?\d+$/.test(ctx.source))
       return v;

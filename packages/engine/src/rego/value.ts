@@ -854,6 +854,8 @@ export function toJSONText(v: Value): string {
 /** OPA prints integral floats without exponent up to 1e21 like Go's json; JS String() matches that range. */
 export function numberText(n: number): string {
   if (Number.isInteger(n) && Math.abs(n) >= 1e21) return BigInt(n).toString();
+  // -0 (a literal, or a float result such as 0 / -5) prints as OPA prints it
+  if (n === 0) return Object.is(n, -0) ? "-0" : "0";
   return String(n);
 }
 

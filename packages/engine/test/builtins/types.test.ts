@@ -26,7 +26,8 @@ describe("type tests", () => {
 describe("casts", () => {
   it("to_number", () => {
     expect(call("to_number", "1e3")).toBe(1000);
-    expect(call("to_number", "-0")).toBe(0);
+    // OPA keeps the text "-0" (an object key prints as "-0"); it equals 0
+    expect(call("to_number", "-0")).toBe(-0);
     expect(call("to_number", "1.50")).toBe(1.5);
     expect(call("to_number", "9007199254740993")).toBe(9007199254740993n);
     expect(call("to_number", true)).toBe(1);

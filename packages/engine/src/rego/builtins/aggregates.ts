@@ -39,7 +39,8 @@ function fold(name: string, coll: Value, init: number, isSum: boolean): Num {
     if (!Number.isSafeInteger(r)) break;
     acc = r;
   }
-  if (i === xs.length) return acc;
+  // + 0: an integer product is never -0 in OPA (product([0, -1]) is 0)
+  if (i === xs.length) return acc + 0;
   let exact = true;
   for (const x of xs) {
     if ((typeof x !== "number" && typeof x !== "bigint") || !bf.isIntegral(x)) {

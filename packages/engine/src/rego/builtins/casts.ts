@@ -14,7 +14,8 @@ const INTEGER = /^[+-]?\d+$/;
 export function parseNumber(s: string): Value {
   if (INF_NAN.test(s)) throw typeErr("to_number", "operand 1 must be valid number string but got string");
   if (INTEGER.test(s)) {
-    if (s.length < 16) return Number(s) + 0;
+    // OPA keeps the text, so "-0" stays -0
+    if (s.length < 16) return Number(s);
     const b = BigInt(s);
     return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
   }
@@ -24,7 +25,7 @@ export function parseNumber(s: string): Value {
   else throw builtinErr("to_number", `strconv.ParseFloat: parsing ${goQuote(s)}: invalid syntax`);
   if (!Number.isFinite(f))
     throw builtinErr("to_number", `strconv.ParseFloat: parsing ${goQuote(s)}: value out of range`);
-  return f + 0;
+  return f;
 }
 
 function hexFloat(s: string): number {

@@ -34,9 +34,10 @@ function arith(name: string, op: ArithOp, x: Num, y: Num): Num {
   return bf.toNum(op.float(bf.fromNum(x), bf.fromNum(y)));
 }
 
-const opPlus: ArithOp = { small: (x, y) => x + y, exact: (x, y) => x + y, float: bf.add };
-const opMinus: ArithOp = { small: (x, y) => x - y, exact: (x, y) => x - y, float: bf.sub };
-const opMul: ArithOp = { small: (x, y) => x * y, exact: (x, y) => x * y, float: bf.mul };
+const opPlus: ArithOp = { small: (x, y) => x + y + 0, exact: (x, y) => x + y, float: bf.add };
+const opMinus: ArithOp = { small: (x, y) => x - y + 0, exact: (x, y) => x - y, float: bf.sub };
+// + 0: integer products are never -0 in OPA (0 * -1 is 0), only float ones
+const opMul: ArithOp = { small: (x, y) => x * y + 0, exact: (x, y) => x * y, float: bf.mul };
 const opDiv: ArithOp = {
   small: (x, y) => {
     if (y === 0) throw builtinErr("div", "divide by zero");
@@ -78,7 +79,8 @@ function unary(name: string, smallFn: (x: number) => number, floatFn: (x: bf.BF)
     arity: 1,
     impl: (a) => {
       const x = num(name, a, 0);
-      if (small(x)) return smallFn(x);
+      // + 0: OPA's int path never yields -0 (floor(-0.0) is 0)
+      if (small(x)) return smallFn(x) + 0;
       return floatFn(bf.fromNum(x));
     },
   };

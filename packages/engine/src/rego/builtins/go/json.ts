@@ -4,6 +4,8 @@
  * verbatim), json.Valid, and a marshaller with Go's escaping (HTML-safe) and
  * MarshalIndent layout.
  */
+
+import { numberValue } from "../../syntax/parse-helpers.ts";
 import {
   compareStrings,
   isPlainObject,
@@ -26,7 +28,9 @@ export function numberFromText(text: string): number | bigint {
     return normInt(BigInt(text));
   }
   const n = Number(text);
-  return n === 0 ? 0 : n;
+  if (n === 0) return 0;
+  // past the double range (1e400) the value stays exact, as the literal does, rather than becoming Infinity
+  return Number.isFinite(n) ? n : numberValue(text);
 }
 
 /** Go's quoteChar for the byte at a position: printable runes quoted, others escaped. */
@@ -228,7 +232,8 @@ class Parser {
  */
 export function parseGoJSON(text: string): Value {
   // Fast path: JSON.parse agrees with Go whenever it succeeds, except for
-  // integers beyond 2^53 and escaped lone surrogates, which we leave to the exact parser.
+  // integers beyond 2^53, exponents of three digits (1e400 would overflow to Infinity)
+  // and escaped lone surrogates, which we leave to the exact parser.
   if (!UNSAFE_FOR_JSON_PARSE.test(text)) {
     try {
       return JSON.parse(text) as Value;
@@ -239,7 +244,7 @@ export function parseGoJSON(text: string): Value {
   return parseGoJSONExact(text);
 }
 
-const UNSAFE_FOR_JSON_PARSE = /(?<![\d.])\d{16,}(?![\d.eE])|\\u[dD][89a-fA-F]/;
+const UNSAFE_FOR_JSON_PARSE = /(?<![\d.])\d{16,}(?![\d.eE])|\d[eE][+-]?\d{3}|\\u[dD][89a-fA-F]/;
 
 function parseGoJSONExact(text: string): Value {
   const p = new Parser(text);

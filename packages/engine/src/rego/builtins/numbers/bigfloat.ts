@@ -20,6 +20,8 @@ export interface BF {
 
 const PREC = 64;
 const ZERO: BF = { neg: false, m: 0n, e: 0 };
+// Go's big.Float keeps the sign of zero: 0 / -5 is -0, and OPA prints it so.
+const NEG_ZERO: BF = { neg: true, m: 0n, e: 0 };
 
 function bitLen(m: bigint): number {
   if (m === 0n) return 0;
@@ -89,6 +91,7 @@ const fromDoubleCache = new Map<number, BF>();
 
 export function fromNum(n: Num): BF {
   if (typeof n === "bigint") return round(n < 0n, n < 0n ? -n : n, 0, false);
+  if (n === 0) return Object.is(n, -0) ? NEG_ZERO : ZERO;
   if (Number.isSafeInteger(n)) return round(n < 0, BigInt(n < 0 ? -n : n), 0, false);
   // Policies reuse a handful of decimals; converting one costs a few bigint divisions.
   let f = fromDoubleCache.get(n);
@@ -131,6 +134,8 @@ export function fromBigInt(b: bigint): BF {
 }
 
 export function add(a: BF, b: BF): BF {
+  // IEEE zero sums: -0 only when both zeros are negative
+  if (a.m === 0n && b.m === 0n) return a.neg && b.neg ? NEG_ZERO : ZERO;
   if (a.m === 0n) return b;
   if (b.m === 0n) return a;
   const e = Math.min(a.e, b.e);
@@ -163,7 +168,7 @@ export function fromDouble53(x: number): BF {
 
 /** a / b; b must not be zero. */
 export function quo(a: BF, b: BF): BF {
-  if (a.m === 0n) return ZERO;
+  if (a.m === 0n) return a.neg !== b.neg ? NEG_ZERO : ZERO;
   const s = Math.max(0, PREC + 2 + bitLen(b.m) - bitLen(a.m));
   const num = a.m << BigInt(s);
   return round(a.neg !== b.neg, num / b.m, a.e - b.e - s, num % b.m !== 0n);
@@ -195,7 +200,7 @@ export function cmp(a: BF, b: BF): number {
  * and that text is the number. Integral results stay exact (bigint when unsafe).
  */
 export function toNum(a: BF): Num {
-  if (a.m === 0n) return 0;
+  if (a.m === 0n) return a.neg ? -0 : 0;
   const prec = a.p ?? PREC;
   const bl = bitLen(a.m);
   // Integers below 2^prec print exactly (their shortest form is themselves).
