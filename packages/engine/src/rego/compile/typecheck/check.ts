@@ -122,7 +122,10 @@ class Checker implements Typer {
     const env = this.checkBody(undefined, flat.body, errs);
     this.errors.push(...errs);
     this.state.set(link, "done");
-    const path = link.node.path;
+    // like OPA, a rule's type goes at its ref's ground prefix (`p[10]` at p.10); only the rest nests
+    const ground = leadingConsts(flat.keys);
+    const path: Value[] = [...link.node.path, ...ground];
+    const keyTerms = flat.keys.slice(ground.length);
     if (errs.length) {
       // rules with errors are `any` so their users don't report them again
       this.tree.put(path, ANY);
@@ -141,9 +144,9 @@ class Checker implements Typer {
       };
     } else if (link.kind === "multi") {
       const k = this.typeOf(env, flat.value);
-      tpe = k ? this.nested(env, flat.keys, setOf(k)) : undefined;
+      tpe = k ? this.nested(env, keyTerms, setOf(k)) : undefined;
     } else {
-      tpe = this.nested(env, flat.keys, this.typeOf(env, flat.value));
+      tpe = this.nested(env, keyTerms, this.typeOf(env, flat.value));
     }
     if (tpe) this.tree.insert(path, tpe);
   }
@@ -544,6 +547,15 @@ class Checker implements Typer {
     this.ensurePath(path);
     return lookupData([...env.dataLayers, this.tree], path);
   }
+}
+
+function leadingConsts(keys: CTerm[]): Value[] {
+  const out: Value[] = [];
+  for (const k of keys) {
+    if (k.c !== "const") break;
+    out.push(k.v);
+  }
+  return out;
 }
 
 function exprTerms(x: CExpr): CTerm[] {
