@@ -277,6 +277,10 @@ export class RuleResolver {
         });
       }
       case "not": {
+        // OPA 1.22 leaves a rego.metadata call nested in `not e`'s implicit body un-rewritten: its
+        // generated output var is unsafe (`not { ... }` and a bare `not rego.metadata.rule()` are fine)
+        if (k.implicit && k.body.some(nestedMetadataCall))
+          this.err("expression is unsafe", e.loc, "rego_unsafe_var_error");
         const b = this.closureBody(k.body, scope);
         return mk({ k: "logic", op: "not", left: b.body, free: b.free });
       }
@@ -669,6 +673,34 @@ export function nameParts(t: Term): string[] | undefined {
     return out;
   }
   return undefined;
+}
+
+const isMetadataCall = (t: Term): boolean =>
+  t.type === "call" &&
+  t.args.length === 0 &&
+  (opName(t.op) === "rego.metadata.rule" || opName(t.op) === "rego.metadata.chain");
+
+/** A rego.metadata call used as a value in the expression (outside closures). */
+function nestedMetadataCall(e: Expr): boolean {
+  const inTerm = (t: Term): boolean => {
+    switch (t.type) {
+      case "call":
+        return isMetadataCall(t) || t.args.some(inTerm);
+      case "ref":
+        return inTerm(t.head) || t.path.some(inTerm);
+      case "array":
+      case "set":
+        return t.items.some(inTerm);
+      case "object":
+        return t.entries.some(([k, v]) => inTerm(k) || inTerm(v));
+      default: // closures, and template parts (OPA makes those comprehensions first)
+        return false;
+    }
+  };
+  const k = e.kind;
+  if (k.type === "call") return k.args.some(inTerm);
+  if (k.type === "term") return k.term.type === "call" ? k.term.args.some(inTerm) : inTerm(k.term);
+  return false;
 }
 
 /** Why OPA refuses `with <builtin> as …` for this builtin, if it does. */

@@ -262,7 +262,7 @@ export class Parser {
       const w = expr.with;
       expr.with = [];
       expr.negated = false;
-      return { kind: { type: "not", body: [expr] }, negated: false, with: w, loc };
+      return { kind: { type: "not", body: [expr], implicit: true }, negated: false, with: w, loc };
     }
     return expr;
   }
