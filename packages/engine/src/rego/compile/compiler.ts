@@ -72,6 +72,7 @@ export function compileModules(
   const rules: CompiledRule[] = [];
   const dataWithTargets: { path: string[]; loc: Location }[] = [];
   const deprecatedInV0 = modules.some(callsDeprecated);
+  const deprecated: RegoErrorDetail[] = [];
   let nextId = 0;
   for (const m of modules) {
     nodeAt(root, m.package, true)!.isPackage = true;
@@ -87,6 +88,7 @@ export function compileModules(
       regoVersion: m.regoVersion,
       strict,
       deprecatedInV0,
+      deprecated,
       dataWithTargets,
     };
     if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);
@@ -106,7 +108,16 @@ export function compileModules(
   checkWithTargets(root, dataWithTargets, errors);
   // OPA stops at the first compile stage with errors; recursion is checked late
   if (!errors.length) checkRecursion(rules, root, errors);
-  if (!errors.length) checkTypes(rules, root, errors, builtinArity);
+  if (!errors.length) {
+    checkTypes(rules, root, errors, builtinArity);
+    errors.push(...deprecated);
+    errors.sort(
+      (a, b) =>
+        (a.location?.file ?? "").localeCompare(b.location?.file ?? "") ||
+        (a.location?.row ?? 0) - (b.location?.row ?? 0) ||
+        (a.location?.col ?? 0) - (b.location?.col ?? 0),
+    );
+  }
   if (errors.length) throw new RegoError(errors);
   return { root, rules, modules, builtinArity };
 }

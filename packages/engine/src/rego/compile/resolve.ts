@@ -35,6 +35,8 @@ export interface ResolveEnv {
   /** annotations in scope of the rule being resolved (rego.metadata.*), computed when a call asks */
   /** Some v0 module of the policy calls a deprecated builtin. */
   deprecatedInV0?: boolean;
+  /** deprecated-builtin errors: OPA reports them with the type checker's, after safety and recursion */
+  deprecated?: RegoErrorDetail[];
   meta?: () => { rule: Value; chain: Value };
 }
 
@@ -401,8 +403,16 @@ export class RuleResolver {
       DEPRECATED.has(fn.name) &&
       (this.everyDepth === 0 || this.env.deprecatedInV0)
     ) {
-      this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
-      return undefined;
+      const e: RegoErrorDetail = {
+        code: "rego_type_error",
+        message: `deprecated built-in function calls in expression: ${fn.name}`,
+        location: loc,
+      };
+      if (this.env.deprecated) this.env.deprecated.push(e);
+      else {
+        this.env.errors.push(e);
+        return undefined;
+      }
     }
     if (!forWith && fn.arity >= 0 && nargs !== fn.arity && nargs !== fn.arity + 1) {
       this.err(arityMessage(fn, nargs), loc, "rego_type_error");
