@@ -13,6 +13,7 @@ import { RegoError } from "../errors.ts";
 import type { Token, TokenKind } from "./lexer.ts";
 import { MAX_PARSE_DEPTH, NestingError } from "./limits.ts";
 import {
+  dedupeEntries,
   fatal,
   findNonConstant,
   isGround,
@@ -982,7 +983,7 @@ export class Parser {
     }
     // `,`
     this.next();
-    return { type: "object", entries: this.parsePairList([[key, value]]), loc };
+    return { type: "object", entries: dedupeEntries(this.parsePairList([[key, value]])), loc };
   }
 
   private parsePairList(entries: [Term, Term][]): [Term, Term][] {
