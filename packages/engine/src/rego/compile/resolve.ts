@@ -210,7 +210,8 @@ export class RuleResolver {
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
-  private resolveExpr(e: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
+  private resolveExpr(expr: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
+    const e = metadataCallExpr(expr) ?? expr;
     const k = e.kind;
     const withs = e.with.map((w) => this.resolveWith(w.target, w.value, w.loc, scope));
     const mk = (x: IRExpr["e"]): IRExpr => ({ e: x, negated: e.negated, with: withs, loc: e.loc });
@@ -689,6 +690,23 @@ const isMetadataCall = (t: Term): boolean =>
   t.type === "call" &&
   t.args.length === 0 &&
   (opName(t.op) === "rego.metadata.rule" || opName(t.op) === "rego.metadata.chain");
+
+/**
+ * An expression that is a rego.metadata call as OPA rewrites it: its value, or
+ * `out = value` given an output, as a new expression that keeps neither `not`
+ * nor `with` (OPA builds the replacement without them).
+ */
+function metadataCallExpr(e: Expr): Expr | undefined {
+  const k = e.kind;
+  const call = k.type === "call" ? k : k.type === "term" && k.term.type === "call" ? k.term : undefined;
+  const name = call && opName(call.op);
+  if (!call || (name !== "rego.metadata.rule" && name !== "rego.metadata.chain")) return undefined;
+  if (k.type === "term" && !e.negated && !e.with.length) return undefined;
+  const value: Term = { type: "call", op: call.op, args: [], loc: e.loc };
+  if (!call.args.length) return { ...e, kind: { type: "term", term: value }, negated: false, with: [] };
+  const eq: Term = { type: "var", name: "eq", loc: e.loc };
+  return { ...e, kind: { type: "call", op: eq, args: [call.args[0], value] }, negated: false, with: [] };
+}
 
 /** A rego.metadata call used as a value in the expression (outside closures). */
 function nestedMetadataCall(e: Expr): boolean {
