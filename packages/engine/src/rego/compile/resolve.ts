@@ -201,6 +201,29 @@ export class RuleResolver {
     }
   }
 
+  /** `every k, v in xs { … }` whose k or v the body never uses: OPA's "declared var v unused" (not only in strict mode). */
+  private checkUnusedEveryVars(k: Expr["kind"] & { type: "every" }, loc: Location): void {
+    const used = new Set<string>();
+    const visit = (body: Body, shadowed: Set<string>): void => {
+      const use = (n: string) => {
+        if (!shadowed.has(n)) used.add(n);
+      };
+      for (const x of body) {
+        // a nested every's own declarations are not uses, and hide the names they declare
+        if (x.kind.type === "every") {
+          visitTermVarsDeep(x.kind.domain, use);
+          for (const w of x.with) visitTermVarsDeep(w.value, use);
+          const own = [x.kind.key, x.kind.value].flatMap((d) => (d?.type === "var" ? [d.name] : []));
+          visit(x.kind.body, new Set([...shadowed, ...own]));
+        } else visitExprVarsDeep(x, use);
+      }
+    };
+    visit(k.body, new Set());
+    for (const v of [k.key, k.value])
+      if (v?.type === "var" && !v.wildcard && !used.has(v.name))
+        this.err(`declared var ${v.name} unused`, k.body[0]?.loc ?? loc);
+  }
+
   /** names declared by `some x` (to word a later redeclaration as OPA does) */
   private readonly someVars = new Set<string>();
 
@@ -245,6 +268,7 @@ export class RuleResolver {
         const value = this.declaredPattern(k.value, inner);
         const dom = this.term(k.domain, scope);
         this.prescan(inner, k.body, []);
+        this.checkUnusedEveryVars(k, e.loc);
         this.everyDepth++;
         let body: IRBody;
         try {
