@@ -7,6 +7,7 @@ import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
+import { checkPrintCalls } from "./print-check.ts";
 import { nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
 import { checkStrict } from "./strict.ts";
@@ -267,6 +268,11 @@ function compileRule(
   };
   const b0 = new Set<number>();
   if (args) for (const a of args) collectSlots(a, b0);
+  // OPA checks print calls before safety, on the body as written
+  if (env.errors.length === errorsBefore) {
+    checkPrintCalls(body, [...keys, value, ...(args ?? [])], b0, sctx, env.errors);
+    if (env.errors.length > errorsBefore) sctx.errors = [];
+  }
   const ordered = orderBody(body, b0, sctx);
   checkHead([...keys, value], ordered.bound, sctx, r.head.loc);
   const node = nodeAt(root, prefix, true)!;
