@@ -524,8 +524,10 @@ export class Parser {
     return this.parseTermIn(false);
   }
 
-  private parseTermIn(keyVal: boolean): Term {
+  private parseTermIn(keyValAllowed: boolean): Term {
     let lhs = this.parseTermRelation();
+    // as in OPA, only the first operand may start `k, v in xs`: after a membership only `in` chains
+    let keyVal = keyValAllowed;
     for (;;) {
       if (keyVal && this.is(",")) {
         const s = this.save();
@@ -537,6 +539,7 @@ export class Parser {
             this.next();
             const rhs = this.parseTermRelation();
             lhs = { type: "call", op, args: [lhs, mhs, rhs], loc: lhs.loc };
+            keyVal = false;
             continue;
           }
         } catch (e) {
@@ -550,6 +553,7 @@ export class Parser {
         this.next();
         const rhs = this.parseTermRelation();
         lhs = { type: "call", op, args: [lhs, rhs], loc: lhs.loc };
+        keyVal = false;
         continue;
       }
       return lhs;
