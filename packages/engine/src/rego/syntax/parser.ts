@@ -240,7 +240,12 @@ export class Parser {
     if (this.isKw("not")) {
       this.next();
       negated = true;
-      if (this.is("{") && this.keywords.has("not")) return this.parseNotBody(loc);
+      if (this.is("{") && this.keywords.has("not")) {
+        const nb = this.parseNotBody(loc);
+        // `not { … } with …`: the modifiers apply to the whole negation
+        if (allowWith && this.isKw("with")) nb.with = this.parseWith();
+        return nb;
+      }
     }
     this.literalStart = this.i;
     const k = this.kw();
@@ -269,6 +274,18 @@ export class Parser {
   }
 
   /**
+   * OPA refuses `not {a | b …}` whose first expression is a bare set union: it
+   * could be meant as a comprehension. One starting with `(` is fine.
+   */
+  private unionFirst(body: Body, first: number): boolean {
+    const e = body[0];
+    if (!e || e.negated || this.tokens[first].kind === "(") return false;
+    const k = e.kind;
+    const op = k.type === "call" ? k.op : k.type === "term" && k.term.type === "call" ? k.term.op : undefined;
+    return !!op && opName(op) === "or";
+  }
+
+  /**
    * `not { body }` where `not` bodies are on (`import future.keywords[.not]`).
    * Braces holding a value instead (`not {"a": 1} == x`) are OPA's operand error.
    */
@@ -277,6 +294,7 @@ export class Parser {
     this.next(); // {
     if (this.is("}")) this.error("found empty body");
     let body: Body;
+    const first = this.i;
     try {
       body = this.parseBody("}");
     } catch (bodyErr) {
@@ -297,6 +315,11 @@ export class Parser {
         this.loc(this.tokens[start.i]),
       );
     }
+    if (this.unionFirst(body, first))
+      this.error(
+        "ambiguous `{ ... | ... }` operand: read as a body holding a set-union expression, not as a comprehension",
+        this.loc(this.tokens[first]),
+      );
     this.next(); // }
     return { kind: { type: "not", body }, negated: false, with: [], loc };
   }
