@@ -168,6 +168,8 @@ export class RuleResolver {
       const k = e.kind;
       if (k.type === "call" && opName(k.op) === "assign" && k.args.length === 2) {
         visitTermVars(k.args[1], (n) => seen.add(n));
+        // its `with` values are read before the assignment too
+        for (const w of e.with) if (!isFn(w.value)) visitTermVars(w.value, (n) => seen.add(n));
         visitPatternVars(k.args[0], (v) => {
           // an earlier := of the same name is "assigned above", reported by resolveExpr
           if (!v.wildcard && seen.has(v.name) && !assigned.has(v.name))
