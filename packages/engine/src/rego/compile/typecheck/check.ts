@@ -552,10 +552,11 @@ class Checker implements Typer {
   }
 }
 
+/** The ground scalar keys a rule ref starts with: OPA makes composite ones (`p[[1]]`) vars of the body. */
 function leadingConsts(keys: CTerm[]): Value[] {
   const out: Value[] = [];
   for (const k of keys) {
-    if (k.c !== "const") break;
+    if (!isScalarConst(k) || k.c !== "const") break;
     out.push(k.v);
   }
   return out;
