@@ -203,6 +203,46 @@ export class RuleResolver {
     }
   }
 
+  /**
+   * OPA moves a comprehension head needing evaluation into the body and, like a
+   * rule's, takes a body that is a lone `true` as empty even when negated or
+   * under `with`: `[input.x | not true]` collects input.x.
+   */
+  private comprBody(body: Body, head: Term[], scope: Scope): Body {
+    const lone = body.length === 1 ? body[0] : undefined;
+    if (
+      lone?.kind.type === "term" &&
+      lone.kind.term.type === "boolean" &&
+      lone.kind.term.value === true &&
+      (lone.negated || lone.with.length) &&
+      head.some((t) => this.needsEval(t, scope))
+    )
+      return [{ ...lone, negated: false, with: [] }];
+    return body;
+  }
+
+  /** A term OPA evaluates in the body: refs, calls, closures, rules and other globals. */
+  private needsEval(t: Term, scope: Scope): boolean {
+    switch (t.type) {
+      case "var":
+        return !scope.lookup(t.name) && this.isGlobalName(t.name);
+      case "array":
+      case "set":
+        return t.items.some((x) => this.needsEval(x, scope));
+      case "object":
+        return t.entries.some(([k, v]) => this.needsEval(k, scope) || this.needsEval(v, scope));
+      case "ref":
+      case "call":
+      case "arraycompr":
+      case "setcompr":
+      case "objectcompr":
+      case "template":
+        return true;
+      default:
+        return false;
+    }
+  }
+
   /** `every k, v in xs { … }` whose k or v the body never uses: OPA's "declared var v unused" (not only in strict mode). */
   private checkUnusedEveryVars(k: Expr["kind"] & { type: "every" }, loc: Location): void {
     const used = new Set<string>();
@@ -558,7 +598,7 @@ export class RuleResolver {
       case "setcompr": {
         const inner = new Scope(scope);
         this.prescan(inner, t.body, [t.head]);
-        const body = this.resolveBody(t.body, inner);
+        const body = this.resolveBody(this.comprBody(t.body, [t.head], scope), inner);
         const head = this.term(t.head, inner);
         const free = this.freeSlots(inner, () => {
           const acc: number[] = [];
@@ -571,7 +611,7 @@ export class RuleResolver {
       case "objectcompr": {
         const inner = new Scope(scope);
         this.prescan(inner, t.body, [t.key, t.value]);
-        const body = this.resolveBody(t.body, inner);
+        const body = this.resolveBody(this.comprBody(t.body, [t.key, t.value], scope), inner);
         const key = this.term(t.key, inner);
         const value = this.term(t.value, inner);
         const free = this.freeSlots(inner, () => {
