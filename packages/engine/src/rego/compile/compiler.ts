@@ -270,7 +270,7 @@ function compileRule(
   if (args) for (const a of args) collectSlots(a, b0);
   // OPA checks print calls before safety, on the body as written
   if (env.errors.length === errorsBefore) {
-    checkPrintCalls(body, [...keys, value, ...(args ?? [])], b0, sctx, env.errors);
+    checkPrintCalls(body, keys, [value, ...(args ?? [])], b0, sctx, env.errors);
     if (env.errors.length > errorsBefore) sctx.errors = [];
   }
   const ordered = orderBody(body, b0, sctx);

@@ -13,13 +13,16 @@ import { exprOutputs, type SafetyCtx } from "./safety.ts";
 
 export function checkPrintCalls(
   body: IRBody,
+  refKeys: IRTerm[],
   headTerms: IRTerm[],
   globals: Set<number>,
   ctx: SafetyCtx,
   errors: RegoErrorDetail[],
 ): void {
   const c = new PrintCheck(ctx, errors);
-  c.body(body, globals);
+  const safe = c.body(body, globals);
+  // OPA first moves composite ref keys (`p[{… | …}]`) to the end of the body
+  for (const k of refKeys) c.closuresIn(k, k.t === "local" || k.t === "const" ? globals : safe);
   for (const t of headTerms) c.closuresIn(t, globals);
 }
 
@@ -32,7 +35,8 @@ class PrintCheck {
     this.errors = errors;
   }
 
-  body(body: IRBody, globals: Set<number>): void {
+  /** Checks a body; returns what is safe after it. */
+  body(body: IRBody, globals: Set<number>): Set<number> {
     const safe = new Set(globals);
     for (const x of body) {
       this.closuresOf(x, new Set(safe));
@@ -40,6 +44,7 @@ class PrintCheck {
         for (const a of x.e.args) this.args(a, safe, x.loc);
       for (const o of exprOutputs(x, safe, this.ctx)) safe.add(o);
     }
+    return safe;
   }
 
   /** An expression's closures, checked with what is safe before it (every's own vars added). */
