@@ -8,7 +8,7 @@ import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
 import { checkPrintCalls } from "./print-check.ts";
-import { nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
+import { hasCall, nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
 import { checkStrict } from "./strict.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
@@ -203,6 +203,7 @@ function compileRule(
     lone.kind.term.type === "boolean" &&
     lone.kind.term.value === true &&
     (lone.negated || lone.with.length) &&
+    !lone.with.some((w) => hasCall(w.value)) &&
     [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some(
       (t) => t && movesToBody(t, (n) => env.ruleNames.has(n) && !argNames(argTerms).has(n)),
     )

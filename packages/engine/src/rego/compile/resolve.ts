@@ -215,6 +215,7 @@ export class RuleResolver {
       lone.kind.term.type === "boolean" &&
       lone.kind.term.value === true &&
       (lone.negated || lone.with.length) &&
+      !lone.with.some((w) => hasCall(w.value)) &&
       head.some((t) => this.needsEval(t, scope))
     )
       return [{ ...lone, negated: false, with: [] }];
@@ -750,6 +751,24 @@ export function nameParts(t: Term): string[] | undefined {
     return out;
   }
   return undefined;
+}
+
+/** A call outside closures: OPA moves those out of an expression first (so it is no longer alone). */
+export function hasCall(t: Term): boolean {
+  switch (t.type) {
+    case "call":
+    case "template":
+      return true;
+    case "ref":
+      return hasCall(t.head) || t.path.some(hasCall);
+    case "array":
+    case "set":
+      return t.items.some(hasCall);
+    case "object":
+      return t.entries.some(([k, v]) => hasCall(k) || hasCall(v));
+    default:
+      return false;
+  }
 }
 
 const isMetadataCall = (t: Term): boolean =>
