@@ -82,7 +82,12 @@ export type ExprKind =
   | { type: "or"; left: Body; right: Body }
   | { type: "and"; left: Body; right: Body }
   /** `not { body }` / `not ( ... )` under `future.keywords.not` (a plain `not x` stays `negated`). */
-  | { type: "not"; body: Body };
+  | {
+      type: "not";
+      body: Body;
+      /** `not e` made a not-body (no braces) rather than `not { ... }` */
+      implicit?: true;
+    };
 
 export interface Expr {
   kind: ExprKind;

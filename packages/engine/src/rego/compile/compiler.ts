@@ -7,7 +7,8 @@ import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
-import { nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
+import { checkPrintCalls } from "./print-check.ts";
+import { hasCall, nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
 import { checkStrict } from "./strict.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
@@ -74,6 +75,7 @@ export function compileModules(
   // asked only by a v1 or strict module's deprecated call inside `every`: the scan is not free
   let deprecatedInV0: boolean | undefined;
   const anyDeprecatedInV0 = () => (deprecatedInV0 ??= modules.some(callsDeprecated));
+  const deprecated: RegoErrorDetail[] = [];
   let nextId = 0;
   for (const m of modules) {
     nodeAt(root, m.package, true)!.isPackage = true;
@@ -89,6 +91,7 @@ export function compileModules(
       regoVersion: m.regoVersion,
       strict,
       deprecatedInV0: anyDeprecatedInV0,
+      deprecated,
       dataWithTargets,
     };
     if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);
@@ -108,7 +111,16 @@ export function compileModules(
   checkWithTargets(root, dataWithTargets, errors);
   // OPA stops at the first compile stage with errors; recursion is checked late
   if (!errors.length) checkRecursion(rules, root, errors);
-  if (!errors.length) checkTypes(rules, root, errors, builtinArity);
+  if (!errors.length) {
+    checkTypes(rules, root, errors, builtinArity);
+    errors.push(...deprecated);
+    errors.sort(
+      (a, b) =>
+        (a.location?.file ?? "").localeCompare(b.location?.file ?? "") ||
+        (a.location?.row ?? 0) - (b.location?.row ?? 0) ||
+        (a.location?.col ?? 0) - (b.location?.col ?? 0),
+    );
+  }
   if (errors.length) throw new RegoError(errors);
   return { root, rules, modules, builtinArity };
 }
@@ -193,6 +205,7 @@ function compileRule(
     lone.kind.term.type === "boolean" &&
     lone.kind.term.value === true &&
     (lone.negated || lone.with.length) &&
+    !lone.with.some((w) => hasCall(w.value)) &&
     [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some(
       (t) => t && movesToBody(t, (n) => env.ruleNames.has(n) && !argNames(argTerms).has(n)),
     )
@@ -258,6 +271,11 @@ function compileRule(
   };
   const b0 = new Set<number>();
   if (args) for (const a of args) collectSlots(a, b0);
+  // OPA checks print calls before safety, on the body as written
+  if (env.errors.length === errorsBefore) {
+    checkPrintCalls(body, keys, [value, ...(args ?? [])], b0, sctx, env.errors);
+    if (env.errors.length > errorsBefore) sctx.errors = [];
+  }
   const ordered = orderBody(body, b0, sctx);
   checkHead([...keys, value], ordered.bound, sctx, r.head.loc);
   const node = nodeAt(root, prefix, true)!;

@@ -35,6 +35,8 @@ export interface ResolveEnv {
   /** annotations in scope of the rule being resolved (rego.metadata.*), computed when a call asks */
   /** Whether some v0 module of the policy calls a deprecated builtin (computed when first asked). */
   deprecatedInV0?: () => boolean;
+  /** deprecated-builtin errors: OPA reports them with the type checker's, after safety and recursion */
+  deprecated?: RegoErrorDetail[];
   meta?: () => { rule: Value; chain: Value };
 }
 
@@ -166,6 +168,8 @@ export class RuleResolver {
       const k = e.kind;
       if (k.type === "call" && opName(k.op) === "assign" && k.args.length === 2) {
         visitTermVars(k.args[1], (n) => seen.add(n));
+        // its `with` values are read before the assignment too
+        for (const w of e.with) if (!isFn(w.value)) visitTermVars(w.value, (n) => seen.add(n));
         visitPatternVars(k.args[0], (v) => {
           // an earlier := of the same name is "assigned above", reported by resolveExpr
           if (!v.wildcard && seen.has(v.name) && !assigned.has(v.name))
@@ -199,6 +203,70 @@ export class RuleResolver {
     }
   }
 
+  /**
+   * OPA moves a comprehension head needing evaluation into the body and, like a
+   * rule's, takes a body that is a lone `true` as empty even when negated or
+   * under `with`: `[input.x | not true]` collects input.x.
+   */
+  private comprBody(body: Body, head: Term[], scope: Scope): Body {
+    const lone = body.length === 1 ? body[0] : undefined;
+    if (
+      lone?.kind.type === "term" &&
+      lone.kind.term.type === "boolean" &&
+      lone.kind.term.value === true &&
+      (lone.negated || lone.with.length) &&
+      !lone.with.some((w) => hasCall(w.value)) &&
+      head.some((t) => this.needsEval(t, scope))
+    )
+      return [{ ...lone, negated: false, with: [] }];
+    return body;
+  }
+
+  /** A term OPA evaluates in the body: refs, calls, closures, rules and other globals. */
+  private needsEval(t: Term, scope: Scope): boolean {
+    switch (t.type) {
+      case "var":
+        return !scope.lookup(t.name) && this.isGlobalName(t.name);
+      case "array":
+      case "set":
+        return t.items.some((x) => this.needsEval(x, scope));
+      case "object":
+        return t.entries.some(([k, v]) => this.needsEval(k, scope) || this.needsEval(v, scope));
+      case "ref":
+      case "call":
+      case "arraycompr":
+      case "setcompr":
+      case "objectcompr":
+      case "template":
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** `every k, v in xs { … }` whose k or v the body never uses: OPA's "declared var v unused" (not only in strict mode). */
+  private checkUnusedEveryVars(k: Expr["kind"] & { type: "every" }, loc: Location): void {
+    const used = new Set<string>();
+    const visit = (body: Body, shadowed: Set<string>): void => {
+      const use = (n: string) => {
+        if (!shadowed.has(n)) used.add(n);
+      };
+      for (const x of body) {
+        // a nested every's own declarations are not uses, and hide the names they declare
+        if (x.kind.type === "every") {
+          visitTermVarsDeep(x.kind.domain, use);
+          for (const w of x.with) visitTermVarsDeep(w.value, use);
+          const own = [x.kind.key, x.kind.value].flatMap((d) => (d?.type === "var" ? [d.name] : []));
+          visit(x.kind.body, new Set([...shadowed, ...own]));
+        } else visitExprVarsDeep(x, use);
+      }
+    };
+    visit(k.body, new Set());
+    for (const v of [k.key, k.value])
+      if (v?.type === "var" && !v.wildcard && !used.has(v.name))
+        this.err(`declared var ${v.name} unused`, k.body[0]?.loc ?? loc);
+  }
+
   /** names declared by `some x` (to word a later redeclaration as OPA does) */
   private readonly someVars = new Set<string>();
 
@@ -208,7 +276,8 @@ export class RuleResolver {
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
-  private resolveExpr(e: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
+  private resolveExpr(expr: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
+    const e = metadataCallExpr(expr) ?? expr;
     const k = e.kind;
     const withs = e.with.map((w) => this.resolveWith(w.target, w.value, w.loc, scope));
     const mk = (x: IRExpr["e"]): IRExpr => ({ e: x, negated: e.negated, with: withs, loc: e.loc });
@@ -242,6 +311,7 @@ export class RuleResolver {
         const value = this.declaredPattern(k.value, inner);
         const dom = this.term(k.domain, scope);
         this.prescan(inner, k.body, []);
+        this.checkUnusedEveryVars(k, e.loc);
         this.everyDepth++;
         let body: IRBody;
         try {
@@ -277,6 +347,10 @@ export class RuleResolver {
         });
       }
       case "not": {
+        // OPA 1.22 leaves a rego.metadata call nested in `not e`'s implicit body un-rewritten: its
+        // generated output var is unsafe (`not { ... }` and a bare `not rego.metadata.rule()` are fine)
+        if (k.implicit && k.body.some(nestedMetadataCall))
+          this.err("expression is unsafe", e.loc, "rego_unsafe_var_error");
         const b = this.closureBody(k.body, scope);
         return mk({ k: "logic", op: "not", left: b.body, free: b.free });
       }
@@ -397,8 +471,16 @@ export class RuleResolver {
       DEPRECATED.has(fn.name) &&
       (this.everyDepth === 0 || !!this.env.deprecatedInV0?.())
     ) {
-      this.err(`deprecated built-in function calls in expression: ${fn.name}`, loc, "rego_type_error");
-      return undefined;
+      const e: RegoErrorDetail = {
+        code: "rego_type_error",
+        message: `deprecated built-in function calls in expression: ${fn.name}`,
+        location: loc,
+      };
+      if (this.env.deprecated) this.env.deprecated.push(e);
+      else {
+        this.env.errors.push(e);
+        return undefined;
+      }
     }
     if (!forWith && fn.arity >= 0 && nargs !== fn.arity && nargs !== fn.arity + 1) {
       this.err(arityMessage(fn, nargs), loc, "rego_type_error");
@@ -517,7 +599,7 @@ export class RuleResolver {
       case "setcompr": {
         const inner = new Scope(scope);
         this.prescan(inner, t.body, [t.head]);
-        const body = this.resolveBody(t.body, inner);
+        const body = this.resolveBody(this.comprBody(t.body, [t.head], scope), inner);
         const head = this.term(t.head, inner);
         const free = this.freeSlots(inner, () => {
           const acc: number[] = [];
@@ -530,7 +612,7 @@ export class RuleResolver {
       case "objectcompr": {
         const inner = new Scope(scope);
         this.prescan(inner, t.body, [t.key, t.value]);
-        const body = this.resolveBody(t.body, inner);
+        const body = this.resolveBody(this.comprBody(t.body, [t.key, t.value], scope), inner);
         const key = this.term(t.key, inner);
         const value = this.term(t.value, inner);
         const free = this.freeSlots(inner, () => {
@@ -669,6 +751,69 @@ export function nameParts(t: Term): string[] | undefined {
     return out;
   }
   return undefined;
+}
+
+/** A call outside closures: OPA moves those out of an expression first (so it is no longer alone). */
+export function hasCall(t: Term): boolean {
+  switch (t.type) {
+    case "call":
+    case "template":
+      return true;
+    case "ref":
+      return hasCall(t.head) || t.path.some(hasCall);
+    case "array":
+    case "set":
+      return t.items.some(hasCall);
+    case "object":
+      return t.entries.some(([k, v]) => hasCall(k) || hasCall(v));
+    default:
+      return false;
+  }
+}
+
+const isMetadataCall = (t: Term): boolean =>
+  t.type === "call" &&
+  t.args.length === 0 &&
+  (opName(t.op) === "rego.metadata.rule" || opName(t.op) === "rego.metadata.chain");
+
+/**
+ * An expression that is a rego.metadata call as OPA rewrites it: its value, or
+ * `out = value` given an output, as a new expression that keeps neither `not`
+ * nor `with` (OPA builds the replacement without them).
+ */
+function metadataCallExpr(e: Expr): Expr | undefined {
+  const k = e.kind;
+  const call = k.type === "call" ? k : k.type === "term" && k.term.type === "call" ? k.term : undefined;
+  const name = call && opName(call.op);
+  if (!call || (name !== "rego.metadata.rule" && name !== "rego.metadata.chain")) return undefined;
+  if (k.type === "term" && !e.negated && !e.with.length) return undefined;
+  const value: Term = { type: "call", op: call.op, args: [], loc: e.loc };
+  if (!call.args.length) return { ...e, kind: { type: "term", term: value }, negated: false, with: [] };
+  const eq: Term = { type: "var", name: "eq", loc: e.loc };
+  return { ...e, kind: { type: "call", op: eq, args: [call.args[0], value] }, negated: false, with: [] };
+}
+
+/** A rego.metadata call used as a value in the expression (outside closures). */
+function nestedMetadataCall(e: Expr): boolean {
+  const inTerm = (t: Term): boolean => {
+    switch (t.type) {
+      case "call":
+        return isMetadataCall(t) || t.args.some(inTerm);
+      case "ref":
+        return inTerm(t.head) || t.path.some(inTerm);
+      case "array":
+      case "set":
+        return t.items.some(inTerm);
+      case "object":
+        return t.entries.some(([k, v]) => inTerm(k) || inTerm(v));
+      default: // closures, and template parts (OPA makes those comprehensions first)
+        return false;
+    }
+  };
+  const k = e.kind;
+  if (k.type === "call") return k.args.some(inTerm);
+  if (k.type === "term") return k.term.type === "call" ? k.term.args.some(inTerm) : inTerm(k.term);
+  return false;
 }
 
 /** Why OPA refuses `with <builtin> as …` for this builtin, if it does. */

@@ -285,6 +285,12 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
   return r;
 }
 
+/** The vars an expression binds when all it needs is bound (OPA's outputVarsForExpr), else none. */
+export function exprOutputs(x: IRExpr, b: Bound, ctx: SafetyCtx): Set<number> {
+  const r = exprAnalysis(x, b, ctx);
+  return r.missing.size ? new Set() : r.outs;
+}
+
 /** Reorder a body for safety; returns the new order and the vars bound after it. */
 export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBody; bound: Bound } {
   const bound = new Set(b0);

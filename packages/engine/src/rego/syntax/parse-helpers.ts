@@ -107,6 +107,79 @@ export function findNonConstant(t: Term): string | undefined {
   return found;
 }
 
+/**
+ * A key equal for terms OPA's ast.Value compares equal (numbers by value, sets
+ * and objects unordered); undefined for terms this does not compare (closures).
+ */
+export function termKey(t: Term): string | undefined {
+  const all = (ts: Term[]): string[] | undefined => {
+    const out: string[] = [];
+    for (const x of ts) {
+      const k = termKey(x);
+      if (k === undefined) return undefined;
+      out.push(k);
+    }
+    return out;
+  };
+  switch (t.type) {
+    case "null":
+      return "null";
+    case "boolean":
+      return String(t.value);
+    case "number":
+      return `n${String(t.value)}`;
+    case "string":
+      return JSON.stringify(t.value);
+    case "var":
+      return `v${t.name}`;
+    case "ref": {
+      const ks = all([t.head, ...t.path]);
+      return ks && `r(${ks.join(",")})`;
+    }
+    case "call": {
+      const ks = all([t.op, ...t.args]);
+      return ks && `c(${ks.join(",")})`;
+    }
+    case "array": {
+      const ks = all(t.items);
+      return ks && `a(${ks.join(",")})`;
+    }
+    case "set": {
+      const ks = all(t.items);
+      return ks && `s(${[...new Set(ks)].sort().join(",")})`;
+    }
+    case "object": {
+      const ks = all(t.entries.flat());
+      if (!ks) return undefined;
+      const pairs = new Map<string, string>();
+      for (let i = 0; i < ks.length; i += 2) pairs.set(ks[i], ks[i + 1]);
+      return `o(${[...pairs]
+        .map(([k, v]) => `${k}:${v}`)
+        .sort()
+        .join(",")})`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Object literal entries as OPA's parser inserts them: a repeated key keeps its place and takes the later value. */
+export function dedupeEntries(entries: [Term, Term][]): [Term, Term][] {
+  if (entries.length < 2) return entries;
+  const at = new Map<string, number>();
+  const out: [Term, Term][] = [];
+  for (const [k, v] of entries) {
+    const key = termKey(k);
+    const i = key === undefined ? undefined : at.get(key);
+    if (i !== undefined) out[i] = [out[i][0], v];
+    else {
+      if (key !== undefined) at.set(key, out.length);
+      out.push([k, v]);
+    }
+  }
+  return out;
+}
+
 /** Rough Rego rendering of a term for messages. */
 export function termString(t: Term): string {
   switch (t.type) {

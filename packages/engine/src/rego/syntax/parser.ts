@@ -13,6 +13,7 @@ import { RegoError } from "../errors.ts";
 import type { Token, TokenKind } from "./lexer.ts";
 import { MAX_PARSE_DEPTH, NestingError } from "./limits.ts";
 import {
+  dedupeEntries,
   fatal,
   findNonConstant,
   isGround,
@@ -239,7 +240,12 @@ export class Parser {
     if (this.isKw("not")) {
       this.next();
       negated = true;
-      if (this.is("{") && this.keywords.has("not")) return this.parseNotBody(loc);
+      if (this.is("{") && this.keywords.has("not")) {
+        const nb = this.parseNotBody(loc);
+        // `not { … } with …`: the modifiers apply to the whole negation
+        if (allowWith && this.isKw("with")) nb.with = this.parseWith();
+        return nb;
+      }
     }
     this.literalStart = this.i;
     const k = this.kw();
@@ -262,9 +268,21 @@ export class Parser {
       const w = expr.with;
       expr.with = [];
       expr.negated = false;
-      return { kind: { type: "not", body: [expr] }, negated: false, with: w, loc };
+      return { kind: { type: "not", body: [expr], implicit: true }, negated: false, with: w, loc };
     }
     return expr;
+  }
+
+  /**
+   * OPA refuses `not {a | b …}` whose first expression is a bare set union: it
+   * could be meant as a comprehension. One starting with `(` is fine.
+   */
+  private unionFirst(body: Body, first: number): boolean {
+    const e = body[0];
+    if (!e || e.negated || this.tokens[first].kind === "(") return false;
+    const k = e.kind;
+    const op = k.type === "call" ? k.op : k.type === "term" && k.term.type === "call" ? k.term.op : undefined;
+    return !!op && opName(op) === "or";
   }
 
   /**
@@ -276,6 +294,7 @@ export class Parser {
     this.next(); // {
     if (this.is("}")) this.error("found empty body");
     let body: Body;
+    const first = this.i;
     try {
       body = this.parseBody("}");
     } catch (bodyErr) {
@@ -296,6 +315,11 @@ export class Parser {
         this.loc(this.tokens[start.i]),
       );
     }
+    if (this.unionFirst(body, first))
+      this.error(
+        "ambiguous `{ ... | ... }` operand: read as a body holding a set-union expression, not as a comprehension",
+        this.loc(this.tokens[first]),
+      );
     this.next(); // }
     return { kind: { type: "not", body }, negated: false, with: [], loc };
   }
@@ -523,8 +547,10 @@ export class Parser {
     return this.parseTermIn(false);
   }
 
-  private parseTermIn(keyVal: boolean): Term {
+  private parseTermIn(keyValAllowed: boolean): Term {
     let lhs = this.parseTermRelation();
+    // as in OPA, only the first operand may start `k, v in xs`: after a membership only `in` chains
+    let keyVal = keyValAllowed;
     for (;;) {
       if (keyVal && this.is(",")) {
         const s = this.save();
@@ -536,6 +562,7 @@ export class Parser {
             this.next();
             const rhs = this.parseTermRelation();
             lhs = { type: "call", op, args: [lhs, mhs, rhs], loc: lhs.loc };
+            keyVal = false;
             continue;
           }
         } catch (e) {
@@ -549,6 +576,7 @@ export class Parser {
         this.next();
         const rhs = this.parseTermRelation();
         lhs = { type: "call", op, args: [lhs, rhs], loc: lhs.loc };
+        keyVal = false;
         continue;
       }
       return lhs;
@@ -982,7 +1010,7 @@ export class Parser {
     }
     // `,`
     this.next();
-    return { type: "object", entries: this.parsePairList([[key, value]]), loc };
+    return { type: "object", entries: dedupeEntries(this.parsePairList([[key, value]])), loc };
   }
 
   private parsePairList(entries: [Term, Term][]): [Term, Term][] {

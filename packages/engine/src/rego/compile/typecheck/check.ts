@@ -1,5 +1,5 @@
 import type { RegoErrorDetail } from "../../errors.ts";
-import { isArray, isObject, isSet, type Value } from "../../value.ts";
+import { compare, isArray, isObject, isSet, type Value } from "../../value.ts";
 import type { FnRef } from "../ir.ts";
 import type { CompiledRule, RNode } from "../tree.ts";
 import { dependents, rulesAt } from "./deps.ts";
@@ -133,7 +133,10 @@ class Checker implements Typer {
     const env = this.checkBody(undefined, flat.body, errs);
     this.errors.push(...errs);
     this.state.set(link, "done");
-    const path = link.node.path;
+    // like OPA, a rule's type goes at its ref's ground prefix (`p[10]` at p.10); only the rest nests
+    const ground = leadingConsts(flat.keys);
+    const path: Value[] = [...link.node.path, ...ground];
+    const keyTerms = flat.keys.slice(ground.length);
     if (errs.length) {
       // rules with errors are `any` so their users don't report them again
       this.tree.put(path, ANY);
@@ -152,9 +155,9 @@ class Checker implements Typer {
       };
     } else if (link.kind === "multi") {
       const k = this.typeOf(env, flat.value);
-      tpe = k ? this.nested(env, flat.keys, setOf(k)) : undefined;
+      tpe = k ? this.nested(env, keyTerms, setOf(k)) : undefined;
     } else {
-      tpe = this.nested(env, flat.keys, this.typeOf(env, flat.value));
+      tpe = this.nested(env, keyTerms, this.typeOf(env, flat.value));
     }
     if (tpe) this.tree.insert(path, tpe);
   }
@@ -519,10 +522,13 @@ class Checker implements Typer {
       case "object": {
         const stat: StaticProp[] = [];
         let dynamic: { key: T; value: T } | undefined;
+        // OPA walks an object's entries in key order: the greatest non-constant key's entry is the dynamic part
+        let last: [CTerm, CTerm] | undefined;
         for (const [k, v] of t.entries) {
           if (k.c === "const") stat.push({ key: k.v, value: this.typeOf(env, v) });
-          else dynamic = { key: this.typeOf(env, k), value: this.typeOf(env, v) };
+          else if (!last || compareTerms(k, last[0]) >= 0) last = [k, v];
         }
+        if (last) dynamic = { key: this.typeOf(env, last[0]), value: this.typeOf(env, last[1]) };
         return objectOf(stat, dynamic);
       }
       case "compr": {
@@ -554,6 +560,73 @@ class Checker implements Typer {
   private dataType(env: Env, path: PathElem[]): T {
     this.ensurePath(path);
     return lookupData([...env.dataLayers, this.tree], path);
+  }
+}
+
+/** The ground scalar keys a rule ref starts with: OPA makes composite ones (`p[[1]]`) vars of the body. */
+function leadingConsts(keys: CTerm[]): Value[] {
+  const out: Value[] = [];
+  for (const k of keys) {
+    if (!isScalarConst(k) || k.c !== "const") break;
+    out.push(k.v);
+  }
+  return out;
+}
+
+/** OPA's ordering of terms (ast.Compare): by kind, then by content; vars by name. */
+function compareTerms(a: CTerm, b: CTerm): number {
+  const ka = termRank(a);
+  const kb = termRank(b);
+  if (ka !== kb) return ka - kb;
+  switch (a.c) {
+    case "const":
+      return compare(a.v, (b as typeof a).v);
+    case "var":
+    case "root": {
+      const na = a.c === "var" ? a.name : a.root;
+      const nb = b.c === "var" ? b.name : b.c === "root" ? b.root : "";
+      return na < nb ? -1 : na > nb ? 1 : 0;
+    }
+    case "ref":
+      return compareLists([a.head, ...a.path], b.c === "ref" ? [b.head, ...b.path] : []);
+    case "array":
+    case "set":
+      return compareLists(a.items, b.c === a.c ? b.items : []);
+    case "object":
+      return compareLists(a.entries.flat(), b.c === "object" ? b.entries.flat() : []);
+    default:
+      return 0;
+  }
+}
+
+function compareLists(a: CTerm[], b: CTerm[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareTerms(a[i], b[i]);
+    if (c) return c;
+  }
+  return a.length - b.length;
+}
+
+/** OPA's sort order of value kinds: scalars, var, ref, array, object, set, comprehensions. */
+function termRank(t: CTerm): number {
+  switch (t.c) {
+    case "const":
+      return isArray(t.v) ? 6 : isObject(t.v) ? 7 : isSet(t.v) ? 8 : 0;
+    case "var":
+    case "root":
+      return 4;
+    case "ref":
+      return 5;
+    case "array":
+      return 6;
+    case "object":
+      return 7;
+    case "set":
+      return 8;
+    case "compr":
+      return t.kind === "array" ? 9 : t.kind === "object" ? 10 : 11;
+    case "str":
+      return 12;
   }
 }
 

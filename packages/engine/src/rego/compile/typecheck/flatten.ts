@@ -155,8 +155,7 @@ export class Flattener {
         break;
       }
       case "logic":
-        // OPA's type checker does not look into not-bodies (`not { … }`, or `not e` with future.keywords)
-        if (e.op === "not") break;
+        // like every's, OPA checks only the refs and closures in these bodies (not-bodies too)
         push({
           x: "closure",
           terms: [],
