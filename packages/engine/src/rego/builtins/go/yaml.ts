@@ -276,6 +276,7 @@ function analyze(s: string): Analysis {
   const cps = [...s].map((c) => c.codePointAt(0)!);
   let blockIndicators = s.startsWith("---") || s.startsWith("...");
   let special = false;
+  let tabs = false;
   let lineBreaks = false;
   let leadingSpace = false;
   let leadingBreak = false;
@@ -300,7 +301,9 @@ function analyze(s: string): Analysis {
       if (ch === ":" && followedByWS) blockIndicators = true;
       if (ch === "#" && precededByWS) blockIndicators = true;
     }
-    if (!isPrintable(c) || c === 0xfeff) special = true;
+    // go-yaml v3 lets tabs into literal blocks but not into plain or single-quoted scalars
+    if (c === 0x09) tabs = true;
+    else if (!isPrintable(c) || c === 0xfeff) special = true;
     if (isBreak(c)) lineBreaks = true;
     if (c === 0x20) {
       if (i === 0) leadingSpace = true;
@@ -326,6 +329,10 @@ function analyze(s: string): Analysis {
   if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) blockPlain = false;
   if (trailingSpace) block = false;
   if (breakSpace) {
+    blockPlain = false;
+    singleQuoted = false;
+  }
+  if (tabs) {
     blockPlain = false;
     singleQuoted = false;
   }
@@ -487,9 +494,9 @@ export function yamlKeyLess(a: string, b: string): boolean {
   return ar.length < br.length;
 }
 
-/** yaml.Marshal output (always newline-terminated). */
+/** yaml.Marshal output (always newline-terminated); a top-level block scalar is indented by 2, go-yaml's best indent. */
 export function goYAMLMarshal(v: Value): string {
-  const scalar = scalarText(v, 0);
+  const scalar = scalarText(v, 2);
   if (scalar !== undefined) return `${scalar}\n`;
   const out: string[] = [];
   emitNode(v, 0, out, "");
