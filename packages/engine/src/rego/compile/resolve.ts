@@ -208,7 +208,10 @@ export class RuleResolver {
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
-  private resolveExpr(e: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
+  private resolveExpr(expr: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
+    // OPA (1.22) replaces an expression that is only `rego.metadata.rule()`/`chain()` by a
+    // new one holding the metadata value, dropping the expression's `not` and `with`
+    const e = isMetadataCallExpr(expr) ? { ...expr, negated: false, with: [] } : expr;
     const k = e.kind;
     const withs = e.with.map((w) => this.resolveWith(w.target, w.value, w.loc, scope));
     const mk = (x: IRExpr["e"]): IRExpr => ({ e: x, negated: e.negated, with: withs, loc: e.loc });
@@ -884,4 +887,16 @@ export function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
     default:
       return;
   }
+}
+
+function isMetadataCallExpr(e: Expr): boolean {
+  const call =
+    e.kind.type === "call"
+      ? e.kind
+      : e.kind.type === "term" && e.kind.term.type === "call"
+        ? e.kind.term
+        : undefined;
+  if (call?.args.length !== 0) return false;
+  const name = opName(call.op);
+  return name === "rego.metadata.rule" || name === "rego.metadata.chain";
 }
