@@ -184,21 +184,24 @@ function compileRule(
   let argTerms = head.args ?? main.head.args;
   let bodyAst = r.body;
   // OPA (1.22) takes a body that is a lone `true` term as empty even when negated or under
-  // `with`, so when the head has terms to move into the body (calls, refs, comprehensions,
-  // composite ref keys), `not true` is replaced, not kept
+  // `with`, so when the head has terms to move into the body, `not true` is replaced, not kept.
+  // Composite ref keys and calls move first; comprehensions and refs move after the calls in
+  // `with` values did, which leaves the body no longer lone.
   const lone = bodyAst.length === 1 ? bodyAst[0] : undefined;
   const refKeys = [...head.ref.slice(1), ...(head.kind === "object" && head.key ? [head.key] : [])];
+  const headTerms = [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].filter(
+    (t): t is Term => t !== undefined,
+  );
+  const isRule = (n: string) => env.ruleNames.has(n) && !argNames(argTerms).has(n);
   if (
     lone?.kind.type === "term" &&
     lone.kind.term.type === "boolean" &&
     lone.kind.term.value === true &&
     (lone.negated || lone.with.length) &&
-    ([head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some(
-      (t) =>
-        t &&
-        (movesToBody(t, (n) => env.ruleNames.has(n) && !argNames(argTerms).has(n)) || hasComprehension(t)),
-    ) ||
-      refKeys.some(isComposite))
+    (refKeys.some(isComposite) ||
+      headTerms.some(hasCall) ||
+      (!lone.with.some((w) => hasCall(w.value)) &&
+        headTerms.some((t) => movesToBody(t, isRule) || hasComprehension(t))))
   )
     bodyAst = [{ ...lone, negated: false, with: [] }];
   if (argTerms?.some((a) => !isArgPattern(a))) {
@@ -613,7 +616,24 @@ function hasComprehension(t: Term): boolean {
 
 /** A ref-head key OPA rewrites to a var bound in the body (neither a var nor a scalar). */
 function isComposite(t: Term): boolean {
-  return t.type === "array" || t.type === "set" || t.type === "object";
+  return !["var", "string", "number", "boolean", "null"].includes(t.type);
+}
+
+/** A call OPA expands into a body expression (not looking into comprehensions). */
+function hasCall(t: Term): boolean {
+  switch (t.type) {
+    case "call":
+      return true;
+    case "ref":
+      return hasCall(t.head) || t.path.some(hasCall);
+    case "array":
+    case "set":
+      return t.items.some(hasCall);
+    case "object":
+      return t.entries.some(([k, v]) => hasCall(k) || hasCall(v));
+    default:
+      return false;
+  }
 }
 
 function argNames(args: Term[] | undefined): Set<string> {
