@@ -198,17 +198,24 @@ function compileRule(
   let argTerms = head.args ?? main.head.args;
   let bodyAst = r.body;
   // OPA (1.22) takes a body that is a lone `true` term as empty even when negated or under
-  // `with`, so when the head has calls to move into the body, `not true` is replaced, not kept
+  // `with`, so when the head has terms to move into the body, `not true` is replaced, not kept.
+  // Composite ref keys and calls move first; comprehensions and refs move after the calls in
+  // `with` values did, which leaves the body no longer lone.
   const lone = bodyAst.length === 1 ? bodyAst[0] : undefined;
+  const refKeys = [...head.ref.slice(1), ...(head.kind === "object" && head.key ? [head.key] : [])];
+  const headTerms = [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].filter(
+    (t): t is Term => t !== undefined,
+  );
+  const isRule = (n: string) => env.ruleNames.has(n) && !argNames(argTerms).has(n);
   if (
     lone?.kind.type === "term" &&
     lone.kind.term.type === "boolean" &&
     lone.kind.term.value === true &&
     (lone.negated || lone.with.length) &&
-    !lone.with.some((w) => hasCall(w.value)) &&
-    [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].some(
-      (t) => t && movesToBody(t, (n) => env.ruleNames.has(n) && !argNames(argTerms).has(n)),
-    )
+    (refKeys.some(isComposite) ||
+      headTerms.some(hasCall) ||
+      (!lone.with.some((w) => hasCall(w.value)) &&
+        headTerms.some((t) => movesToBody(t, isRule) || hasComprehension(t))))
   )
     bodyAst = [{ ...lone, negated: false, with: [] }];
   if (argTerms?.some((a) => !isArgPattern(a))) {
@@ -607,6 +614,28 @@ function movesToBody(t: Term, isRule: (name: string) => boolean): boolean {
     default:
       return false;
   }
+}
+
+/** A comprehension anywhere in a head term: OPA moves each into the body as `__localN__ = <comprehension>`. */
+function hasComprehension(t: Term): boolean {
+  switch (t.type) {
+    case "arraycompr":
+    case "setcompr":
+    case "objectcompr":
+      return true;
+    case "array":
+    case "set":
+      return t.items.some(hasComprehension);
+    case "object":
+      return t.entries.some(([k, v]) => hasComprehension(k) || hasComprehension(v));
+    default:
+      return false;
+  }
+}
+
+/** A ref-head key OPA rewrites to a var bound in the body (neither a var nor a scalar). */
+function isComposite(t: Term): boolean {
+  return !["var", "string", "number", "boolean", "null"].includes(t.type);
 }
 
 function argNames(args: Term[] | undefined): Set<string> {

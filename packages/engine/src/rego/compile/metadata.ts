@@ -32,8 +32,22 @@ function author(a: unknown): unknown {
   return { name: a.trim() };
 }
 
+/** OPA's rule path: the package and the ground prefix of the rule's ref (a partial object's key included). */
+function rulePath(rule: Rule, mod: Module, name: string): string[] {
+  const h = rule.head;
+  const out = [...mod.package, name];
+  for (const t of h.kind === "object" && h.key ? [...h.ref.slice(1), h.key] : h.ref.slice(1)) {
+    if (t.type === "string") out.push(t.value);
+    else if (t.type === "number") out.push(t.raw);
+    else if (t.type === "boolean" || t.type === "null")
+      out.push(t.type === "null" ? "null" : String(t.value));
+    else break;
+  }
+  return out;
+}
+
 export function ruleMeta(rule: Rule, mod: Module, modules: Module[], name: string): RuleMeta {
-  const path = [...mod.package, name];
+  const path = rulePath(rule, mod, name);
   const own = rule.annotations && rule.annotations.scope !== "document" ? rule.annotations : undefined;
   const chain: Record<string, unknown>[] = [];
   const first: Record<string, unknown> = { path };

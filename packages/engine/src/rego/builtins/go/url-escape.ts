@@ -1,5 +1,7 @@
 /** Go net/url escaping rules (QueryEscape, PathEscape, QueryUnescape, ParseQuery). */
 
+import { goBytesToString } from "./utf8.ts";
+
 const HEX = "0123456789ABCDEF";
 
 function isUnreserved(c: number): boolean {
@@ -45,7 +47,7 @@ export function queryUnescape(s: string): string {
     } else if (c === 0x2b) out.push(0x20);
     else out.push(c);
   }
-  return Buffer.from(out).toString("utf8");
+  return goBytesToString(Buffer.from(out));
 }
 
 /** url.ParseQuery: values per key in order, plus the error Go would report (if any). */

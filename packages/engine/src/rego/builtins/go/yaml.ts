@@ -232,8 +232,57 @@ function mapKey(k: Value, value: unknown, doc: Document): string {
 /** The text being unmarshalled (toValue needs it for block scalars at end of input). */
 let sourceText = "";
 
+/**
+ * go-yaml's scanner skips a tab only where no token may start: a tab that
+ * opens a line outside flow collections (or follows a block `-`/`?`) is
+ * "found character that cannot start any token", unless it continues a plain
+ * scalar — then only a tab left of that scalar's block indentation errs. The
+ * `yaml` package reads those tabs as blank space, so they are checked here.
+ */
+function checkTabs(src: string): void {
+  const Y = yaml();
+  let offset = 0;
+  let flow = 0;
+  let blocks = false; // a block indicator seen: plain scalars are inside a collection
+  let last: "none" | "plain" | "other" = "none";
+  let lastLineIndent = 0;
+  let prev = "";
+  const lineOf = (at: number) => src.slice(0, at).split("\n").length;
+  const at = (n: number, msg: string) => (n > 1 ? `yaml: line ${n}: ${msg}` : `yaml: ${msg}`);
+  let marker = false; // the previous token was the lexer's scalar marker: this one is the scalar's text
+  for (const tok of new Y.Lexer().lex(src)) {
+    const type: string | null = marker ? "text" : Y.CST.tokenType(tok);
+    const start = offset;
+    // the lexer's mode markers (doc-mode, scalar, flow-error-end) are no source text
+    if (!/^[\x00-\x08\x0b\x0c\x0e-\x1f]$/.test(tok)) offset += tok.length;
+    marker = type === "scalar";
+    if (type === "scalar" || type === "doc-mode") continue;
+    if (type === "space" && flow === 0 && tok.includes("\t")) {
+      const lineStart = start === 0 || src[start - 1] === "\n";
+      const tab = start + tok.indexOf("\t");
+      const col = tab - (src.lastIndexOf("\n", tab - 1) + 1);
+      if (lineStart && last === "plain") {
+        if (blocks && col < lastLineIndent + 1)
+          throw new GoYAMLError(at(lineOf(tab), "found a tab character that violates indentation"));
+      } else if (lineStart || prev === "seq-item-ind" || prev === "explicit-key-ind")
+        throw new GoYAMLError(at(lineOf(tab), "found character that cannot start any token"));
+    }
+    if (type === "flow-map-start" || type === "flow-seq-start") flow++;
+    else if ((type === "flow-map-end" || type === "flow-seq-end") && flow > 0) flow--;
+    if (flow === 0 && (type === "map-value-ind" || type === "seq-item-ind" || type === "explicit-key-ind"))
+      blocks = true;
+    if (type === "text" && prev !== "block-scalar-header") {
+      last = "plain";
+      const ls = src.lastIndexOf("\n", start - 1) + 1;
+      lastLineIndent = /^ */.exec(src.slice(ls))![0].length;
+    } else if (type !== "space" && type !== "newline") last = "other";
+    if (type !== "space" && type !== "newline") prev = type ?? "";
+  }
+}
+
 export function goYAMLUnmarshal(src: string): Value {
   sourceText = src;
+  if (src.includes("\t")) checkTabs(src);
   // go-yaml v3 knows YAML 1.1 only
   const directive = /^%YAML[ \t]+(\S+)/m.exec(src);
   if (directive && directive[1] !== "1.1") throw new GoYAMLError("yaml: found incompatible YAML document");
@@ -276,6 +325,7 @@ function analyze(s: string): Analysis {
   const cps = [...s].map((c) => c.codePointAt(0)!);
   let blockIndicators = s.startsWith("---") || s.startsWith("...");
   let special = false;
+  let tabs = false;
   let lineBreaks = false;
   let leadingSpace = false;
   let leadingBreak = false;
@@ -300,7 +350,9 @@ function analyze(s: string): Analysis {
       if (ch === ":" && followedByWS) blockIndicators = true;
       if (ch === "#" && precededByWS) blockIndicators = true;
     }
-    if (!isPrintable(c) || c === 0xfeff) special = true;
+    // go-yaml v3 lets tabs into literal blocks but not into plain or single-quoted scalars
+    if (c === 0x09) tabs = true;
+    else if (!isPrintable(c) || c === 0xfeff) special = true;
     if (isBreak(c)) lineBreaks = true;
     if (c === 0x20) {
       if (i === 0) leadingSpace = true;
@@ -326,6 +378,10 @@ function analyze(s: string): Analysis {
   if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) blockPlain = false;
   if (trailingSpace) block = false;
   if (breakSpace) {
+    blockPlain = false;
+    singleQuoted = false;
+  }
+  if (tabs) {
     blockPlain = false;
     singleQuoted = false;
   }
@@ -487,9 +543,9 @@ export function yamlKeyLess(a: string, b: string): boolean {
   return ar.length < br.length;
 }
 
-/** yaml.Marshal output (always newline-terminated). */
+/** yaml.Marshal output (always newline-terminated); a top-level block scalar is indented by 2, go-yaml's best indent. */
 export function goYAMLMarshal(v: Value): string {
-  const scalar = scalarText(v, 0);
+  const scalar = scalarText(v, 2);
   if (scalar !== undefined) return `${scalar}\n`;
   const out: string[] = [];
   emitNode(v, 0, out, "");

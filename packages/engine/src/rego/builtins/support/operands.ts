@@ -4,6 +4,7 @@
  */
 import { isObject, type Num, type RegoObject, RSet, typeName, type Value } from "../../value.ts";
 import { BuiltinError } from "../builtin.ts";
+import { goBytesToString } from "../go/utf8.ts";
 
 /** OPA's operand type error; several expected types read "one of {a, b}". */
 export function operandErr(name: string, pos: number, got: Value, ...expected: string[]): BuiltinError {
@@ -61,8 +62,9 @@ export function arrayOrSet(name: string, args: Value[], i: number): Value[] {
 }
 
 /** Go-style conversion of a byte buffer to a string: invalid UTF-8 becomes U+FFFD. */
+/** Decoded bytes as OPA shows them: each byte of an invalid UTF-8 sequence is one U+FFFD. */
 export function bytesToString(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+  return goBytesToString(b);
 }
 
 export function utf8(s: string): Buffer {
