@@ -424,7 +424,8 @@ function fnIndex(node: RNode): FnIndex {
 /** Mutable nested object/set under construction. */
 class Builder {
   readonly entries = new ValueMap<[Value, Value | Builder | RSet]>();
-  leafSet: RSet | undefined;
+  /** the entries' sets that collect multi-value rules (the other sets are values, compared whole) */
+  readonly multis = new Set<RSet>();
 }
 
 function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Location): void {
@@ -436,7 +437,7 @@ function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Loc
     if (last && !multi) {
       if (ex) {
         const old = ex[1];
-        if (old instanceof Builder || old instanceof RSet || !equal(old, leaf))
+        if (old instanceof Builder || (old instanceof RSet && cur.multis.has(old)) || !equal(old, leaf))
           fail("eval_conflict_error", "object keys must be unique", loc);
         return;
       }
@@ -445,9 +446,14 @@ function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Loc
     }
     if (last && multi) {
       if (ex) {
-        if (!(ex[1] instanceof RSet)) fail("eval_conflict_error", "object keys must be unique", loc);
+        if (!(ex[1] instanceof RSet && cur.multis.has(ex[1])))
+          fail("eval_conflict_error", "object keys must be unique", loc);
         ex[1].add(leaf);
-      } else cur.entries.set(k, [k, new RSet([leaf])]);
+      } else {
+        const set = new RSet([leaf]);
+        cur.multis.add(set);
+        cur.entries.set(k, [k, set]);
+      }
       return;
     }
     if (ex) {
@@ -609,9 +615,14 @@ function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
     let sub = b.entries.get(name);
     if (nodePlan(child).isSet) {
       const cs = evalPartial(child, c) as RSet;
-      if (sub && !(sub[1] instanceof RSet)) fail("eval_conflict_error", "object keys must be unique", loc);
+      if (sub && !(sub[1] instanceof RSet && b.multis.has(sub[1])))
+        fail("eval_conflict_error", "object keys must be unique", loc);
       if (sub) for (const x of cs) (sub[1] as RSet).add(x);
-      else b.entries.set(name, [name, new RSet(cs)]);
+      else {
+        const set = new RSet(cs);
+        b.multis.add(set);
+        b.entries.set(name, [name, set]);
+      }
       continue;
     }
     if (sub && !(sub[1] instanceof Builder)) fail("eval_conflict_error", "object keys must be unique", loc);
