@@ -4,7 +4,7 @@
  * rule indexed by a ground key evaluates only the rules matching that key.
  */
 import type { Location } from "../ast.ts";
-import type { IRExpr, IRTerm } from "../compile/ir.ts";
+import type { IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
 import type { CompiledRule, RNode } from "../compile/tree.ts";
 import { ownRules } from "../compile/tree.ts";
 import {
@@ -72,11 +72,16 @@ interface Guard {
  */
 function guardsOf(r: CompiledRule): Guard[] {
   const out: Guard[] = [];
+  if (printsIn(r.body)) return out; // OPA does not index a rule that prints (outside comprehensions)
   const refs: [IRTerm, Pat][] = [];
   const argSlots = (r.kind === "function" ? (r.args ?? []) : []).map((t) =>
     t.t === "local" && !t.wildcard ? t.slot : -1,
   );
-  for (const x of r.body) if (!x.with.length) movedRefs(x, refs, argSlots, out);
+  for (const x of r.body) {
+    // a `with` value needing evaluation is moved ahead of its expression (RewriteWithValues)
+    for (const w of x.with) if (!w.valueFn) nestedRefs(w.value, refs);
+    if (!x.with.length) movedRefs(x, refs, argSlots, out);
+  }
   // a head key or value needing evaluation is compiled to `__localN__ = term` at the body's end
   for (const t of [r.value, ...r.keys]) nestedRefs(t, refs);
   for (const [t, pat] of refs) {
@@ -88,6 +93,16 @@ function guardsOf(r: CompiledRule): Guard[] {
   return out;
 }
 
+function printsIn(body: IRBody): boolean {
+  return body.some((x) => {
+    const e = x.e;
+    if (e.k === "call") return e.fn.kind === "builtin" && e.fn.name === "print";
+    if (e.k === "every") return printsIn(e.body);
+    if (e.k === "logic") return printsIn(e.left) || (e.right !== undefined && printsIn(e.right));
+    return false;
+  });
+}
+
 /** A ref step the index can look up as a ground key. */
 function isKey(v: Value): boolean {
   return typeof v === "string" || (typeof v === "number" && Number.isInteger(v));
@@ -97,9 +112,12 @@ function isScalar(v: Value): boolean {
   return v === null || typeof v !== "object";
 }
 
-/** The index's pattern for the other side of `ref = term`, if it indexes that term. */
+/**
+ * The index's pattern for the other side of `ref = term`, if it indexes that term: calls (and
+ * refs in an array) are moved into vars ahead, comprehensions are not.
+ */
 function patternOf(t: IRTerm): Pat | undefined {
-  if (t.t === "local") return ANY;
+  if (t.t === "local" || t.t === "call") return ANY;
   if (t.t === "const") {
     if (isScalar(t.v)) return { k: "eq", v: t.v };
     if (Array.isArray(t.v) && t.v.every(isScalar))
@@ -109,7 +127,7 @@ function patternOf(t: IRTerm): Pat | undefined {
   if (t.t !== "array") return undefined;
   const items: Pat[] = [];
   for (const i of t.items) {
-    if (i.t === "local") items.push(ANY);
+    if (i.t === "local" || i.t === "call" || i.t === "ref") items.push(ANY);
     else if (i.t === "const" && isScalar(i.v)) items.push({ k: "eq", v: i.v });
     else return undefined;
   }
@@ -126,7 +144,7 @@ function matches(p: Pat, v: Value): boolean {
  * The refs of one body expression that OPA's index reads: `ref = pattern` (also `:=`, `==`),
  * a lone `ref` test, and the refs its compiler pulls out of call arguments, collections, ref keys
  * and `every` domains into `__localN__ = ref` ahead of the expression (outside a negation; not out
- * of comprehensions, nor of `some … in` collections). `arg = pattern` on a function argument
+ * of comprehensions, nor a `some … in` collection that is a ref itself). `arg = pattern` on a function argument
  * goes to `out` directly.
  */
 function movedRefs(x: IRExpr, refs: [IRTerm, Pat][], argSlots: number[], out: Guard[]): void {
@@ -158,6 +176,10 @@ function movedRefs(x: IRExpr, refs: [IRTerm, Pat][], argSlots: number[], out: Gu
     if (e.t.t === "ref" && x.negated) refKeys(e.t, refs);
     else nestedRefs(e.t, refs);
   } else if (e.k === "every") nestedRefs(e.dom, refs);
+  else if (e.k === "somein") {
+    if (e.coll.t === "ref") refKeys(e.coll, refs);
+    else nestedRefs(e.coll, refs);
+  }
 }
 
 /** Refs in a term, outside comprehensions: each, and each in its keys, is a `__localN__ = ref` of its own. */
