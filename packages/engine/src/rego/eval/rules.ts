@@ -7,6 +7,7 @@ import type { Location } from "../ast.ts";
 import type { IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
 import type { CompiledRule, RNode } from "../compile/tree.ts";
 import { ownRules } from "../compile/tree.ts";
+import { RegoError } from "../errors.ts";
 import {
   compare,
   compareStrings,
@@ -454,9 +455,13 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
   for (let link: CompiledRule | undefined = r; link; link = link.else) {
     const p = planOf(link);
     if (!guardsPass(p, c, args)) continue;
-    const f = new Frame(new Array(p.nslots), c);
-    f.args = args;
-    p.run(f, NOOP_K);
+    const fresh = (): Frame => {
+      const f = new Frame(new Array(p.nslots), c);
+      f.args = args;
+      return f;
+    };
+    const f = fresh();
+    runRule(f, fresh, (g) => p.run(g, NOOP_K));
     if (f.conflict) {
       if (args)
         fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
@@ -489,6 +494,8 @@ export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location):
 
 function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
   const sh = c.sh;
+  if (sh.fnPins !== undefined)
+    for (const p of sh.fnPins) if (p.node === node && equal(p.args, args)) return p.first;
   if (++sh.depth > 2000) fail("eval_internal_error", "function call depth exceeded", loc);
   try {
     let result: Value | undefined;
@@ -507,8 +514,7 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
         const v = evalChain(r, c, args);
         if (v === undefined) continue;
         if (result === undefined) result = v;
-        else if (!equal(result, v))
-          fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
+        else if (!equal(result, v)) throw new FnConflict(node, args, result, r.loc);
       }
     }
     if (result === undefined && dflt) result = evalChain(dflt, c, args);
@@ -519,6 +525,52 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
 }
 
 const NONE: CompiledRule[] = [];
+
+/**
+ * Two definitions of a function giving different values for one call. OPA runs the caller on the
+ * first value before it evaluates the next definition, so an error the caller then meets comes
+ * first: the rule whose body made the call runs again with the call pinned to its first value
+ * (runRule), and the conflict is raised only if that run ends without an error of its own.
+ */
+class FnConflict extends RegoError {
+  readonly node: RNode;
+  readonly args: Value[];
+  readonly first: Value;
+  constructor(node: RNode, args: Value[], first: Value, loc: Location) {
+    super([
+      {
+        code: "eval_conflict_error",
+        message: "functions must not produce multiple outputs for same inputs",
+        location: loc,
+      },
+    ]);
+    this.node = node;
+    this.args = args;
+    this.first = first;
+  }
+}
+
+/** Run a rule body on frame `f`; on a function conflict inside, run it again on a `fresh` frame (see FnConflict). */
+function runRule(f: Frame, fresh: () => Frame, run: (f: Frame) => void): void {
+  try {
+    run(f);
+  } catch (e) {
+    if (!(e instanceof FnConflict)) throw e;
+    const pins = (f.c.sh.fnPins ??= []);
+    if (pins.some((p) => p.node === e.node && equal(p.args, e.args))) throw new RegoError(e.errors);
+    const pin = { node: e.node, args: e.args, first: e.first };
+    pins.push(pin);
+    try {
+      run(fresh());
+    } catch (e2) {
+      throw e2 instanceof FnConflict ? new RegoError(e2.errors) : e2;
+    } finally {
+      pins.splice(pins.indexOf(pin), 1);
+    }
+    // raised once, by the innermost rule
+    throw new RegoError(e.errors);
+  }
+}
 
 interface FnIndex {
   /** definitions by their constant first argument (absent when too few are constant) */
@@ -622,10 +674,15 @@ function runPartial(
 ): void {
   const p = planOf(r);
   if (!guardsPass(p, c)) return;
-  const f = new Frame(new Array(p.nslots), c);
-  f.sink = r.keys.length === 0 ? set : b;
-  if (pre === undefined) p.run(f, NOOP_K);
-  else runFor(p, f, r.keys.length === 0 ? p.valueU : p.keyU[0], pre);
+  const fresh = (): Frame => {
+    const f = new Frame(new Array(p.nslots), c);
+    f.sink = r.keys.length === 0 ? set : b;
+    return f;
+  };
+  runRule(fresh(), fresh, (f) => {
+    if (pre === undefined) p.run(f, NOOP_K);
+    else runFor(p, f, r.keys.length === 0 ? p.valueU : p.keyU[0], pre);
+  });
 }
 
 /** Run a partial rule for one key only: the key (or set member) is matched before the body. */
