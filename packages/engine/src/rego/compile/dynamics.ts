@@ -72,10 +72,10 @@ export function hoistNegated(x: IRExpr, alloc: Alloc): IRExpr[] {
 
 /**
  * OPA's compiler also moves the calls nested in any expression ahead of it (RewriteExprTerms),
- * so they run before the expression's refs: `data.a.b >= f(x)` raises f's error even when
- * data.a.b is undefined. A call is moved only when a ref would otherwise be evaluated before it
- * (the common shapes keep their plans), and only when its vars occur nowhere else in the
- * expression (one the expression itself binds must stay where it is).
+ * in evaluation order, so they run before the expression's refs: `data.a.b >= f(x)` raises f's
+ * error even when data.a.b is undefined. Done only when some ref would otherwise be evaluated
+ * before a call (the common shapes keep their plans), then for every nested call whose vars
+ * occur nowhere else in the expression (one the expression itself binds must stay in place).
  */
 export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
   const e = x.e;
@@ -99,6 +99,9 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
   for (const t of tops) count(t, uses);
   const support: IRExpr[] = [];
   let seenRef = false;
+  // first pass: is some call preceded by a ref? second pass (hoist): move the calls
+  let need = false;
+  let hoist = false;
   const movable = (c: IRTerm): boolean => {
     const own = new Map<number, number>();
     count(c, own);
@@ -111,9 +114,9 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
         seenRef = true;
         return t.path.some((p) => p.t !== "const") ? { ...t, path: t.path.map((p) => visit(p, false)) } : t;
       case "call": {
-        const before = seenRef;
+        if (seenRef && !top) need = true;
         const c: IRTerm = { ...t, args: t.args.map((a) => visit(a, false)) };
-        if (top || !before || !movable(c)) return c;
+        if (top || !hoist || !movable(c)) return c;
         const v = alloc();
         support.push({ e: { k: "eq", a: v, b: c }, negated: false, with: x.with, loc: x.loc });
         return v;
@@ -131,6 +134,9 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
         return t;
     }
   };
+  for (const t of tops) visit(t, e.k === "term");
+  if (!need) return support;
+  hoist = true;
   if (e.k === "eq") {
     const a = visit(e.a, false);
     const b = visit(e.b, false);
