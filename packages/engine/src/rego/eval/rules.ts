@@ -455,13 +455,17 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
   for (let link: CompiledRule | undefined = r; link; link = link.else) {
     const p = planOf(link);
     if (!guardsPass(p, c, args)) continue;
-    const fresh = (): Frame => {
-      const f = new Frame(new Array(p.nslots), c);
-      f.args = args;
-      return f;
-    };
-    const f = fresh();
-    runRule(f, fresh, (g) => p.run(g, NOOP_K));
+    const f = new Frame(new Array(p.nslots), c);
+    f.args = args;
+    try {
+      p.run(f, NOOP_K);
+    } catch (e) {
+      rerunPinned(e, c, () => {
+        const g = new Frame(new Array(p.nslots), c);
+        g.args = args;
+        p.run(g, NOOP_K);
+      });
+    }
     if (f.conflict) {
       if (args)
         fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
@@ -530,7 +534,7 @@ const NONE: CompiledRule[] = [];
  * Two definitions of a function giving different values for one call. OPA runs the caller on the
  * first value before it evaluates the next definition, so an error the caller then meets comes
  * first: the rule whose body made the call runs again with the call pinned to its first value
- * (runRule), and the conflict is raised only if that run ends without an error of its own.
+ * (rerunPinned), and the conflict is raised only if that run ends without an error of its own.
  */
 class FnConflict extends RegoError {
   readonly node: RNode;
@@ -550,26 +554,22 @@ class FnConflict extends RegoError {
   }
 }
 
-/** Run a rule body on frame `f`; on a function conflict inside, run it again on a `fresh` frame (see FnConflict). */
-function runRule(f: Frame, fresh: () => Frame, run: (f: Frame) => void): void {
+/** After a rule body threw `e`: on a function conflict, run the body again with the call pinned (see FnConflict). */
+function rerunPinned(e: unknown, c: Ctx, rerun: () => void): never {
+  if (!(e instanceof FnConflict)) throw e;
+  const pins = (c.sh.fnPins ??= []);
+  if (pins.some((p) => p.node === e.node && equal(p.args, e.args))) throw new RegoError(e.errors);
+  const pin = { node: e.node, args: e.args, first: e.first };
+  pins.push(pin);
   try {
-    run(f);
-  } catch (e) {
-    if (!(e instanceof FnConflict)) throw e;
-    const pins = (f.c.sh.fnPins ??= []);
-    if (pins.some((p) => p.node === e.node && equal(p.args, e.args))) throw new RegoError(e.errors);
-    const pin = { node: e.node, args: e.args, first: e.first };
-    pins.push(pin);
-    try {
-      run(fresh());
-    } catch (e2) {
-      throw e2 instanceof FnConflict ? new RegoError(e2.errors) : e2;
-    } finally {
-      pins.splice(pins.indexOf(pin), 1);
-    }
-    // raised once, by the innermost rule
-    throw new RegoError(e.errors);
+    rerun();
+  } catch (e2) {
+    throw e2 instanceof FnConflict ? new RegoError(e2.errors) : e2;
+  } finally {
+    pins.splice(pins.indexOf(pin), 1);
   }
+  // raised once, by the innermost rule
+  throw new RegoError(e.errors);
 }
 
 interface FnIndex {
@@ -674,15 +674,25 @@ function runPartial(
 ): void {
   const p = planOf(r);
   if (!guardsPass(p, c)) return;
-  const fresh = (): Frame => {
-    const f = new Frame(new Array(p.nslots), c);
-    f.sink = r.keys.length === 0 ? set : b;
-    return f;
-  };
-  runRule(fresh(), fresh, (f) => {
-    if (pre === undefined) p.run(f, NOOP_K);
-    else runFor(p, f, r.keys.length === 0 ? p.valueU : p.keyU[0], pre);
-  });
+  try {
+    runPartialBody(p, r, c, b, set, pre);
+  } catch (e) {
+    rerunPinned(e, c, () => runPartialBody(p, r, c, b, set, pre));
+  }
+}
+
+function runPartialBody(
+  p: RulePlan,
+  r: CompiledRule,
+  c: Ctx,
+  b: Builder | undefined,
+  set: RSet | undefined,
+  pre?: Value,
+): void {
+  const f = new Frame(new Array(p.nslots), c);
+  f.sink = r.keys.length === 0 ? set : b;
+  if (pre === undefined) p.run(f, NOOP_K);
+  else runFor(p, f, r.keys.length === 0 ? p.valueU : p.keyU[0], pre);
 }
 
 /** Run a partial rule for one key only: the key (or set member) is matched before the body. */
