@@ -4,6 +4,7 @@
  */
 import type { Body, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
+import { hoistCalls } from "./dynamics.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
@@ -285,6 +286,16 @@ function compileRule(
   }
   const ordered = orderBody(body, b0, sctx);
   checkHead([...keys, value], ordered.bound, sctx, r.head.loc);
+  // OPA evaluates a head's calls at the end of the body, before the head's own refs
+  const headTerm = (t: IRTerm): IRTerm => {
+    const x: IRExpr = { e: { k: "term", t }, negated: false, with: [], loc: r.head.loc };
+    const support = hoistCalls(x, () => rr.newSlot("$h", rr.top));
+    if (!support.length) return t;
+    ordered.body.push(...support);
+    return (x.e as { t: IRTerm }).t;
+  };
+  for (let j = 0; j < keys.length; j++) keys[j] = headTerm(keys[j]);
+  value = headTerm(value);
   const node = nodeAt(root, prefix, true)!;
   const cr: CompiledRule = {
     id: id(),

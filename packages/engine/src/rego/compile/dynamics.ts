@@ -5,6 +5,7 @@
  * than true. We hoist the same subterms out of negated expressions.
  */
 import type { IRExpr, IRTerm } from "./ir.ts";
+import { irTermChildren } from "./ir-walk.ts";
 
 type Alloc = () => IRTerm & { t: "local" };
 
@@ -68,3 +69,89 @@ export function hoistNegated(x: IRExpr, alloc: Alloc): IRExpr[] {
   }
   return support;
 }
+
+/**
+ * OPA's compiler also moves the calls nested in any expression ahead of it (RewriteExprTerms),
+ * in evaluation order, so they run before the expression's refs: `data.a.b >= f(x)` raises f's
+ * error even when data.a.b is undefined. Done only when some ref would otherwise be evaluated
+ * before a call (the common shapes keep their plans), then for every nested call whose vars
+ * occur nowhere else in the expression (one the expression itself binds must stay in place).
+ */
+export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
+  const e = x.e;
+  if (e.k !== "eq" && e.k !== "call" && e.k !== "term" && e.k !== "every") return [];
+  if (e.k === "call" && e.fn.kind === "builtin" && e.fn.name === "print") return [];
+  const uses = new Map<number, number>();
+  const count = (t: IRTerm, m: Map<number, number>): void => {
+    if (t.t === "local") m.set(t.slot, (m.get(t.slot) ?? 0) + 1);
+    else if (t.t === "arraycompr" || t.t === "setcompr" || t.t === "objectcompr")
+      for (const s of t.free) m.set(s, (m.get(s) ?? 0) + 1);
+    else irTermChildren(t, (c) => count(c, m), NO_BODY);
+  };
+  const tops: IRTerm[] =
+    e.k === "eq"
+      ? [e.a, e.b]
+      : e.k === "call"
+        ? [...e.args, ...(e.out ? [e.out] : [])]
+        : e.k === "term"
+          ? [e.t]
+          : [e.dom];
+  for (const t of tops) count(t, uses);
+  const support: IRExpr[] = [];
+  let seenRef = false;
+  // first pass: is some call preceded by a ref? second pass (hoist): move the calls
+  let need = false;
+  let hoist = false;
+  const movable = (c: IRTerm): boolean => {
+    const own = new Map<number, number>();
+    count(c, own);
+    for (const [s, n] of own) if ((uses.get(s) ?? 0) > n) return false;
+    return true;
+  };
+  const visit = (t: IRTerm, top: boolean): IRTerm => {
+    switch (t.t) {
+      case "ref":
+        seenRef = true;
+        return t.path.some((p) => p.t !== "const") ? { ...t, path: t.path.map((p) => visit(p, false)) } : t;
+      case "call": {
+        if (seenRef && !top) need = true;
+        const c: IRTerm = { ...t, args: t.args.map((a) => visit(a, false)) };
+        if (top || !hoist || !movable(c)) return c;
+        const v = alloc();
+        support.push({ e: { k: "eq", a: v, b: c }, negated: false, with: x.with, loc: x.loc });
+        return v;
+      }
+      case "array":
+        return { t: "array", items: t.items.map((i) => visit(i, false)) };
+      case "set":
+        return { t: "set", items: t.items.map((i) => visit(i, false)) };
+      case "object":
+        return {
+          t: "object",
+          entries: t.entries.map(([k, v]) => [visit(k, false), visit(v, false)] as [IRTerm, IRTerm]),
+        };
+      default:
+        return t;
+    }
+  };
+  for (const t of tops) visit(t, e.k === "term");
+  if (!need) return support;
+  hoist = true;
+  if (e.k === "eq") {
+    const a = visit(e.a, false);
+    const b = visit(e.b, false);
+    if (support.length) x.e = { ...e, a, b };
+  } else if (e.k === "call") {
+    const args = e.args.map((a) => visit(a, false));
+    if (support.length) x.e = { ...e, args };
+  } else if (e.k === "term") {
+    const t = visit(e.t, true);
+    if (support.length) x.e = { k: "term", t };
+  } else {
+    const dom = visit(e.dom, false);
+    if (support.length) x.e = { ...e, dom };
+  }
+  return support;
+}
+
+const NO_BODY = (): void => {};

@@ -6,7 +6,7 @@
 import type { Body, Expr, Location, Term } from "../ast.ts";
 import type { RegoErrorDetail } from "../errors.ts";
 import { makeObject, RSet, type Value } from "../value.ts";
-import { hoistNegated } from "./dynamics.ts";
+import { hoistCalls, hoistNegated } from "./dynamics.ts";
 import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "./ir.ts";
 
 /** What the resolver needs to know about the world outside one rule. */
@@ -180,6 +180,7 @@ export class RuleResolver {
       const r = this.resolveExpr(e, scope, assigned);
       if (!r) continue;
       if (r.negated) out.push(...hoistNegated(r, () => this.newSlot("$h", scope)));
+      else out.push(...hoistCalls(r, () => this.newSlot("$h", scope)));
       out.push(r);
     }
     return out;

@@ -8,6 +8,7 @@ import type { Location } from "../ast.ts";
 import type { BuiltinContext, BuiltinDef } from "../builtins/builtin.ts";
 import type { CompiledPolicy } from "../compile/compiler.ts";
 import type { FnRef } from "../compile/ir.ts";
+import type { RNode } from "../compile/tree.ts";
 import { RegoError, type RegoErrorCode } from "../errors.ts";
 import type { Value, ValueMap } from "../value.ts";
 
@@ -29,6 +30,8 @@ export interface Shared {
   memoFns: boolean;
   /** answer referential lookups from indexes over base data (ref-plan.ts); off: always scan */
   refIndex: boolean;
+  /** function calls answered with their first value while a conflict waits (rules.ts FnConflict) */
+  fnPins?: { node: RNode; args: Value[]; first: Value }[];
 }
 
 export interface FnOverride {

@@ -587,6 +587,9 @@ export function unifyTT(a: IRTerm, b: IRTerm): Step {
     };
   }
   if (a.t !== "local" && b.t === "local") return unifyTT(b, a);
+  // OPA unifies a ref before a comprehension: an undefined ref leaves the comprehension unevaluated
+  if ((a.t === "arraycompr" || a.t === "setcompr" || a.t === "objectcompr") && b.t === "ref")
+    return unifyTT(b, a);
   if (a.t === "local" && b.t !== "local" && !a.wildcard) {
     const one = compileOne(b);
     if (one && !isPatternTerm(b)) {

@@ -4,9 +4,10 @@
  * rule indexed by a ground key evaluates only the rules matching that key.
  */
 import type { Location } from "../ast.ts";
-import type { IRTerm } from "../compile/ir.ts";
+import type { IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
 import type { CompiledRule, RNode } from "../compile/tree.ts";
 import { ownRules } from "../compile/tree.ts";
+import { RegoError } from "../errors.ts";
 import {
   compare,
   compareStrings,
@@ -46,58 +47,186 @@ interface RulePlan {
   valueU: UnifyV;
   nslots: number;
   /**
-   * rule index: `input.a.b == const` tests in the body, and input/data refs in
-   * the head that must be defined (v absent), checked before making a frame
+   * rule index: the refs (and function arguments) OPA's index reads for this rule, with the
+   * pattern each must match, checked before making a frame
    */
-  guards: { root?: "data"; path: Value[]; v?: Value }[];
+  guards: Guard[];
 }
 
-/** Constant equality tests on input in a body: a rule whose test fails can be skipped outright. */
-function guardsOf(r: CompiledRule): RulePlan["guards"] {
-  const out: RulePlan["guards"] = [];
+/** A value the index requires: defined (`any`), equal to a scalar, or an array of such patterns. */
+type Pat = { k: "any" } | { k: "eq"; v: Value } | { k: "arr"; items: Pat[] };
+const ANY: Pat = { k: "any" };
+
+/** `root` "arg": `path` is [the function argument's position]; else a ref below input or data. */
+interface Guard {
+  root?: "data" | "arg";
+  path: Value[];
+  pat: Pat;
+}
+
+/**
+ * What OPA's index knows of a rule before running its body. Its compiler moves the input/data
+ * refs of the head, of call arguments and of collections into body expressions `__localN__ = ref`,
+ * and the index reads every `ref = pattern` (a pattern: a var, a scalar, or an array of those):
+ * a rule whose ref is undefined or does not match is skipped, so its body's errors (strict
+ * builtin errors, conflicts) never happen.
+ */
+function guardsOf(r: CompiledRule): Guard[] {
+  const out: Guard[] = [];
+  if (printsIn(r.body)) return out; // OPA does not index a rule that prints (outside comprehensions)
+  const refs: [IRTerm, Pat][] = [];
+  const argSlots = (r.kind === "function" ? (r.args ?? []) : []).map((t) =>
+    t.t === "local" && !t.wildcard ? t.slot : -1,
+  );
   for (const x of r.body) {
-    if (x.negated || x.with.length) continue;
-    const e = x.e;
-    let a: IRTerm | undefined;
-    let b: IRTerm | undefined;
-    if (e.k === "eq") [a, b] = [e.a, e.b];
-    else if (e.k === "call" && !e.out && e.fn.kind === "builtin" && e.fn.name === "equal") [a, b] = e.args;
-    if (!a || !b) continue;
-    if (a.t === "const") [a, b] = [b, a];
-    if (b.t !== "const" || (typeof b.v === "object" && b.v !== null)) continue;
-    if (a.t !== "ref" || a.head.t !== "input" || !a.path.every((p) => p.t === "const")) continue;
-    out.push({ path: a.path.map((p) => (p as { v: Value }).v), v: b.v });
+    // a `with` value needing evaluation is moved ahead of its expression (RewriteWithValues)
+    for (const w of x.with) if (!w.valueFn) nestedRefs(w.value, refs);
+    if (!x.with.length) movedRefs(x, refs, argSlots, out);
   }
-  // OPA's index skips a rule whose head key or value reads undefined input or base data, without
-  // running its body: so that body's errors (strict builtin errors, conflicts) never happen
-  // and so does a body's `x = input.a.b` (or `:=`): the index needs that ref defined
-  const bodyRefs: IRTerm[] = [];
-  for (const x of r.body) {
-    if (x.negated || x.with.length || x.e.k !== "eq") continue;
-    if (x.e.a.t === "local") bodyRefs.push(x.e.b);
-    else if (x.e.b.t === "local") bodyRefs.push(x.e.a);
+  // a head key or value needing evaluation is compiled to `__localN__ = term` at the body's end
+  for (const t of [r.value, ...r.keys]) nestedRefs(t, refs);
+  for (const [t, pat] of refs) {
+    if (t.t !== "ref" || (t.head.t !== "input" && t.head.t !== "data")) continue;
+    if (t.path.length === 0 || !t.path.every((p) => p.t === "const" && isKey(p.v))) continue;
+    const path = t.path.map((p) => (p as { v: Value }).v);
+    out.push(t.head.t === "data" ? { root: "data", path, pat } : { path, pat });
   }
-  if (r.kind !== "function")
-    for (const t of [r.value, ...r.keys, ...bodyRefs]) {
-      if (t.t !== "ref" || (t.head.t !== "input" && t.head.t !== "data")) continue;
-      // string keys only: a number step into an object is a key conversion the guard need not repeat
-      if (t.path.length === 0 || !t.path.every((p) => p.t === "const" && typeof p.v === "string")) continue;
-      const path = t.path.map((p) => (p as { v: Value }).v);
-      out.push(t.head.t === "data" ? { root: "data", path } : { path });
-    }
   return out;
 }
 
-function guardsPass(p: RulePlan, c: Ctx): boolean {
+function printsIn(body: IRBody): boolean {
+  return body.some((x) => {
+    const e = x.e;
+    if (e.k === "call") return e.fn.kind === "builtin" && e.fn.name === "print";
+    if (e.k === "every") return printsIn(e.body);
+    if (e.k === "logic") return printsIn(e.left) || (e.right !== undefined && printsIn(e.right));
+    return false;
+  });
+}
+
+/** A ref step the index can look up as a ground key. */
+function isKey(v: Value): boolean {
+  return typeof v === "string" || (typeof v === "number" && Number.isInteger(v));
+}
+
+function isScalar(v: Value): boolean {
+  return v === null || typeof v !== "object";
+}
+
+/**
+ * The index's pattern for the other side of `ref = term`, if it indexes that term: calls (and
+ * refs in an array) are moved into vars ahead, comprehensions are not.
+ */
+function patternOf(t: IRTerm): Pat | undefined {
+  if (t.t === "local" || t.t === "call") return ANY;
+  if (t.t === "const") {
+    if (isScalar(t.v)) return { k: "eq", v: t.v };
+    if (Array.isArray(t.v) && t.v.every(isScalar))
+      return { k: "arr", items: t.v.map((v) => ({ k: "eq", v })) };
+    return undefined;
+  }
+  if (t.t !== "array") return undefined;
+  const items: Pat[] = [];
+  for (const i of t.items) {
+    if (i.t === "local" || i.t === "call" || i.t === "ref") items.push(ANY);
+    else if (i.t === "const" && isScalar(i.v)) items.push({ k: "eq", v: i.v });
+    else return undefined;
+  }
+  return { k: "arr", items };
+}
+
+function matches(p: Pat, v: Value): boolean {
+  if (p.k === "any") return true;
+  if (p.k === "eq") return equal(v, p.v);
+  return Array.isArray(v) && v.length === p.items.length && p.items.every((q, i) => matches(q, v[i]));
+}
+
+/**
+ * The refs of one body expression that OPA's index reads: `ref = pattern` (also `:=`, `==`),
+ * a lone `ref` test, and the refs its compiler pulls out of call arguments, collections, ref keys
+ * and `every` domains into `__localN__ = ref` ahead of the expression (outside a negation; not out
+ * of comprehensions, nor a `some … in` collection that is a ref itself). `arg = pattern` on a function argument
+ * goes to `out` directly.
+ */
+function movedRefs(x: IRExpr, refs: [IRTerm, Pat][], argSlots: number[], out: Guard[]): void {
+  const e = x.e;
+  // `a == b` is compiled to `a = b` (OPA's RewriteEquals)
+  const isEqual = e.k === "call" && !e.out && e.fn.kind === "builtin" && e.fn.name === "equal";
+  if (e.k === "eq" || isEqual) {
+    const [a, b] = e.k === "eq" ? [e.a, e.b] : e.args;
+    for (const [s, o] of [
+      [a, b],
+      [b, a],
+    ]) {
+      if (s.t === "local") {
+        const i = x.negated ? -1 : argSlots.indexOf(s.slot);
+        const pat = i >= 0 ? patternOf(o) : undefined;
+        if (pat && pat.k !== "any") out.push({ root: "arg", path: [i], pat });
+      } else if (s.t !== "ref") nestedRefs(s, refs);
+      else {
+        const pat = x.negated ? undefined : patternOf(o);
+        if (pat) refs.push([s, pat]);
+        refKeys(s, refs);
+      }
+    }
+  } else if (e.k === "call") {
+    if (e.fn.kind === "builtin" && e.fn.name === "print") return;
+    for (const a of e.args) nestedRefs(a, refs);
+    if (e.out) nestedRefs(e.out, refs);
+  } else if (e.k === "term") {
+    if (e.t.t === "ref" && x.negated) refKeys(e.t, refs);
+    else nestedRefs(e.t, refs);
+  } else if (e.k === "every") nestedRefs(e.dom, refs);
+  else if (e.k === "somein") {
+    if (e.coll.t === "ref") refKeys(e.coll, refs);
+    else nestedRefs(e.coll, refs);
+  }
+}
+
+/** Refs in a term, outside comprehensions: each, and each in its keys, is a `__localN__ = ref` of its own. */
+function nestedRefs(t: IRTerm, refs: [IRTerm, Pat][]): void {
+  switch (t.t) {
+    case "ref":
+      refs.push([t, ANY]);
+      refKeys(t, refs);
+      return;
+    case "array":
+    case "set":
+      for (const i of t.items) nestedRefs(i, refs);
+      return;
+    case "object":
+      for (const [k, v] of t.entries) {
+        nestedRefs(k, refs);
+        nestedRefs(v, refs);
+      }
+      return;
+    case "call":
+      for (const a of t.args) nestedRefs(a, refs);
+      return;
+  }
+}
+
+function refKeys(t: IRTerm & { t: "ref" }, refs: [IRTerm, Pat][]): void {
+  for (const p of t.path) if (p.t !== "const") nestedRefs(p, refs);
+}
+
+function guardsPass(p: RulePlan, c: Ctx, args?: Value[]): boolean {
   const gs = p.guards;
   if (gs.length === 0) return true;
   if (c.fns !== undefined) return true; // `with equal as ...` could change what the tests mean
   for (const g of gs) {
-    // a data ref into rules is a virtual document, not indexed
-    if (g.root === "data" && c.sh.policy.root.children.get(String(g.path[0]))?.hasRules) continue;
-    let v: Value | undefined = g.root === "data" ? c.data : c.input;
-    for (let i = 0; v !== undefined && i < g.path.length; i++) v = lookup(v, g.path[i]);
-    if (v === undefined || (g.v !== undefined && !equal(v, g.v))) return false;
+    let v: Value | undefined;
+    if (g.root === "arg") v = args?.[g.path[0] as number];
+    else if (g.root === "data") {
+      // a data ref into rules is a virtual document, not indexed
+      if (c.sh.policy.root.children.get(String(g.path[0]))?.hasRules) continue;
+      v = c.data;
+      for (let i = 0; v !== undefined && i < g.path.length; i++) v = lookupData(v, g.path[i]);
+    } else {
+      v = c.input;
+      for (let i = 0; v !== undefined && i < g.path.length; i++) v = lookup(v, g.path[i]);
+    }
+    if (v === undefined || !matches(g.pat, v)) return false;
   }
   return true;
 }
@@ -325,10 +454,18 @@ function conflict(loc: Location): never {
 function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
   for (let link: CompiledRule | undefined = r; link; link = link.else) {
     const p = planOf(link);
-    if (!guardsPass(p, c)) continue;
+    if (!guardsPass(p, c, args)) continue;
     const f = new Frame(new Array(p.nslots), c);
     f.args = args;
-    p.run(f, NOOP_K);
+    try {
+      p.run(f, NOOP_K);
+    } catch (e) {
+      rerunPinned(e, c, () => {
+        const g = new Frame(new Array(p.nslots), c);
+        g.args = args;
+        p.run(g, NOOP_K);
+      });
+    }
     if (f.conflict) {
       if (args)
         fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
@@ -361,6 +498,8 @@ export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location):
 
 function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
   const sh = c.sh;
+  if (sh.fnPins !== undefined)
+    for (const p of sh.fnPins) if (p.node === node && equal(p.args, args)) return p.first;
   if (++sh.depth > 2000) fail("eval_internal_error", "function call depth exceeded", loc);
   try {
     let result: Value | undefined;
@@ -379,8 +518,7 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
         const v = evalChain(r, c, args);
         if (v === undefined) continue;
         if (result === undefined) result = v;
-        else if (!equal(result, v))
-          fail("eval_conflict_error", "functions must not produce multiple outputs for same inputs", r.loc);
+        else if (!equal(result, v)) throw new FnConflict(node, args, result, r.loc);
       }
     }
     if (result === undefined && dflt) result = evalChain(dflt, c, args);
@@ -391,6 +529,48 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
 }
 
 const NONE: CompiledRule[] = [];
+
+/**
+ * Two definitions of a function giving different values for one call. OPA runs the caller on the
+ * first value before it evaluates the next definition, so an error the caller then meets comes
+ * first: the rule whose body made the call runs again with the call pinned to its first value
+ * (rerunPinned), and the conflict is raised only if that run ends without an error of its own.
+ */
+class FnConflict extends RegoError {
+  readonly node: RNode;
+  readonly args: Value[];
+  readonly first: Value;
+  constructor(node: RNode, args: Value[], first: Value, loc: Location) {
+    super([
+      {
+        code: "eval_conflict_error",
+        message: "functions must not produce multiple outputs for same inputs",
+        location: loc,
+      },
+    ]);
+    this.node = node;
+    this.args = args;
+    this.first = first;
+  }
+}
+
+/** After a rule body threw `e`: on a function conflict, run the body again with the call pinned (see FnConflict). */
+function rerunPinned(e: unknown, c: Ctx, rerun: () => void): never {
+  if (!(e instanceof FnConflict)) throw e;
+  const pins = (c.sh.fnPins ??= []);
+  if (pins.some((p) => p.node === e.node && equal(p.args, e.args))) throw new RegoError(e.errors);
+  const pin = { node: e.node, args: e.args, first: e.first };
+  pins.push(pin);
+  try {
+    rerun();
+  } catch (e2) {
+    throw e2 instanceof FnConflict ? new RegoError(e2.errors) : e2;
+  } finally {
+    pins.splice(pins.indexOf(pin), 1);
+  }
+  // raised once, by the innermost rule
+  throw new RegoError(e.errors);
+}
 
 interface FnIndex {
   /** definitions by their constant first argument (absent when too few are constant) */
@@ -424,7 +604,8 @@ function fnIndex(node: RNode): FnIndex {
 /** Mutable nested object/set under construction. */
 class Builder {
   readonly entries = new ValueMap<[Value, Value | Builder | RSet]>();
-  leafSet: RSet | undefined;
+  /** the entries' sets that collect multi-value rules (the other sets are values, compared whole) */
+  readonly multis = new Set<RSet>();
 }
 
 function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Location): void {
@@ -436,7 +617,7 @@ function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Loc
     if (last && !multi) {
       if (ex) {
         const old = ex[1];
-        if (old instanceof Builder || old instanceof RSet || !equal(old, leaf))
+        if (old instanceof Builder || (old instanceof RSet && cur.multis.has(old)) || !equal(old, leaf))
           fail("eval_conflict_error", "object keys must be unique", loc);
         return;
       }
@@ -445,9 +626,14 @@ function insert(b: Builder, path: Value[], leaf: Value, multi: boolean, loc: Loc
     }
     if (last && multi) {
       if (ex) {
-        if (!(ex[1] instanceof RSet)) fail("eval_conflict_error", "object keys must be unique", loc);
+        if (!(ex[1] instanceof RSet && cur.multis.has(ex[1])))
+          fail("eval_conflict_error", "object keys must be unique", loc);
         ex[1].add(leaf);
-      } else cur.entries.set(k, [k, new RSet([leaf])]);
+      } else {
+        const set = new RSet([leaf]);
+        cur.multis.add(set);
+        cur.entries.set(k, [k, set]);
+      }
       return;
     }
     if (ex) {
@@ -488,6 +674,21 @@ function runPartial(
 ): void {
   const p = planOf(r);
   if (!guardsPass(p, c)) return;
+  try {
+    runPartialBody(p, r, c, b, set, pre);
+  } catch (e) {
+    rerunPinned(e, c, () => runPartialBody(p, r, c, b, set, pre));
+  }
+}
+
+function runPartialBody(
+  p: RulePlan,
+  r: CompiledRule,
+  c: Ctx,
+  b: Builder | undefined,
+  set: RSet | undefined,
+  pre?: Value,
+): void {
   const f = new Frame(new Array(p.nslots), c);
   f.sink = r.keys.length === 0 ? set : b;
   if (pre === undefined) p.run(f, NOOP_K);
@@ -609,9 +810,14 @@ function fillBuilder(node: RNode, b: Builder, c: Ctx): RSet | undefined {
     let sub = b.entries.get(name);
     if (nodePlan(child).isSet) {
       const cs = evalPartial(child, c) as RSet;
-      if (sub && !(sub[1] instanceof RSet)) fail("eval_conflict_error", "object keys must be unique", loc);
+      if (sub && !(sub[1] instanceof RSet && b.multis.has(sub[1])))
+        fail("eval_conflict_error", "object keys must be unique", loc);
       if (sub) for (const x of cs) (sub[1] as RSet).add(x);
-      else b.entries.set(name, [name, new RSet(cs)]);
+      else {
+        const set = new RSet(cs);
+        b.multis.add(set);
+        b.entries.set(name, [name, set]);
+      }
       continue;
     }
     if (sub && !(sub[1] instanceof Builder)) fail("eval_conflict_error", "object keys must be unique", loc);
