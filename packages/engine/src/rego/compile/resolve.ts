@@ -811,7 +811,29 @@ function nestedMetadataCall(e: Expr): boolean {
         return false;
     }
   };
+  // A unification operand keeps its metadata calls where OPA unifies (array items, object
+  // values, ref operands): only those inside a call's args, a set or an object key are unsafe.
+  const inOperand = (t: Term): boolean => {
+    switch (t.type) {
+      case "call":
+        return t.args.some(inTerm);
+      case "ref":
+        return inOperand(t.head) || t.path.some(inOperand);
+      case "array":
+        return t.items.some(inOperand);
+      case "object":
+        return t.entries.some(([k, v]) => inTerm(k) || inOperand(v));
+      default:
+        return inTerm(t);
+    }
+  };
   const k = e.kind;
+  if (k.type === "call" && opName(k.op) === "eq" && k.args.length === 2) {
+    const [l, r] = k.args;
+    // with both sides calls, one is OPA's output for the other: a metadata call there is unsafe
+    if (l.type === "call" && r.type === "call") return inTerm(l) || inTerm(r);
+    return inOperand(l) || inOperand(r);
+  }
   if (k.type === "call") return k.args.some(inTerm);
   if (k.type === "term") return k.term.type === "call" ? k.term.args.some(inTerm) : inTerm(k.term);
   return false;
