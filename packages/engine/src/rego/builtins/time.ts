@@ -53,7 +53,9 @@ function safeNs(name: string, ns: bigint): Num {
 /** builtins.IntOperand: a number that is an integer. */
 function intOperand(name: string, args: Value[], i: number): number {
   const n = num(name, args, i);
-  if (typeof n === "number" && !Number.isInteger(n))
+  // OPA reads it as an int64: beyond that it is "floating-point" too
+  const outside = typeof n === "bigint" ? n < -(2n ** 63n) || n >= 2n ** 63n : Math.abs(n) >= 2 ** 63;
+  if (outside || (typeof n === "number" && !Number.isInteger(n)))
     throw operandMsg(name, i + 1, "must be integer number but got floating-point number");
   return Number(n);
 }
