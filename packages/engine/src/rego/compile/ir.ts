@@ -8,7 +8,8 @@ import type { Value } from "../value.ts";
 
 export type IRTerm =
   | { t: "const"; v: Value }
-  | { t: "local"; slot: number; name: string; wildcard?: boolean }
+  /** `declared`: by `:=`, `some` or as a function arg (OPA renames those to generated vars) */
+  | { t: "local"; slot: number; name: string; wildcard?: boolean; declared?: true }
   | { t: "input" }
   | { t: "data" }
   | { t: "ref"; head: IRTerm; path: IRTerm[]; loc: Location }

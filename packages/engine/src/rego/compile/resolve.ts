@@ -121,11 +121,17 @@ export class RuleResolver {
     }
   }
 
+  private markDeclared(scope: Scope, name: string): void {
+    scope.declared.add(name);
+    const v = scope.names.get(name);
+    if (v) v.declared = true;
+  }
+
   private declareVarsIn(t: Term, scope: Scope, explicit: boolean): void {
     visitPatternVars(t, (v) => {
       if (v.wildcard) return;
       if (!scope.names.has(v.name)) scope.names.set(v.name, this.newSlot(v.name, scope));
-      if (explicit) scope.declared.add(v.name);
+      if (explicit) this.markDeclared(scope, v.name);
     });
   }
 
@@ -137,7 +143,7 @@ export class RuleResolver {
   prescan(scope: Scope, body: Body, extra: Term[]): void {
     const declare = (name: string) => {
       if (!scope.names.has(name)) scope.names.set(name, this.newSlot(name, scope));
-      scope.declared.add(name);
+      this.markDeclared(scope, name);
     };
     for (const e of body) {
       const k = e.kind;

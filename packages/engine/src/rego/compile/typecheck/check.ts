@@ -583,8 +583,10 @@ function compareTerms(a: CTerm, b: CTerm): number {
       return compare(a.v, (b as typeof a).v);
     case "var":
     case "root": {
-      const na = a.c === "var" ? a.name : a.root;
-      const nb = b.c === "var" ? b.name : b.c === "root" ? b.root : "";
+      // OPA has renamed declared locals and call outputs `__localN__`, numbered in order
+      if (a.c === "var" && b.c === "var" && a.generated && b.generated) return a.id - b.id;
+      const na = a.c === "var" ? (a.generated ? "__local" : a.name) : a.root;
+      const nb = b.c === "var" ? (b.generated ? "__local" : b.name) : b.c === "root" ? b.root : "";
       return na < nb ? -1 : na > nb ? 1 : 0;
     }
     case "ref":

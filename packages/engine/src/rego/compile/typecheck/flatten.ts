@@ -20,7 +20,8 @@ import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "../ir.ts";
 
 export type CTerm =
   | { c: "const"; v: Value }
-  | { c: "var"; id: number; name: string }
+  /** `generated`: a hoisted call output or a declared local, which OPA renames `__localN__` */
+  | { c: "var"; id: number; name: string; generated?: boolean }
   /** `input` / `data`: only ever a ref head */
   | { c: "root"; root: "input" | "data" }
   | { c: "ref"; head: CTerm; path: CTerm[]; loc: Location }
@@ -192,7 +193,12 @@ export class Flattener {
       case "const":
         return { c: "const", v: t.v };
       case "local":
-        return { c: "var", id: t.slot, name: t.wildcard ? "_" : t.name };
+        return {
+          c: "var",
+          id: t.slot,
+          name: t.wildcard ? "_" : t.name,
+          generated: t.declared || t.name === "$h",
+        };
       case "input":
       case "data":
         return { c: "ref", head: { c: "root", root: t.t }, path: [], loc: NOWHERE };
