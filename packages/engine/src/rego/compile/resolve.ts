@@ -183,6 +183,21 @@ export class RuleResolver {
         });
       }
       visitExprVars(e, (n) => seen.add(n), isFn);
+      // OPA hoists a `with` value's calls before dropping a metadata call's `with`: they still run
+      if (e.with.length && metadataCallExpr(e))
+        for (const w of e.with)
+          for (const c of outerCalls(w.value)) {
+            const wild: Term = { type: "var", name: "_", loc: w.loc, generated: true, wildcard: true };
+            const eq: Term = { type: "var", name: "eq", loc: w.loc };
+            const call: Expr = {
+              kind: { type: "call", op: eq, args: [wild, c] },
+              negated: false,
+              with: [],
+              loc: w.loc,
+            };
+            const h = this.resolveExpr(call, scope, assigned);
+            if (h) out.push(...hoistCalls(h, () => this.newSlot("$h", scope)), h);
+          }
       const r = this.resolveExpr(e, scope, assigned);
       if (!r) continue;
       if (r.negated) out.push(...hoistNegated(r, () => this.newSlot("$h", scope)));
@@ -798,6 +813,23 @@ function metadataCallExpr(e: Expr): Expr | undefined {
   if (!call.args.length) return { ...e, kind: { type: "term", term: value }, negated: false, with: [] };
   const eq: Term = { type: "var", name: "eq", loc: e.loc };
   return { ...e, kind: { type: "call", op: eq, args: [call.args[0], value] }, negated: false, with: [] };
+}
+
+/** The outermost calls in a term (outside closures). */
+function outerCalls(t: Term): Term[] {
+  switch (t.type) {
+    case "call":
+      return [t];
+    case "ref":
+      return [t.head, ...t.path].flatMap(outerCalls);
+    case "array":
+    case "set":
+      return t.items.flatMap(outerCalls);
+    case "object":
+      return t.entries.flatMap(([k, v]) => [...outerCalls(k), ...outerCalls(v)]);
+    default:
+      return [];
+  }
 }
 
 /** A rego.metadata call used as a value in the expression (outside closures). */
