@@ -53,8 +53,11 @@ interface RulePlan {
   guards: Guard[];
 }
 
-/** A value the index requires: defined (`any`), equal to a scalar, or an array of such patterns. */
-type Pat = { k: "any" } | { k: "eq"; v: Value } | { k: "arr"; items: Pat[] };
+/**
+ * A value the index requires: defined (`any`), equal to a scalar, an array of such patterns, or
+ * (`scalar in ref`) a collection holding the scalar as an item or object value.
+ */
+type Pat = { k: "any" } | { k: "eq"; v: Value } | { k: "arr"; items: Pat[] } | { k: "has"; v: Value };
 const ANY: Pat = { k: "any" };
 
 /** `root` "arg": `path` is [the function argument's position]; else a ref below input or data. */
@@ -138,6 +141,12 @@ function patternOf(t: IRTerm): Pat | undefined {
 function matches(p: Pat, v: Value): boolean {
   if (p.k === "any") return true;
   if (p.k === "eq") return equal(v, p.v);
+  if (p.k === "has") {
+    if (v instanceof RSet) return v.has(p.v);
+    if (Array.isArray(v)) return v.some((x) => equal(x, p.v));
+    if (isObject(v)) for (const [, x] of objEntries(v)) if (equal(x, p.v)) return true;
+    return false;
+  }
   return Array.isArray(v) && v.length === p.items.length && p.items.every((q, i) => matches(q, v[i]));
 }
 
@@ -171,6 +180,14 @@ function movedRefs(x: IRExpr, refs: [IRTerm, Pat][], argSlots: number[], out: Gu
     }
   } else if (e.k === "call") {
     if (e.fn.kind === "builtin" && e.fn.name === "print") return;
+    // `scalar in ref` is indexed too: the ref must hold the scalar
+    const [m, coll] = e.args;
+    if (e.fn.kind === "builtin" && e.fn.name === "internal.member_2" && !e.out && !x.negated)
+      if (m?.t === "const" && isScalar(m.v) && coll?.t === "ref") {
+        refs.push([coll, { k: "has", v: m.v }]);
+        refKeys(coll, refs);
+        return;
+      }
     for (const a of e.args) nestedRefs(a, refs);
     if (e.out) nestedRefs(e.out, refs);
   } else if (e.k === "term") {
