@@ -10,6 +10,7 @@ import type { IRBody, IRTerm, IRWith } from "../compile/ir.ts";
 import {
   equal,
   isObject,
+  isSet,
   makeObject,
   objEntries,
   objGet,
@@ -531,6 +532,14 @@ export function unifyV(t: IRTerm): UnifyV {
         };
         return step(0);
       };
+    }
+    case "arraycompr":
+    case "setcompr":
+    case "objectcompr": {
+      // OPA unifies a comprehension only with a value of its kind: else it fails unevaluated
+      const kind = t.t === "arraycompr" ? Array.isArray : t.t === "setcompr" ? isSet : isObject;
+      const g = gen(t);
+      return (f, v, k) => kind(v) && g(f, (w) => equal(w, v) && k());
     }
     default: {
       const g = gen(t);
