@@ -5,7 +5,7 @@
  * than true. We hoist the same subterms out of negated expressions.
  */
 import type { IRExpr, IRTerm } from "./ir.ts";
-import { irTermChildren } from "./ir-walk.ts";
+import { irTermChildren, skipBodies } from "./ir-walk.ts";
 
 type Alloc = () => IRTerm & { t: "local" };
 
@@ -86,7 +86,7 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
     if (t.t === "local") m.set(t.slot, (m.get(t.slot) ?? 0) + 1);
     else if (t.t === "arraycompr" || t.t === "setcompr" || t.t === "objectcompr")
       for (const s of t.free) m.set(s, (m.get(s) ?? 0) + 1);
-    else irTermChildren(t, (c) => count(c, m), NO_BODY);
+    else irTermChildren(t, (c) => count(c, m), skipBodies);
   };
   const tops: IRTerm[] =
     e.k === "eq"
@@ -153,5 +153,3 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
   }
   return support;
 }
-
-const NO_BODY = (): void => {};

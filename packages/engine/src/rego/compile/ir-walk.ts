@@ -4,6 +4,9 @@
  */
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 
+/** The `body` argument of a walk that does not enter closures. */
+export const skipBodies = (_b: IRBody): void => {};
+
 /** Each direct child term of `t` to `term` (a ref's head, then its path), each body it holds to `body`. */
 export function irTermChildren(t: IRTerm, term: (c: IRTerm) => void, body: (b: IRBody) => void): void {
   switch (t.t) {

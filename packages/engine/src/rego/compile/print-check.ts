@@ -9,6 +9,7 @@
 import type { Location } from "../ast.ts";
 import type { RegoErrorDetail } from "../errors.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
+import { irTermChildren, skipBodies } from "./ir-walk.ts";
 import { exprOutputs, type SafetyCtx } from "./safety.ts";
 
 export function checkPrintCalls(
@@ -76,34 +77,8 @@ class PrintCheck {
   }
 
   closuresIn(t: IRTerm, safe: Set<number>): void {
-    switch (t.t) {
-      case "arraycompr":
-      case "setcompr":
-      case "objectcompr":
-        this.body(t.body, safe);
-        return;
-      case "ref":
-        this.closuresIn(t.head, safe);
-        for (const p of t.path) this.closuresIn(p, safe);
-        return;
-      case "array":
-      case "set":
-        for (const x of t.items) this.closuresIn(x, safe);
-        return;
-      case "object":
-        for (const [k, v] of t.entries) {
-          this.closuresIn(k, safe);
-          this.closuresIn(v, safe);
-        }
-        return;
-      case "call":
-        for (const a of t.args) this.closuresIn(a, safe);
-        return;
-      case "template":
-        for (const p of t.parts) if (typeof p !== "string") this.closuresIn(p, safe);
-        return;
-      default:
-    }
+    if (t.t === "arraycompr" || t.t === "setcompr" || t.t === "objectcompr") this.body(t.body, safe);
+    else irTermChildren(t, (c) => this.closuresIn(c, safe), skipBodies);
   }
 
   /** A print argument's vars (not those inside its closures) must be safe. */
@@ -112,24 +87,14 @@ class PrintCheck {
       case "local":
         if (!safe.has(t.slot)) this.undeclared(t.slot, loc);
         return;
-      case "ref":
-        this.args(t.head, safe, loc);
-        for (const p of t.path) this.args(p, safe, loc);
+      // closures (template parts are comprehensions to OPA by now) are checked as bodies
+      case "arraycompr":
+      case "setcompr":
+      case "objectcompr":
+      case "template":
         return;
-      case "array":
-      case "set":
-        for (const x of t.items) this.args(x, safe, loc);
-        return;
-      case "object":
-        for (const [k, v] of t.entries) {
-          this.args(k, safe, loc);
-          this.args(v, safe, loc);
-        }
-        return;
-      case "call":
-        for (const a of t.args) this.args(a, safe, loc);
-        return;
-      default: // closures (template parts are comprehensions to OPA by now) are checked as bodies
+      default:
+        irTermChildren(t, (c) => this.args(c, safe, loc), skipBodies);
     }
   }
 

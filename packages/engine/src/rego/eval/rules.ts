@@ -5,6 +5,7 @@
  */
 import type { Location } from "../ast.ts";
 import type { IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
+import { irTermChildren, skipBodies } from "../compile/ir-walk.ts";
 import type { CompiledRule, RNode } from "../compile/tree.ts";
 import { ownRules } from "../compile/tree.ts";
 import { RegoError } from "../errors.ts";
@@ -209,16 +210,9 @@ function nestedRefs(t: IRTerm, refs: [IRTerm, Pat][]): void {
       return;
     case "array":
     case "set":
-      for (const i of t.items) nestedRefs(i, refs);
-      return;
     case "object":
-      for (const [k, v] of t.entries) {
-        nestedRefs(k, refs);
-        nestedRefs(v, refs);
-      }
-      return;
     case "call":
-      for (const a of t.args) nestedRefs(a, refs);
+      irTermChildren(t, (c) => nestedRefs(c, refs), skipBodies);
       return;
   }
 }
