@@ -1,6 +1,7 @@
 /** String literal decoding (JSON escape rules, as OPA uses json.Unmarshal). */
 
-const SIMPLE: Record<string, string> = {
+/** JSON's one-character escapes (after the backslash) and what they stand for. */
+export const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   '"': '"',
   "\\": "\\",
   "/": "/",
@@ -36,7 +37,7 @@ export function unescapeString(inner: string): string | undefined {
       i = j + 6;
       continue;
     }
-    const s = SIMPLE[e];
+    const s = SIMPLE_ESCAPES[e];
     if (s === undefined) return undefined;
     out += s;
     i = j + 2;

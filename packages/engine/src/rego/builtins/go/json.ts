@@ -6,6 +6,7 @@
  */
 
 import { numberValue } from "../../syntax/parse-helpers.ts";
+import { SIMPLE_ESCAPES } from "../../syntax/strings.ts";
 import {
   compareStrings,
   isPlainObject,
@@ -149,18 +150,8 @@ class Parser {
       out += s.slice(run, this.i);
       this.i++;
       const esc = s[this.i];
-      const simple: Record<string, string> = {
-        '"': '"',
-        "\\": "\\",
-        "/": "/",
-        b: "\b",
-        f: "\f",
-        n: "\n",
-        r: "\r",
-        t: "\t",
-      };
-      if (esc !== undefined && esc in simple) {
-        out += simple[esc];
+      if (esc !== undefined && Object.hasOwn(SIMPLE_ESCAPES, esc)) {
+        out += SIMPLE_ESCAPES[esc];
         this.i++;
       } else if (esc === "u") {
         this.i++;
