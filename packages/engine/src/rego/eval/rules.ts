@@ -575,7 +575,9 @@ function rerunPinned(e: unknown, c: Ctx, rerun: () => void): never {
   try {
     rerun();
   } catch (e2) {
-    throw e2 instanceof FnConflict ? new RegoError(e2.errors) : e2;
+    // a conflict met on the pinned run (another call, e.g. `f(f(x))`) comes before this one in OPA's order
+    if (e2 instanceof FnConflict) rerunPinned(e2, c, rerun);
+    throw e2;
   } finally {
     pins.splice(pins.indexOf(pin), 1);
   }
