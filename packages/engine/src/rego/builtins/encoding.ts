@@ -102,8 +102,10 @@ export const builtins: BuiltinDef[] = [
     name: "base64.is_valid",
     arity: 1,
     impl: (a) => {
+      // OPA answers false for a non-string operand (not a type error)
+      if (typeof a[0] !== "string") return false;
       try {
-        goBase64Decode(str("base64.is_valid", a, 0), { url: false, padded: true });
+        goBase64Decode(a[0], { url: false, padded: true });
         return true;
       } catch (e) {
         if (e instanceof Base64Error) return false;
