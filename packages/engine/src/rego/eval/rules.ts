@@ -416,15 +416,38 @@ interface NodePlan {
   isSet: boolean;
   /** functions: definitions by constant first argument */
   fnIndex?: FnIndex;
+  /** complete rules / functions: stop at the first definition that gives a value (see sameConstValue) */
+  earlyExit: boolean;
 }
 
 function nodePlan(node: RNode): NodePlan {
   let p = node.plan as NodePlan | undefined;
   if (p === undefined) {
-    p = { isSet: node.partial.some((r) => r.kind === "multi" && r.keys.length === 0) };
+    p = {
+      isSet: node.partial.some((r) => r.kind === "multi" && r.keys.length === 0),
+      earlyExit: sameConstValue(
+        node.complete.length ? node.complete : node.funcs.filter((r) => !r.isDefault),
+      ),
+    };
     node.plan = p;
   }
   return p;
+}
+
+/**
+ * Every definition (else links too) has one and the same constant value: they cannot conflict, so,
+ * as OPA's rule index reports "early exit" here, the definitions after the first one that succeeds
+ * are not evaluated (nor are their errors raised).
+ */
+function sameConstValue(rules: CompiledRule[]): boolean {
+  let first: Value | undefined;
+  for (const r of rules)
+    for (let link: CompiledRule | undefined = r; link; link = link.else) {
+      if (link.value.t !== "const") return false;
+      if (first === undefined) first = link.value.v;
+      else if (!equal(first, link.value.v)) return false;
+    }
+  return first !== undefined;
 }
 
 function isMasked(node: RNode, c: Ctx): boolean {
@@ -442,11 +465,14 @@ function evalComplete(node: RNode, c: Ctx): Value | undefined {
   c.memo.set(node, PENDING);
   let result: Value | undefined;
   try {
+    const early = nodePlan(node).earlyExit;
     for (const r of node.complete) {
       const v = evalChain(r, c);
       if (v === undefined) continue;
-      if (result === undefined) result = v;
-      else if (!equal(result, v)) conflict(r.loc);
+      if (result === undefined) {
+        result = v;
+        if (early) break;
+      } else if (!equal(result, v)) conflict(r.loc);
     }
     if (result === undefined && node.defaults.length) result = evalChain(node.defaults[0], c);
   } catch (e) {
@@ -518,7 +544,8 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
     const idx = fnIndex(node);
     // candidates: the definitions indexed by the first argument, then the rest; or all
     const indexed = idx.byFirst && args.length > 0 ? (idx.byFirst.get(args[0]) ?? NONE) : undefined;
-    for (let l = 0; l < 2; l++) {
+    const early = nodePlan(node).earlyExit;
+    for (let l = 0; l < 2 && !(early && result !== undefined); l++) {
       const rs = l === 0 ? (indexed ?? node.funcs) : indexed ? idx.generic : NONE;
       for (let j = 0; j < rs.length; j++) {
         const r = rs[j];
@@ -528,8 +555,10 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
         }
         const v = evalChain(r, c, args);
         if (v === undefined) continue;
-        if (result === undefined) result = v;
-        else if (!equal(result, v)) throw new FnConflict(node, args, result, r.loc);
+        if (result === undefined) {
+          result = v;
+          if (early) break;
+        } else if (!equal(result, v)) throw new FnConflict(node, args, result, r.loc);
       }
     }
     if (result === undefined && dflt) result = evalChain(dflt, c, args);
