@@ -497,11 +497,16 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
     try {
       p.run(f, NOOP_K);
     } catch (e) {
-      rerunPinned(e, c, () => {
-        const g = new Frame(new Array(p.nslots), c);
-        g.args = args;
-        p.run(g, NOOP_K);
-      });
+      rerunPinned(
+        e,
+        c,
+        () => {
+          const g = new Frame(new Array(p.nslots), c);
+          g.args = args;
+          p.run(g, NOOP_K);
+        },
+        true,
+      );
     }
     if (f.conflict) {
       if (args)
@@ -558,7 +563,7 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
         if (result === undefined) {
           result = v;
           if (early) break;
-        } else if (!equal(result, v)) throw new FnConflict(node, args, result, r.loc);
+        } else if (!equal(result, v)) throw new FnConflict([{ node, args, first: result }], r.loc);
       }
     }
     if (result === undefined && dflt) result = evalChain(dflt, c, args);
@@ -570,17 +575,26 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
 
 const NONE: CompiledRule[] = [];
 
+/** A function call answered with its first value while its conflict waits. */
+interface FnPin {
+  node: RNode;
+  args: Value[];
+  first: Value;
+}
+
 /**
  * Two definitions of a function giving different values for one call. OPA runs the caller on the
- * first value before it evaluates the next definition, so an error the caller then meets comes
- * first: the rule whose body made the call runs again with the call pinned to its first value
- * (rerunPinned), and the conflict is raised only if that run ends without an error of its own.
+ * first value before it evaluates the next definition, and that continuation reaches past the
+ * caller's body into whatever used the caller's value (a function's or complete rule's caller,
+ * and so on up): an error met there comes first. So the rule whose body made the call runs again
+ * with the call pinned to its first value (rerunPinned); if that run ends without an error of its
+ * own, the conflict goes on to the rule that used this one's value, which does the same, up to a
+ * partial rule or the query, where it is raised.
  */
 class FnConflict extends RegoError {
-  readonly node: RNode;
-  readonly args: Value[];
-  readonly first: Value;
-  constructor(node: RNode, args: Value[], first: Value, loc: Location) {
+  /** the calls to pin on the rerun: this conflict's, and those met before it */
+  readonly pins: FnPin[];
+  constructor(pins: FnPin[], loc: Location) {
     super([
       {
         code: "eval_conflict_error",
@@ -588,30 +602,47 @@ class FnConflict extends RegoError {
         location: loc,
       },
     ]);
-    this.node = node;
-    this.args = args;
-    this.first = first;
+    this.pins = pins;
   }
 }
 
-/** After a rule body threw `e`: on a function conflict, run the body again with the call pinned (see FnConflict). */
-function rerunPinned(e: unknown, c: Ctx, rerun: () => void): never {
+const samePin = (a: FnPin, b: FnPin): boolean => a.node === b.node && equal(a.args, b.args);
+
+/**
+ * After a rule body threw `e`: on a function conflict, run the body again with the calls pinned
+ * (see FnConflict). `onward`: the rule's value feeds its caller (functions, complete rules), so a
+ * conflict that survives the rerun is passed up rather than raised here.
+ */
+function rerunPinned(e: unknown, c: Ctx, rerun: () => void, onward: boolean): never {
   if (!(e instanceof FnConflict)) throw e;
   const pins = (c.sh.fnPins ??= []);
-  if (pins.some((p) => p.node === e.node && equal(p.args, e.args))) throw new RegoError(e.errors);
-  const pin = { node: e.node, args: e.args, first: e.first };
-  pins.push(pin);
+  const added: FnPin[] = [];
+  let last = e;
   try {
-    rerun();
-  } catch (e2) {
-    // a conflict met on the pinned run (another call, e.g. `f(f(x))`) comes before this one in OPA's order
-    if (e2 instanceof FnConflict) rerunPinned(e2, c, rerun);
-    throw e2;
+    for (;;) {
+      let fresh = false;
+      for (const p of last.pins)
+        if (!pins.some((q) => samePin(p, q))) {
+          pins.push(p);
+          added.push(p);
+          fresh = true;
+        }
+      // a conflict on a call already pinned cannot be resolved by another run
+      if (!fresh) throw new RegoError(last.errors);
+      try {
+        rerun();
+        break;
+      } catch (e2) {
+        if (!(e2 instanceof FnConflict)) throw e2;
+        // a conflict met on the pinned run (another call, e.g. `f(f(x))`) comes before this one in OPA's order
+        last = e2;
+      }
+    }
   } finally {
-    pins.splice(pins.indexOf(pin), 1);
+    for (const p of added) pins.splice(pins.indexOf(p), 1);
   }
-  // raised once, by the innermost rule
-  throw new RegoError(e.errors);
+  if (onward) throw new FnConflict([...added], last.errors[0].location!);
+  throw new RegoError(last.errors);
 }
 
 interface FnIndex {
@@ -719,7 +750,7 @@ function runPartial(
   try {
     runPartialBody(p, r, c, b, set, pre);
   } catch (e) {
-    rerunPinned(e, c, () => runPartialBody(p, r, c, b, set, pre));
+    rerunPinned(e, c, () => runPartialBody(p, r, c, b, set, pre), false);
   }
 }
 
