@@ -141,12 +141,13 @@ function toRange(n: IPNet): [bigint, bigint, boolean] {
   return [first, first | host, v4];
 }
 
-function mergeElement(v: Value): IPNet {
+/** An element of net.cidr_merge's operand as a network; a bare IPv4 address keeps its text with the classful mask. */
+function mergeElement(v: Value): { net: IPNet; bare?: string } {
   if (typeof v !== "string") throw new NetError("element must be string");
   const ip = parseIP(v);
   if (!ip) {
     try {
-      return parseCIDR(v).net;
+      return { net: parseCIDR(v).net };
     } catch (e) {
       if (e instanceof CIDRError) throw new NetError(e.message);
       throw e;
@@ -156,8 +157,12 @@ function mergeElement(v: Value): IPNet {
   if (!v4) throw new NetError("IPv6 invalid: needs prefix length");
   // ip.DefaultMask(): the classful mask.
   const ones = v4[0] < 0x80 ? 8 : v4[0] < 0xc0 ? 16 : 24;
-  return { ip: v4, mask: cidrMask(ones, 32) };
+  // OPA's IPNet keeps the address unmasked: printed as is (`192.168.1.1/24`) unless merged with another
+  return { net: { ip: v4, mask: cidrMask(ones, 32) }, bare: `${ipString(v4)}/${ones}` };
 }
+
+/** A merge range: first and last address, IPv4, and the bare element's text while merged with no other. */
+type MergeRange = [bigint, bigint, boolean, string | undefined];
 
 function merge(args: Value[]): Value {
   const name = "net.cidr_merge";
@@ -168,17 +173,25 @@ function merge(args: Value[]): Value {
     else if (v instanceof RSet) items = v.sorted();
     else throw new NetError("operand must be an array");
     const ranges = items
-      .map((x) => toRange(mergeElement(x)))
+      .map((x): MergeRange => {
+        const e = mergeElement(x);
+        return [...toRange(e.net), e.bare];
+      })
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const merged: [bigint, bigint, boolean][] = [];
+    const merged: MergeRange[] = [];
     for (const r of ranges) {
       const last = merged[merged.length - 1];
       if (last && r[0] <= last[1] + 1n) {
         if (r[1] > last[1]) last[1] = r[1];
+        last[3] = undefined;
       } else merged.push([...r]);
     }
     const out = new RSet();
-    for (const [first, last, v4] of merged) {
+    for (const [first, last, v4, bare] of merged) {
+      if (bare !== undefined) {
+        out.add(bare);
+        continue;
+      }
       const isV4 = v4 && first >= V4_BASE && last <= (V4_BASE | 0xffffffffn);
       let cur = first;
       while (cur <= last) {
