@@ -300,7 +300,8 @@ export function withStep(withs: IRWith[], inner: Step): Step {
     const got: Value[] = new Array(n);
     const step = (i: number): boolean => {
       if (i < n) {
-        if (withs[i].valueFn) return step2(i + 1, got);
+        // a function mocked by a function needs no value; the `with`s after it still do
+        if (withs[i].valueFn) return step(i + 1);
         let bound = false;
         const r = vals[i](f, (v) => {
           bound = true;
@@ -313,9 +314,9 @@ export function withStep(withs: IRWith[], inner: Step): Step {
         got[i] = undefined as unknown as Value;
         return step(i + 1);
       }
-      return step2(n, got);
+      return run(got);
     };
-    const step2 = (_i: number, vs: Value[]): boolean => {
+    const run = (vs: Value[]): boolean => {
       const nc = applyWith(old, withs, vs);
       f.c = nc;
       try {
