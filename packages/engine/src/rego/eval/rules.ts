@@ -218,6 +218,8 @@ function nestedRefs(t: IRTerm, refs: [IRTerm, Pat][]): void {
 }
 
 function refKeys(t: IRTerm & { t: "ref" }, refs: [IRTerm, Pat][]): void {
+  // a call heading the ref (`f(input.x)[_]`) is moved ahead of the expression, its refs with it
+  if (t.head.t === "call") nestedRefs(t.head, refs);
   for (const p of t.path) if (p.t !== "const") nestedRefs(p, refs);
 }
 
