@@ -180,8 +180,10 @@ export class OpaRunner {
     try {
       res = await s.run(p, timeoutMs);
     } catch (e) {
-      if ((e as Error).name !== "TimeoutError") throw e;
-      // a query that runs away keeps the server busy: start a fresh one
+      // a query that runs away keeps the server busy, and one that kills it drops the connection
+      // ("fetch failed"): either way start a fresh server and skip the program
+      const dropped = e instanceof TypeError && e.message === "fetch failed";
+      if ((e as Error).name !== "TimeoutError" && !dropped) throw e;
       s.stop();
       await s.start();
       return { kind: "timeout" };
