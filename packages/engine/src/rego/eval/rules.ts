@@ -58,7 +58,31 @@ interface RulePlan {
  * A value the index requires: defined (`any`), equal to a scalar, an array of such patterns, or
  * (`scalar in ref`) a collection holding the scalar as an item or object value.
  */
-type Pat = { k: "any" } | { k: "eq"; v: Value } | { k: "arr"; items: Pat[] } | { k: "has"; v: Value };
+type Pat =
+  | { k: "any" }
+  | { k: "eq"; v: Value }
+  | { k: "arr"; items: Pat[] }
+  | { k: "has"; v: Value }
+  | AffixPat;
+
+/**
+ * `startswith(ref, "p")`, `endswith`, `strings.any_prefix_match(ref, ["p", …])` and
+ * `strings.any_suffix_match`: the index requires the call to be true of the ref's value.
+ */
+interface AffixPat {
+  k: "affix";
+  suffix: boolean;
+  /** the any_… forms: the value may also be an array or set of strings */
+  many: boolean;
+  affixes: string[];
+}
+
+const AFFIX_BUILTINS: Record<string, { suffix: boolean; many: boolean }> = {
+  startswith: { suffix: false, many: false },
+  endswith: { suffix: true, many: false },
+  "strings.any_prefix_match": { suffix: false, many: true },
+  "strings.any_suffix_match": { suffix: true, many: true },
+};
 const ANY: Pat = { k: "any" };
 
 /** `root` "arg": `path` is [the function argument's position]; else a ref below input or data. */
@@ -82,10 +106,14 @@ function guardsOf(r: CompiledRule): Guard[] {
   const argSlots = (r.kind === "function" ? (r.args ?? []) : []).map((t) =>
     t.t === "local" && !t.wildcard ? t.slot : -1,
   );
+  const bound = new Map<number, IRTerm>();
   for (const x of r.body) {
     // a `with` value needing evaluation is moved ahead of its expression (RewriteWithValues)
     for (const w of x.with) if (!w.valueFn) nestedRefs(w.value, refs);
-    if (!x.with.length) movedRefs(x, refs, argSlots, out);
+    if (!x.with.length) {
+      movedRefs(x, refs, argSlots, out);
+      affixRef(x, refs, bound);
+    }
   }
   // a head key or value needing evaluation is compiled to `__localN__ = term` at the body's end
   for (const t of [r.value, ...r.keys]) nestedRefs(t, refs);
@@ -142,6 +170,7 @@ function patternOf(t: IRTerm): Pat | undefined {
 function matches(p: Pat, v: Value): boolean {
   if (p.k === "any") return true;
   if (p.k === "eq") return equal(v, p.v);
+  if (p.k === "affix") return affixMatches(p, v);
   if (p.k === "has") {
     if (v instanceof RSet) return v.has(p.v);
     if (Array.isArray(v)) return v.some((x) => equal(x, p.v));
@@ -199,6 +228,43 @@ function movedRefs(x: IRExpr, refs: [IRTerm, Pat][], argSlots: number[], out: Gu
     if (e.coll.t === "ref") refKeys(e.coll, refs);
     else nestedRefs(e.coll, refs);
   }
+}
+
+/**
+ * An affix test (AFFIX_BUILTINS) on a ref, or on a local an earlier `local = ref` bound, with a
+ * constant affix: indexed like glob.match. `bound` collects those locals as the body goes.
+ */
+function affixRef(x: IRExpr, refs: [IRTerm, Pat][], bound: Map<number, IRTerm>): void {
+  const e = x.e;
+  if (x.negated) return;
+  if (e.k === "eq") {
+    if (e.a.t === "local" && e.b.t === "ref") bound.set(e.a.slot, e.b);
+    else if (e.b.t === "local" && e.a.t === "ref") bound.set(e.b.slot, e.a);
+    return;
+  }
+  if (e.k !== "call" || e.out || e.fn.kind !== "builtin" || e.args.length !== 2) return;
+  const kind = AFFIX_BUILTINS[e.fn.name];
+  if (!kind) return;
+  const [subject, affix] = e.args;
+  if (affix.t !== "const") return;
+  let affixes: string[];
+  if (typeof affix.v === "string") affixes = [affix.v];
+  else if (kind.many && (Array.isArray(affix.v) || affix.v instanceof RSet)) {
+    const items = Array.isArray(affix.v) ? affix.v : affix.v.sorted();
+    if (!items.every((i) => typeof i === "string")) return;
+    affixes = items as string[];
+  } else return;
+  const ref = subject.t === "local" ? bound.get(subject.slot) : subject;
+  if (ref?.t === "ref") refs.push([ref, { k: "affix", ...kind, affixes }]);
+}
+
+function affixMatches(p: AffixPat, v: Value): boolean {
+  const test = (s: string) => p.affixes.some((a) => (p.suffix ? s.endsWith(a) : s.startsWith(a)));
+  if (typeof v === "string") return test(v);
+  if (!p.many || !(Array.isArray(v) || v instanceof RSet)) return false;
+  const items = Array.isArray(v) ? v : v.sorted();
+  // items that are not strings are passed over (the call itself would fail on them)
+  return items.some((i) => typeof i === "string" && test(i));
 }
 
 /** Refs in a term, outside comprehensions: each, and each in its keys, is a `__localN__ = ref` of its own. */
