@@ -101,12 +101,12 @@ export class Flattener {
     const withs: CWith[] = x.with.map((w) => this.with(w, out));
     const loc = x.loc;
     const push = (e: CExpr) => out.push(e);
-    const callExpr = (fn: FnRef, irArgs: IRTerm[], irOut: IRTerm | undefined) => {
+    const callExpr = (fn: FnRef, irArgs: IRTerm[], irOut: IRTerm | undefined, at = loc) => {
       if (fn.kind === "builtin" && fn.name === "print" && !irOut) {
         push({
           x: "term",
           t: { c: "array", items: irArgs.map((a) => this.printArg(a, withs)) },
-          loc,
+          loc: at,
           with: withs,
         });
         return;
@@ -114,13 +114,18 @@ export class Flattener {
       const args = irArgs.map((a) => this.term(a, out, withs));
       if (irOut) args.push(this.term(irOut, out, withs));
       if (fn.kind === "builtin" && fn.name === "equal" && args.length === 2)
-        push({ x: "eq", a: args[0], b: args[1], loc, with: withs });
-      else push({ x: "call", fn, args, loc, with: withs });
+        push({ x: "eq", a: args[0], b: args[1], loc: at, with: withs });
+      else push({ x: "call", fn, args, loc: at, with: withs });
     };
     const e = x.e;
     switch (e.k) {
       case "eq":
-        push({ x: "eq", a: this.term(e.a, out, withs), b: this.term(e.b, out, withs), loc, with: withs });
+        // `$h = f(…)`: a call the engine hoisted ahead of its expression (dynamics.ts), whose output
+        // OPA's checker sees as the call's own output var (no var-to-var unification to widen it)
+        if (e.a.t === "local" && e.a.name === "$h" && e.b.t === "call")
+          callExpr(e.b.fn, e.b.args, e.a, e.b.loc);
+        else
+          push({ x: "eq", a: this.term(e.a, out, withs), b: this.term(e.b, out, withs), loc, with: withs });
         break;
       case "call":
         callExpr(e.fn, e.args, e.out);
