@@ -525,6 +525,8 @@ function isMasked(node: RNode, c: Ctx): boolean {
 // ---- complete rules -----------------------------------------------------------
 
 function evalComplete(node: RNode, c: Ctx): Value | undefined {
+  const pins = c.sh.fnPins;
+  if (pins !== undefined) for (const p of pins) if (p.node === node) return p.first;
   const m = c.memo.get(node);
   if (m !== undefined) {
     if (m === PENDING) fail("rego_recursion_error", `rule data.${node.path.join(".")} is recursive`);
@@ -540,7 +542,9 @@ function evalComplete(node: RNode, c: Ctx): Value | undefined {
       if (result === undefined) {
         result = v;
         if (early) break;
-      } else if (!equal(result, v)) conflict(r.loc);
+        // as for functions (FnConflict), OPA runs what uses the first value before it meets a conflict
+      } else if (!equal(result, v))
+        throw new FnConflict([{ node, args: NO_ARGS, first: result }], r.loc, COMPLETE_CONFLICT);
     }
     if (result === undefined && node.defaults.length) result = evalChain(node.defaults[0], c);
   } catch (e) {
@@ -551,8 +555,11 @@ function evalComplete(node: RNode, c: Ctx): Value | undefined {
   return result;
 }
 
+const COMPLETE_CONFLICT = "complete rules must not produce multiple outputs";
+const NO_ARGS: Value[] = [];
+
 function conflict(loc: Location): never {
-  return fail("eval_conflict_error", "complete rules must not produce multiple outputs", loc);
+  return fail("eval_conflict_error", COMPLETE_CONFLICT, loc);
 }
 
 /** The value of a rule and its else chain. */
@@ -662,14 +669,12 @@ interface FnPin {
 class FnConflict extends RegoError {
   /** the calls to pin on the rerun: this conflict's, and those met before it */
   readonly pins: FnPin[];
-  constructor(pins: FnPin[], loc: Location) {
-    super([
-      {
-        code: "eval_conflict_error",
-        message: "functions must not produce multiple outputs for same inputs",
-        location: loc,
-      },
-    ]);
+  constructor(
+    pins: FnPin[],
+    loc: Location,
+    message = "functions must not produce multiple outputs for same inputs",
+  ) {
+    super([{ code: "eval_conflict_error", message, location: loc }]);
     this.pins = pins;
   }
 }
@@ -709,7 +714,7 @@ function rerunPinned(e: unknown, c: Ctx, rerun: () => void, onward: boolean): ne
   } finally {
     for (const p of added) pins.splice(pins.indexOf(p), 1);
   }
-  if (onward) throw new FnConflict([...added], last.errors[0].location!);
+  if (onward) throw new FnConflict([...added], last.errors[0].location!, last.errors[0].message);
   throw new RegoError(last.errors);
 }
 
