@@ -17,6 +17,7 @@
 import type { Location } from "../../ast.ts";
 import { isArray, isObject, isSet, objEntries, termString, type Value } from "../../value.ts";
 import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "../ir.ts";
+import { irTermChildren, skipBodies } from "../ir-walk.ts";
 
 export type CTerm =
   | { c: "const"; v: Value }
@@ -70,13 +71,13 @@ export class Flattener {
   }
 
   body(b: IRBody): CExpr[] {
-    const phase1 = b.flatMap((x) => this.expr(x));
+    const phase1 = inOpaOrder(b).flatMap((x) => this.expr(x));
     return this.dynamics(phase1);
   }
 
   /** A rule link: its body plus what its head needs computed. */
   rule(body: IRBody, value: IRTerm, keys: IRTerm[], args: IRTerm[] | undefined, headLoc: Location): FlatRule {
-    const phase1 = body.flatMap((x) => this.expr(x));
+    const phase1 = inOpaOrder(body).flatMap((x) => this.expr(x));
     const support: CExpr[] = [];
     const expand = (t: IRTerm) => this.term(t, support, []);
     let cargs = args?.map(expand);
@@ -390,6 +391,63 @@ export function render(t: CTerm): string {
           : `{${render(t.key!)}: ${render(t.head)} | ...}`;
     case "str":
       return '$"..."';
+  }
+}
+
+/**
+ * The engine hoists a negated expression's refs and calls ahead of it in evaluation order
+ * (dynamics.ts hoistNegated: `$h = a.k` before `$h2 = f(a, …)`); OPA's compiler pulls the calls out
+ * first and each call's refs just before it, and its checker infers types in that order. So a
+ * hoisted `$h = ref` moves down to just before the first expression that reads `$h`.
+ */
+function inOpaOrder(body: IRBody): IRBody {
+  const isRefHoist = (x: IRExpr): boolean =>
+    x.e.k === "eq" && x.e.a.t === "local" && x.e.a.name === "$h" && x.e.b.t === "ref" && !x.negated;
+  if (!body.some(isRefHoist)) return body;
+  const out: IRExpr[] = [];
+  const pending: IRExpr[] = [];
+  const reads = (x: IRExpr, slot: number): boolean => {
+    let found = false;
+    const walk = (t: IRTerm): void => {
+      if (found) return;
+      if (t.t === "local") found = t.slot === slot;
+      else irTermChildren(t, walk, skipBodies);
+    };
+    for (const t of exprTermsOf(x)) walk(t);
+    return found;
+  };
+  for (const x of body) {
+    for (let i = 0; i < pending.length; ) {
+      const p = pending[i];
+      if (p.e.k === "eq" && p.e.a.t === "local" && reads(x, p.e.a.slot)) {
+        out.push(p);
+        pending.splice(i, 1);
+      } else i++;
+    }
+    if (isRefHoist(x)) pending.push(x);
+    else out.push(x);
+  }
+  out.push(...pending);
+  return out;
+}
+
+/** The terms an IR expression reads directly (not inside nested bodies). */
+function exprTermsOf(x: IRExpr): IRTerm[] {
+  const e = x.e;
+  const withs = x.with.map((w) => w.value);
+  switch (e.k) {
+    case "eq":
+      return [e.a, e.b, ...withs];
+    case "call":
+      return [...e.args, ...(e.out ? [e.out] : []), ...withs];
+    case "term":
+      return [e.t, ...withs];
+    case "somein":
+      return [...(e.key ? [e.key] : []), e.value, e.coll, ...withs];
+    case "every":
+      return [e.dom, ...withs];
+    default:
+      return withs;
   }
 }
 
