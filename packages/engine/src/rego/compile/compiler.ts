@@ -9,7 +9,15 @@ import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
 import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
 import { checkPrintCalls } from "./print-check.ts";
-import { hasCall, nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
+import {
+  hasCall,
+  nameParts,
+  type ResolveEnv,
+  RuleResolver,
+  rootDocName,
+  visitTermVars,
+  visitTermVarsDeep,
+} from "./resolve.ts";
 import { checkHead, orderBody } from "./safety.ts";
 import { checkStrict } from "./strict.ts";
 import { type CompiledRule, markRules, newNode, nodeAt, ownRules, type RNode } from "./tree.ts";
@@ -245,7 +253,8 @@ function compileRule(
   const extra: Term[] = [...refTail];
   if (main.head.key) extra.push(main.head.key);
   if (head.value) extra.push(head.value);
-  for (const t of extra) visitTermVars(t, (n) => rr.headVars.add(n));
+  // a comprehension in the head reading a body's `some x` uses it too (no "declared var x unused")
+  for (const t of extra) visitTermVarsDeep(t, (n) => rr.headVars.add(n));
   rr.prescan(rr.top, bodyAst, extra);
   const body = rr.resolveBody(bodyAst, rr.top);
   const first = main.head.ref[0];
