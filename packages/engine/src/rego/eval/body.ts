@@ -255,7 +255,13 @@ function compileExprKind(x: IRExpr): Step {
         const u = unifyV(e.out);
         return (f, k) => g(f, (v) => u(f, v, k));
       }
-      return (f, k) => g(f, (v) => v !== false && k());
+      const name = e.fn.name;
+      const argsOnly = compileArgs(e.args);
+      return (f, k) => {
+        // mocked by a ref to rules: OPA tests the (unevaluated) ref term, never false, so the call holds
+        if (f.c.fns?.get(name)?.ruleRef) return argsOnly(f, () => k());
+        return g(f, (v) => v !== false && k());
+      };
     }
     case "somein": {
       const cg = gen(e.coll);
@@ -363,7 +369,9 @@ function applyWith(c: Ctx, withs: IRWith[], vs: Value[]): Ctx {
       masks.add(w.path.join("\0"));
     } else {
       fns = new Map(fns);
-      const o: FnOverride = w.valueFn ? { fn: w.valueFn } : { value: vs[i] };
+      const o: FnOverride = w.valueFn
+        ? { fn: w.valueFn }
+        : { value: vs[i], ruleRef: refersToRules(c, w.value) || undefined };
       fns.set(w.fnName!, o);
     }
   }

@@ -37,6 +37,8 @@ export interface Shared {
 export interface FnOverride {
   value?: Value;
   fn?: FnRef;
+  /** the mock is a ref to rules (not a function): OPA's call test takes the ref itself as true */
+  ruleRef?: boolean;
 }
 
 export class Ctx {
