@@ -284,8 +284,10 @@ function nestedRefs(t: IRTerm, refs: [IRTerm, Pat][]): void {
 }
 
 function refKeys(t: IRTerm & { t: "ref" }, refs: [IRTerm, Pat][]): void {
-  // a call heading the ref (`f(input.x)[_]`) is moved ahead of the expression, its refs with it
-  if (t.head.t === "call") nestedRefs(t.head, refs);
+  // a call or a literal heading the ref (`f(input.x)[_]`, `{k: input.x}[_]`) is moved ahead of the
+  // expression, its refs with it
+  const h = t.head.t;
+  if (h === "call" || h === "array" || h === "object" || h === "set") nestedRefs(t.head, refs);
   for (const p of t.path) if (p.t !== "const") nestedRefs(p, refs);
 }
 
