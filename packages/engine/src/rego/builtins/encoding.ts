@@ -1,5 +1,5 @@
 /** base64 / base64url / hex / urlquery builtins, with Go's encoders' acceptance rules and errors. */
-import { objEntries, type PlainObject, RSet, setOwn, type Value } from "../value.ts";
+import { objEntries, type PlainObject, RSet, setOwn, toJSONText, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { Base64Error, base64Encode, goBase64Decode } from "./go/base64.ts";
 import { parseQuery, queryEscape, queryUnescape } from "./go/url-escape.ts";
@@ -55,8 +55,9 @@ function encodeObject(args: Value[]): string {
   const o = obj(name, args, 0);
   const pairs: [string, string[]][] = [];
   const bad = () => typeErr(name, "operand 1 values must be string, array[string], or set[string]");
-  for (const [k, v] of objEntries(o)) {
-    if (typeof k !== "string") throw bad();
+  for (const [key, v] of objEntries(o)) {
+    // OPA writes a key that is not a string as its JSON text (`-1`, `true`, `[1,"a"]`)
+    const k = typeof key === "string" ? key : toJSONText(key);
     let vals: Value[];
     if (typeof v === "string") vals = [v];
     else if (Array.isArray(v)) vals = v;
