@@ -187,7 +187,13 @@ export class Flattener {
   }
 
   private with(w: IRWith, support: CExpr[]): CWith {
-    const value = this.term(w.value, support, []);
+    let value = this.term(w.value, support, []);
+    if (value.c === "ref" && value.head.c === "var") {
+      // a ref into a local is computed ahead of its expression (OPA's rewriteWithModifiers), checked there
+      const v = this.gen(render(value));
+      support.push({ x: "eq", a: v, b: value, loc: w.loc, with: [] });
+      value = v;
+    }
     const target: CWith["target"] =
       w.kind === "fn" ? { kind: "fn", name: w.fnName ?? "" } : { kind: w.kind, path: w.path };
     return { target, value, valueFn: w.valueFn, loc: w.loc };
