@@ -57,6 +57,8 @@ function errorOutcome(body: OpaError): Outcome {
 }
 
 class Server {
+  /** a module could not be deleted: restart before the next program */
+  stale = false;
   private proc?: ChildProcess;
   private base = "";
   private readonly opa: string;
@@ -73,6 +75,7 @@ class Server {
     const args = ["run", "--server", "--addr", `127.0.0.1:${port}`, "--log-level", "info"];
     if (this.v0) args.push("--v0-compatible");
     this.proc = spawn(this.opa, args, { stdio: "ignore" });
+    this.stale = false;
     const until = Date.now() + 15000;
     for (;;) {
       try {
@@ -142,7 +145,14 @@ class Server {
       // the result's own text, so numbers keep every digit
       return { outcome: { kind: "value", text: canonJSONText(extractResult(q.text)) }, putFailed: false };
     } finally {
-      for (const f of put.reverse()) await this.req("DELETE", `/v1/policies/${f}`).catch(() => undefined);
+      for (const f of put.reverse()) {
+        const gone = await this.req("DELETE", `/v1/policies/${f}`).then(
+          (r) => r.status < 300,
+          () => false,
+        );
+        // a module left behind (a busy machine timed the DELETE out) would join the next programs
+        if (!gone) this.stale = true;
+      }
     }
   }
 }
@@ -176,6 +186,10 @@ export class OpaRunner {
 
   async run(p: Program, timeoutMs = 5000): Promise<Outcome> {
     const s = this.servers[p.regoVersion];
+    if (s.stale) {
+      s.stop();
+      await s.start();
+    }
     let res: { outcome: Outcome; putFailed: boolean };
     try {
       res = await s.run(p, timeoutMs);
