@@ -8,7 +8,7 @@ import type { IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
 import { irTermChildren, skipBodies } from "../compile/ir-walk.ts";
 import type { CompiledRule, RNode } from "../compile/tree.ts";
 import { ownRules } from "../compile/tree.ts";
-import { RegoError } from "../errors.ts";
+import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import {
   compare,
   compareStrings,
@@ -539,14 +539,17 @@ function evalComplete(node: RNode, c: Ctx): Value | undefined {
   try {
     const early = nodePlan(node).earlyExit;
     for (const r of node.complete) {
-      const v = evalChain(r, c);
+      const v = result === undefined ? evalChain(r, c) : laterDefinition(r, c, undefined, node, result);
       if (v === undefined) continue;
       if (result === undefined) {
         result = v;
         if (early) break;
         // as for functions (FnConflict), OPA runs what uses the first value before it meets a conflict
       } else if (!equal(result, v))
-        throw new FnConflict([{ node, args: NO_ARGS, first: result }], r.loc, COMPLETE_CONFLICT);
+        throw new FnConflict(
+          [{ node, args: NO_ARGS, first: result }],
+          conflictDetail(r.loc, COMPLETE_CONFLICT),
+        );
     }
     if (result === undefined && node.defaults.length) result = evalChain(node.defaults[0], c);
   } catch (e) {
@@ -635,12 +638,13 @@ function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location)
           dflt = r;
           continue;
         }
-        const v = evalChain(r, c, args);
+        const v = result === undefined ? evalChain(r, c, args) : laterDefinition(r, c, args, node, result);
         if (v === undefined) continue;
         if (result === undefined) {
           result = v;
           if (early) break;
-        } else if (!equal(result, v)) throw new FnConflict([{ node, args, first: result }], r.loc);
+        } else if (!equal(result, v))
+          throw new FnConflict([{ node, args, first: result }], conflictDetail(r.loc, FN_CONFLICT));
       }
     }
     if (result === undefined && dflt) result = evalChain(dflt, c, args);
@@ -671,13 +675,30 @@ interface FnPin {
 class FnConflict extends RegoError {
   /** the calls to pin on the rerun: this conflict's, and those met before it */
   readonly pins: FnPin[];
-  constructor(
-    pins: FnPin[],
-    loc: Location,
-    message = "functions must not produce multiple outputs for same inputs",
-  ) {
-    super([{ code: "eval_conflict_error", message, location: loc }]);
+  /** `errors`: the conflict, or the error a later definition raised (see laterDefinition) */
+  constructor(pins: FnPin[], errors: RegoErrorDetail[]) {
+    super(errors);
     this.pins = pins;
+  }
+}
+
+const FN_CONFLICT = "functions must not produce multiple outputs for same inputs";
+
+function conflictDetail(loc: Location, message: string): RegoErrorDetail[] {
+  return [{ code: "eval_conflict_error", message, location: loc }];
+}
+
+/**
+ * A definition evaluated after an earlier one gave `first`: OPA has already run what uses `first`,
+ * so an error raised here comes after that run's own errors: it is deferred like a conflict.
+ */
+function laterDefinition(r: CompiledRule, c: Ctx, args: Value[] | undefined, node: RNode, first: Value) {
+  try {
+    return evalChain(r, c, args);
+  } catch (e) {
+    if (!(e instanceof RegoError) || e.errors.some((d) => d.code === "eval_cancel_error")) throw e;
+    const pin: FnPin = { node, args: args ?? NO_ARGS, first };
+    throw new FnConflict(e instanceof FnConflict ? [pin, ...e.pins] : [pin], e.errors);
   }
 }
 
@@ -716,7 +737,7 @@ function rerunPinned(e: unknown, c: Ctx, rerun: () => void, onward: boolean): ne
   } finally {
     for (const p of added) pins.splice(pins.indexOf(p), 1);
   }
-  if (onward) throw new FnConflict([...added], last.errors[0].location!, last.errors[0].message);
+  if (onward) throw new FnConflict([...added], last.errors);
   throw new RegoError(last.errors);
 }
 
