@@ -227,6 +227,9 @@ same_const(k) if k.a == 1
 same_const(k) if k.b == 1
 iterates(k) := v if v := k.items[_]
 iterates_test(k) if k.items[_] == 1
+iterates_pattern(k) := i if k.items[[i, 1]]
+iterates_somein(k) := v if some v in k.items
+bound_key(k) := k.items[k.i]
 reads_input(k) := k.a if input.x
 reads_data(k) := data.d[k]
 objcompr(k) := {v: 1 | some v in k}
@@ -248,6 +251,9 @@ else_chain(k) := 1 if k.a else := 2
     same_const: "pure",
     iterates: "loud",
     iterates_test: "pure",
+    iterates_pattern: "loud",
+    iterates_somein: "loud",
+    bound_key: "pure",
     reads_input: "quiet",
     reads_data: "loud",
     objcompr: "loud",

@@ -111,9 +111,8 @@ function single(t: IRTerm, bound: Set<number>): boolean {
     case "ref":
       return (
         single(t.head, bound) &&
-        t.path.every((p) =>
-          p.t === "local" ? !p.wildcard && bound.has(p.slot) : p.t !== "set" && single(p, bound),
-        )
+        // a key with an unbound var (`k[i]`, `k[[i, _]]`) enumerates
+        t.path.every((p) => allBound(p, bound) && single(p, bound))
       );
     case "array":
       return t.items.every((u) => single(u, bound));
@@ -126,6 +125,33 @@ function single(t: IRTerm, bound: Set<number>): boolean {
       return t.args.every((u) => single(u, bound));
     default:
       // consts, locals, input; comprehensions collect their own iteration
+      return true;
+  }
+}
+
+/** Every var in `t` (outside comprehensions) is bound. */
+function allBound(t: IRTerm, bound: Set<number>): boolean {
+  const vars = new Set<number>();
+  if (t.t === "local" && t.wildcard) return false;
+  if (!noWildcard(t)) return false;
+  bindLocals(t, vars);
+  for (const v of vars) if (!bound.has(v)) return false;
+  return true;
+}
+
+function noWildcard(t: IRTerm): boolean {
+  switch (t.t) {
+    case "local":
+      return !t.wildcard;
+    case "ref":
+      return noWildcard(t.head) && t.path.every(noWildcard);
+    case "array":
+    case "set":
+    case "call":
+      return (t.t === "call" ? t.args : t.items).every(noWildcard);
+    case "object":
+      return t.entries.every(([k, v]) => noWildcard(k) && noWildcard(v));
+    default:
       return true;
   }
 }
