@@ -30,6 +30,7 @@ same(obj, review) if {
 labelset(obj) := {v | some v in obj.labels}
 num(obj) := to_number(obj.n)
 pair(obj) := [obj.metadata.name, count(obj.labels)]
+keyed(obj) := {"n": num(obj), "s": labelset(obj)}
 tagged(obj) := "yes" if obj.a == true
 tagged(obj) := "no" if obj.a == false
 tagged(obj) := "other" if obj.a != true
@@ -57,6 +58,10 @@ const RULES: Record<string, [string, boolean]> = {
   chain: ["[n | x := data.inv[_][_].K[n]; lower(x.metadata.name) == input.name]", true],
   composite: ["[n | x := data.inv[_][_].K[n]; pair(x) == input.pair]", true],
   array_key: ["[n | x := data.inv[_][_].K[n]; [num(x), flat(x)] == [input.num, input.flat]]", true],
+  object_key: [
+    '[n | p := {"s": labelset(input.obj), "n": input.num}; x := data.inv[_][_].K[n]; keyed(x) == p]',
+    true,
+  ],
   field_named: ["[n | x := data.inv[_][_].K[n]; y := x.metadata.name; y == input.name]", true],
   several: ["[[h, n] | h := input.flats[_]; x := data.inv[_][_].K[n]; flat(x) == h]", true],
   // two definitions that both succeed for {a: true, b: true}: a conflict, which the scan raises
@@ -325,6 +330,7 @@ describe("function-keyed index: OPA's recorded results", () => {
     fn_num: ["s1", "s2", "s1"],
     chain: ["s4"],
     composite: ["s2"],
+    object_key: ["s1", "s2"],
   };
   for (const [name, v] of Object.entries(want))
     it(name, () => {
