@@ -5,8 +5,13 @@
  * as data changes, and must not be used when a function could raise, print,
  * read input or give several values (fn-safety.ts).
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Rand, seededRand } from "../../../../test/harness/random.ts";
+import { OPA_PATH } from "../../fuzz/rego/opa.ts";
 import { Inventory } from "../../src/framework/index.ts";
 import type { RNode } from "../../src/rego/compile/tree.ts";
 import { fnVerdict } from "../../src/rego/eval/fn-safety.ts";
@@ -338,6 +343,33 @@ describe("function-keyed index: OPA's recorded results", () => {
       expect(q.eval({ input, data })).toEqual([{ x: v }]);
       expect(q.eval({ input, data, refIndex: false })).toEqual([{ x: v }]);
     });
+});
+
+describe("function-keyed index: against opa eval", () => {
+  it("agrees with the reference opa on random inventories", { timeout: 60_000 }, () => {
+    const indexed = Object.keys(RULES).filter((n) => RULES[n][1]);
+    const query = `{${indexed.map((n) => `"${n}": data.t.${n}`).join(", ")}}`;
+    const q = policy.prepare(`x := ${query}`);
+    const dir = mkdtempSync(join(tmpdir(), "fn-index-"));
+    writeFileSync(join(dir, "fns.rego"), SRC);
+    let nonEmpty = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = seededRand(seed * 7919);
+      const data = { inv: randInv(r) };
+      const input = randInput(r);
+      writeFileSync(join(dir, "data.json"), JSON.stringify(data));
+      writeFileSync(join(dir, "input.json"), JSON.stringify(input));
+      const args = ["eval", "-f", "json", "-d", join(dir, "fns.rego"), "-d", join(dir, "data.json")];
+      const out = execFileSync(OPA_PATH, [...args, "-i", join(dir, "input.json"), query], {
+        encoding: "utf8",
+      });
+      const want = JSON.parse(out).result[0].expressions[0].value as Record<string, Value[]>;
+      const got = q.eval({ input, data })[0].x as Record<string, Value[]>;
+      expect(got, `seed ${seed}`).toEqual(want);
+      for (const n of indexed) if (want[n].length) nonEmpty++;
+    }
+    expect(nonEmpty).toBeGreaterThan(10);
+  });
 });
 
 describe("function-keyed index: data changing through an Inventory", () => {
