@@ -372,6 +372,36 @@ describe("function-keyed index: against opa eval", () => {
   });
 });
 
+describe("function-keyed index: cancelled while building or catching up", () => {
+  it("leaves no half-made index behind", () => {
+    const src = `package t
+import rego.v1
+flat(obj) := concat(",", sort([s | some k, v in obj.spec.selector; s := concat(":", [k, v])]))
+sel := [n | p := flat(input.obj); x := data.inventory.namespace[_][_].Service[n]; flat(x) == p]`;
+    const q = compile([{ file: "s.rego", source: src }]).prepare("x := data.t.sel");
+    const svc = (i: number) => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `s${i}`, namespace: `n${i % 7}` },
+      spec: { selector: { app: `a${i % 5}` } },
+    });
+    const inv = new Inventory();
+    for (let i = 0; i < 300; i++) inv.add(svc(i));
+    const input = { obj: { spec: { selector: { app: "a1" } } } };
+    const check = () => {
+      const data = { inventory: inv.root as Value };
+      expect(q.eval({ input, data })).toEqual(q.eval({ input, data, refIndex: false }));
+    };
+    const cut = () => q.eval({ input, data: { inventory: inv.root as Value }, maxSteps: 100 });
+    expect(cut).toThrow(/step budget/); // while building
+    check();
+    for (let i = 300; i < 600; i++) inv.add(svc(i));
+    for (let i = 0; i < 100; i++) inv.remove(svc(i * 3));
+    expect(cut).toThrow(/step budget/); // while replaying the edits
+    check();
+  });
+});
+
 describe("function-keyed index: data changing through an Inventory", () => {
   it("follows random adds and removes, carried over rather than rebuilt", () => {
     const src = `package t

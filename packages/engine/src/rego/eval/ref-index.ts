@@ -200,10 +200,14 @@ export function refIndexFor(
   const e = byShape.get(shape);
   if (e !== undefined) {
     if (e.pending.length === 0) return e.ix;
+    // out of the map while half-replayed: a replay cut short (cancelled) leaves no stale index
+    byShape.delete(shape);
     const edits = e.pending;
     e.pending = [];
-    if (replay(e.ix!, edits, keysOf)) return e.ix;
-    byShape.delete(shape); // rebuilt below
+    if (replay(e.ix!, edits, keysOf)) {
+      byShape.set(shape, e);
+      return e.ix;
+    }
   }
   let ix: RefIndex | null = new RefIndex(pattern);
   stats.builds++;
@@ -222,7 +226,7 @@ function replay(ix: RefIndex, edits: DataEdit[], keysOf: KeysOf): boolean {
     for (const e of edits) if (!ix.apply(e, keysOf)) return false;
     return true;
   } catch (err) {
-    if (cancelled(err)) throw err; // the entry is already dropped (half-replayed)
+    if (cancelled(err)) throw err;
     return false;
   }
 }
