@@ -24,7 +24,7 @@
 import type { FnRef, IRBody, IRTerm } from "../compile/ir.ts";
 import { type CompiledRule, nodeAt, type RNode } from "../compile/tree.ts";
 import { equal, type Value } from "../value.ts";
-import { type Calls, newCalls, nondeterministic, quietBody, quietTerm } from "./quiet.ts";
+import { newCalls, nondeterministic, quietBody, quietTerm } from "./quiet.ts";
 
 export interface FnVerdict {
   quiet: boolean;
@@ -263,5 +263,3 @@ function exclusive(a: Fact[], b: Fact[]): boolean {
     }
   return false;
 }
-
-export type { Calls };
