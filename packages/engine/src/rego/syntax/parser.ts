@@ -58,6 +58,12 @@ const OR: Record<string, string> = { "|": "or" };
 const AND: Record<string, string> = { "&": "and" };
 const ARITH: Record<string, string> = { "+": "plus", "-": "minus" };
 const FACTOR: Record<string, string> = { "*": "mul", "/": "div", "%": "rem" };
+/** Each infix operator token: its builtin and precedence (higher binds tighter). */
+const BINARY_OPS = new Map<string, { name: string; prec: number }>(
+  [RELATIONS, OR, AND, ARITH, FACTOR].flatMap((table, prec) =>
+    Object.entries(table).map(([tok, name]) => [tok, { name, prec }] as const),
+  ),
+);
 /** Calls written as infix operators: an operand error names their left operand. */
 const INFIX_NAMES = new Set([
   ...Object.values(RELATIONS),
@@ -583,33 +589,25 @@ export class Parser {
     }
   }
 
-  /** Left-associative binary level: `operand (op operand)*`. */
-  private binary(table: Record<string, string>, operand: (this: Parser) => Term): Term {
-    let lhs = operand.call(this);
+  /**
+   * Infix operators by precedence climbing: one call per operand rather than one
+   * per precedence level (the cold compile parses every operand through here).
+   * Left-associative: the right operand only takes operators that bind tighter.
+   */
+  private parseBinary(minPrec: number): Term {
+    let lhs = this.parseTerm();
     for (;;) {
-      const name = table[this.tok.kind];
-      if (name === undefined) return lhs;
-      const op: Term = { type: "var", name, loc: this.loc() };
+      const op = BINARY_OPS.get(this.tok.kind);
+      if (op === undefined || op.prec < minPrec) return lhs;
+      const opTerm: Term = { type: "var", name: op.name, loc: this.loc() };
       this.next();
-      const rhs = operand.call(this);
-      lhs = { type: "call", op, args: [lhs, rhs], loc: lhs.loc };
+      const rhs = this.parseBinary(op.prec + 1);
+      lhs = { type: "call", op: opTerm, args: [lhs, rhs], loc: lhs.loc };
     }
   }
 
   private parseTermRelation(): Term {
-    return this.binary(RELATIONS, this.parseTermOr);
-  }
-  private parseTermOr(): Term {
-    return this.binary(OR, this.parseTermAnd);
-  }
-  private parseTermAnd(): Term {
-    return this.binary(AND, this.parseTermArith);
-  }
-  private parseTermArith(): Term {
-    return this.binary(ARITH, this.parseTermFactor);
-  }
-  private parseTermFactor(): Term {
-    return this.binary(FACTOR, this.parseTerm);
+    return this.parseBinary(0);
   }
 
   // ---- terms --------------------------------------------------------------
