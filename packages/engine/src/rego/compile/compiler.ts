@@ -279,8 +279,8 @@ function compileRule(
   };
   const b0 = new Set<number>();
   if (args) for (const a of args) collectSlots(a, b0);
-  // OPA checks print calls before safety, on the body as written
-  if (env.errors.length === errorsBefore) {
+  // OPA checks print calls before safety, on the body as written (no print call: nothing to find)
+  if (rr.usesPrint && env.errors.length === errorsBefore) {
     checkPrintCalls(body, keys, [value, ...(args ?? [])], b0, sctx, env.errors);
     if (env.errors.length > errorsBefore) sctx.errors = [];
   }

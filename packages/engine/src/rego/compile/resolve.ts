@@ -298,6 +298,9 @@ export class RuleResolver {
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
+  /** whether the builtin `print` was resolved: only then can the print-call check find anything */
+  usesPrint = false;
+
   private resolveExpr(expr: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
     const e = metadataCallExpr(expr) ?? expr;
     const k = e.kind;
@@ -467,6 +470,7 @@ export class RuleResolver {
       const bname = parts.join(".");
       const arity = this.env.builtinArity(bname);
       if (arity !== undefined) fn = { kind: "builtin", name: bname, arity };
+      if (bname === "print") this.usesPrint = true;
     }
     if (!fn) {
       if (forWith) return undefined;

@@ -5,7 +5,7 @@ import type { CompiledRule, RNode } from "../tree.ts";
 import { dependents, rulesAt } from "./deps.ts";
 import { Env, lookupData, type PathElem, selectPath, TypeNode } from "./env.ts";
 import { childKeys, oneOf, refInvalid, refUnsupported, type TypeErr } from "./errors.ts";
-import { type CExpr, type CTerm, childTerms, Flattener } from "./flatten.ts";
+import { type CExpr, type CTerm, Flattener } from "./flatten.ts";
 import { builtinSignature } from "./signatures.ts";
 import {
   ANY,
@@ -209,26 +209,51 @@ class Checker implements Typer {
   /** Comprehension bodies are checked in their own environment. */
   private checkClosures(env: Env, e: CExpr): TypeErr[] {
     const errs: TypeErr[] = [];
-    const term = (t: CTerm): void => {
-      switch (t.c) {
-        case "compr":
-          errs.push(...this.comprBody(env, t).errs);
-          return;
-        case "ref":
-          term(t.head);
-          t.path.forEach(term);
-          return;
-        default:
-          childTerms(t).forEach(term);
-      }
-    };
-    const expr = (x: CExpr): void => {
-      exprTerms(x).forEach(term);
-      if (x.x === "closure") for (const b of x.bodies) b.forEach(expr);
-      for (const w of x.with) term(w.value);
-    };
-    expr(e);
+    this.closuresInExpr(env, e, errs);
     return errs;
+  }
+
+  // plain recursive methods, not closures per expression: this runs cold, once per expression
+  private closuresInExpr(env: Env, x: CExpr, errs: TypeErr[]): void {
+    switch (x.x) {
+      case "eq":
+        this.closuresInTerm(env, x.a, errs);
+        this.closuresInTerm(env, x.b, errs);
+        break;
+      case "call":
+        for (const a of x.args) this.closuresInTerm(env, a, errs);
+        break;
+      case "term":
+        this.closuresInTerm(env, x.t, errs);
+        break;
+      case "closure":
+        for (const t of x.terms) this.closuresInTerm(env, t, errs);
+        for (const b of x.bodies) for (const y of b) this.closuresInExpr(env, y, errs);
+        break;
+    }
+    for (const w of x.with) this.closuresInTerm(env, w.value, errs);
+  }
+
+  private closuresInTerm(env: Env, t: CTerm, errs: TypeErr[]): void {
+    switch (t.c) {
+      case "compr":
+        for (const err of this.comprBody(env, t).errs) errs.push(err);
+        return;
+      case "ref":
+        this.closuresInTerm(env, t.head, errs);
+        for (const p of t.path) this.closuresInTerm(env, p, errs);
+        return;
+      case "array":
+      case "set":
+        for (const x of t.items) this.closuresInTerm(env, x, errs);
+        return;
+      case "object":
+        for (const [k, v] of t.entries) {
+          this.closuresInTerm(env, k, errs);
+          this.closuresInTerm(env, v, errs);
+        }
+        return;
+    }
   }
 
   private checkExpr(env: Env, e: CExpr): TypeErr | undefined {
@@ -399,24 +424,49 @@ class Checker implements Typer {
   /** Refs into values of known type must be able to exist (OPA's refChecker). */
   private checkRefs(env: Env, e: CExpr): TypeErr[] {
     const errs: TypeErr[] = [];
-    const term = (t: CTerm): void => {
-      switch (t.c) {
-        case "ref": {
-          const err = this.checkRef(env, t);
-          if (err) errs.push(err);
-          t.path.forEach(term);
-          return;
-        }
-        default:
-          childTerms(t).forEach(term);
-      }
-    };
-    const expr = (x: CExpr): void => {
-      exprTerms(x).forEach(term);
-      if (x.x === "closure") for (const b of x.bodies) b.forEach(expr);
-    };
-    expr(e);
+    this.refsInExpr(env, e, errs);
     return errs;
+  }
+
+  private refsInExpr(env: Env, x: CExpr, errs: TypeErr[]): void {
+    switch (x.x) {
+      case "eq":
+        this.refsInTerm(env, x.a, errs);
+        this.refsInTerm(env, x.b, errs);
+        return;
+      case "call":
+        for (const a of x.args) this.refsInTerm(env, a, errs);
+        return;
+      case "term":
+        this.refsInTerm(env, x.t, errs);
+        return;
+      case "closure":
+        for (const t of x.terms) this.refsInTerm(env, t, errs);
+        for (const b of x.bodies) for (const y of b) this.refsInExpr(env, y, errs);
+        return;
+    }
+  }
+
+  /** Comprehensions are not entered: their bodies are checked on their own. */
+  private refsInTerm(env: Env, t: CTerm, errs: TypeErr[]): void {
+    switch (t.c) {
+      case "ref": {
+        const err = this.checkRef(env, t);
+        if (err) errs.push(err);
+        for (const p of t.path) this.refsInTerm(env, p, errs);
+        return;
+      }
+      case "array":
+      case "set":
+        for (const x of t.items) this.refsInTerm(env, x, errs);
+        return;
+      case "object":
+        for (const [k, v] of t.entries) {
+          this.refsInTerm(env, k, errs);
+          this.refsInTerm(env, v, errs);
+        }
+        return;
+    }
   }
 
   private checkRef(env: Env, ref: CTerm & { c: "ref" }): TypeErr | undefined {
@@ -629,19 +679,6 @@ function termRank(t: CTerm): number {
       return t.kind === "array" ? 9 : t.kind === "object" ? 10 : 11;
     case "str":
       return 12;
-  }
-}
-
-function exprTerms(x: CExpr): CTerm[] {
-  switch (x.x) {
-    case "eq":
-      return [x.a, x.b];
-    case "call":
-      return x.args;
-    case "term":
-      return [x.t];
-    case "closure":
-      return x.terms;
   }
 }
 
