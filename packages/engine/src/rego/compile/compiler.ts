@@ -6,7 +6,6 @@ import type { Body, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import { hoistCalls } from "./dynamics.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
-import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
 import { checkPrintCalls } from "./print-check.ts";
 import { hasCall, nameParts, type ResolveEnv, RuleResolver, rootDocName, visitTermVars } from "./resolve.ts";
@@ -447,11 +446,11 @@ function checkRecursion(rules: CompiledRule[], root: RNode, errors: RegoErrorDet
       s = new Set();
       deps.set(r.node, s);
     }
+    const walk = new DepWalk(root, s);
     for (let link: CompiledRule | undefined = r; link; link = link.else) {
-      const visit = (t: IRTerm) => termDeps(t, root, s!);
-      for (const x of link.body) exprDeps(x, visit);
-      visit(link.value);
-      for (const k of link.keys) visit(k);
+      walk.body(link.body);
+      walk.term(link.value);
+      for (let i = 0; i < link.keys.length; i++) walk.term(link.keys[i]);
     }
   }
   const state = new Map<RNode, number>(); // 1 visiting, 2 done
@@ -483,68 +482,115 @@ function checkRecursion(rules: CompiledRule[], root: RNode, errors: RegoErrorDet
   for (const n of deps.keys()) if (!state.get(n)) dfs(n);
 }
 
-function exprDeps(x: IRExpr, visit: (t: IRTerm) => void): void {
-  const e = x.e;
-  switch (e.k) {
-    case "eq":
-      visit(e.a);
-      visit(e.b);
-      break;
-    case "call":
-      if (e.fn.kind === "user")
-        visit({ t: "ref", head: { t: "data" }, path: constPath(e.fn.path!), loc: x.loc });
-      for (const a of e.args) visit(a);
-      if (e.out) visit(e.out);
-      break;
-    case "term":
-      visit(e.t);
-      break;
-    case "somein":
-      visit(e.coll);
-      if (e.key) visit(e.key);
-      visit(e.value);
-      break;
-    case "every":
-      visit(e.dom);
-      for (const y of e.body) exprDeps(y, visit);
-      break;
-    case "logic":
-      for (const y of e.left) exprDeps(y, visit);
-      for (const y of e.right ?? []) exprDeps(y, visit);
-      break;
-    case "true":
-      break;
+/**
+ * Collects the rule nodes a rule's expressions and terms may read (a class,
+ * not closures per term: this walks every term of the policy, cold).
+ */
+class DepWalk {
+  private readonly root: RNode;
+  private readonly acc: Set<RNode>;
+  constructor(root: RNode, acc: Set<RNode>) {
+    this.root = root;
+    this.acc = acc;
   }
-  for (const w of x.with) {
-    visit(w.value);
-    // the target is a dependency too: OPA finds `with data.p.r as …` inside r (or `with f as …` inside f) recursive
-    if (w.kind === "data") visit({ t: "ref", head: { t: "data" }, path: constPath(w.path), loc: x.loc });
-    if (w.kind === "fn" && w.fnName?.startsWith("data."))
-      visit({ t: "ref", head: { t: "data" }, path: constPath(w.fnName.split(".").slice(1)), loc: x.loc });
-    if (w.valueFn?.kind === "user")
-      visit({ t: "ref", head: { t: "data" }, path: constPath(w.valueFn.path!), loc: x.loc });
+
+  body(b: IRBody): void {
+    for (let i = 0; i < b.length; i++) this.expr(b[i]);
+  }
+
+  private dataPath(path: string[]): void {
+    depWalk(this.root, constPath(path), 0, this.acc);
+  }
+
+  expr(x: IRExpr): void {
+    const e = x.e;
+    switch (e.k) {
+      case "eq":
+        this.term(e.a);
+        this.term(e.b);
+        break;
+      case "call":
+        if (e.fn.kind === "user") this.dataPath(e.fn.path!);
+        for (let i = 0; i < e.args.length; i++) this.term(e.args[i]);
+        if (e.out) this.term(e.out);
+        break;
+      case "term":
+        this.term(e.t);
+        break;
+      case "somein":
+        this.term(e.coll);
+        if (e.key) this.term(e.key);
+        this.term(e.value);
+        break;
+      case "every":
+        this.term(e.dom);
+        this.body(e.body);
+        break;
+      case "logic":
+        this.body(e.left);
+        if (e.right) this.body(e.right);
+        break;
+      case "true":
+        break;
+    }
+    for (let i = 0; i < x.with.length; i++) {
+      const w = x.with[i];
+      this.term(w.value);
+      // the target is a dependency too: OPA finds `with data.p.r as …` inside r (or `with f as …` inside f) recursive
+      if (w.kind === "data") this.dataPath(w.path);
+      if (w.kind === "fn" && w.fnName?.startsWith("data.")) this.dataPath(w.fnName.split(".").slice(1));
+      if (w.valueFn?.kind === "user") this.dataPath(w.valueFn.path!);
+    }
+  }
+
+  term(t: IRTerm): void {
+    switch (t.t) {
+      case "data":
+        addAll(this.root, this.acc);
+        return;
+      case "ref":
+        if (t.head.t === "data") depWalk(this.root, t.path, 0, this.acc);
+        else this.term(t.head);
+        for (let i = 0; i < t.path.length; i++) this.term(t.path[i]);
+        return;
+      case "array":
+      case "set":
+        for (let i = 0; i < t.items.length; i++) this.term(t.items[i]);
+        return;
+      case "object":
+        for (let i = 0; i < t.entries.length; i++) {
+          this.term(t.entries[i][0]);
+          this.term(t.entries[i][1]);
+        }
+        return;
+      case "arraycompr":
+      case "setcompr":
+        this.term(t.head);
+        this.body(t.body);
+        return;
+      case "objectcompr":
+        this.term(t.key);
+        this.term(t.value);
+        this.body(t.body);
+        return;
+      case "call":
+        if (t.fn.kind === "user") this.dataPath(t.fn.path!);
+        for (let i = 0; i < t.args.length; i++) this.term(t.args[i]);
+        return;
+      case "template":
+        for (let i = 0; i < t.parts.length; i++) {
+          const p = t.parts[i];
+          if (typeof p !== "string") this.term(p);
+        }
+        return;
+      default:
+        return;
+    }
   }
 }
 
 function constPath(p: string[]): IRTerm[] {
   return p.map((v) => ({ t: "const", v }));
-}
-
-function bodyDeps(b: IRBody, visit: (t: IRTerm) => void): void {
-  for (const x of b) exprDeps(x, visit);
-}
-
-function termDeps(t: IRTerm, root: RNode, acc: Set<RNode>): void {
-  const visit = (u: IRTerm) => termDeps(u, root, acc);
-  if (t.t === "data") addAll(root, acc);
-  else if (t.t === "ref" && t.head.t === "data") {
-    depWalk(root, t.path, 0, acc);
-    for (const p of t.path) visit(p);
-  } else {
-    if (t.t === "call" && t.fn.kind === "user")
-      visit({ t: "ref", head: { t: "data" }, path: constPath(t.fn.path!), loc: t.loc });
-    irTermChildren(t, visit, (b) => bodyDeps(b, visit));
-  }
 }
 
 /** Rule nodes a data ref may read: variable segments match any child. */
