@@ -44,14 +44,16 @@ export function compileModules(
   const functions = new Map<string, number>();
   const zeroArg = new Set<string>();
   const completeRules = new Set<string>();
-  for (const m of modules) {
+  for (let j = 0; j < modules.length; j++) {
+    const m = modules[j];
     const key = m.package.join(".");
     let info = pkgs.get(key);
     if (!info) {
       info = { ruleNames: new Set() };
       pkgs.set(key, info);
     }
-    for (const r of m.rules) {
+    for (let i = 0; i < m.rules.length; i++) {
+      const r = m.rules[i];
       const first = r.head.ref[0];
       if (first?.type === "string") info.ruleNames.add(first.value);
       else if (first?.type === "var") info.ruleNames.add(first.name);
@@ -77,7 +79,8 @@ export function compileModules(
   const anyDeprecatedInV0 = () => (deprecatedInV0 ??= modules.some(callsDeprecated));
   const deprecated: RegoErrorDetail[] = [];
   let nextId = 0;
-  for (const m of modules) {
+  for (let j = 0; j < modules.length; j++) {
+    const m = modules[j];
     nodeAt(root, m.package, true)!.isPackage = true;
     const env: ResolveEnv = {
       pkg: m.package,
@@ -95,7 +98,8 @@ export function compileModules(
       dataWithTargets,
     };
     if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);
-    for (const r of m.rules) {
+    for (let i = 0; i < m.rules.length; i++) {
+      const r = m.rules[i];
       const first = r.head.ref[0];
       const rname = first?.type === "string" ? first.value : first?.type === "var" ? first.name : "";
       let meta: ReturnType<typeof ruleMeta> | undefined;
@@ -127,7 +131,8 @@ export function compileModules(
 
 function refStrings(ref: Term[]): string[] | undefined {
   const out: string[] = [];
-  for (const t of ref) {
+  for (let i = 0; i < ref.length; i++) {
+    const t = ref[i];
     if (t.type === "string") out.push(t.value);
     else if (t.type === "var" && out.length === 0) out.push(t.name);
     else return undefined;
@@ -137,7 +142,8 @@ function refStrings(ref: Term[]): string[] | undefined {
 
 /** v1 forbids rules and function args named `input` or `data` (v0 lets them shadow the root). */
 function checkRootShadowing(m: Module, errors: RegoErrorDetail[]): void {
-  for (const r of m.rules) {
+  for (let i = 0; i < m.rules.length; i++) {
+    const r = m.rules[i];
     const first = r.head.ref[0];
     const root = first.type === "string" ? first.value : rootDocName(first);
     if (root === "input" || root === "data")
@@ -159,13 +165,22 @@ function argRoots(t: Term, errors: RegoErrorDetail[]): void {
       message: `args must not shadow ${root} (use a different variable name)`,
       location: t.loc,
     });
-  else if (t.type === "array") for (const x of t.items) argRoots(x, errors);
-  else if (t.type === "object") for (const [, v] of t.entries) argRoots(v, errors);
+  else if (t.type === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      argRoots(x, errors);
+    }
+  else if (t.type === "object")
+    for (let i = 0; i < t.entries.length; i++) {
+      const v = t.entries[i][1];
+      argRoots(v, errors);
+    }
 }
 
 function importsOf(m: Module, errors: RegoErrorDetail[], strict: boolean): ResolveEnv["imports"] {
   const out: ResolveEnv["imports"] = new Map();
-  for (const imp of m.imports) {
+  for (let i = 0; i < m.imports.length; i++) {
+    const imp = m.imports[i];
     const parts = nameParts(imp.path);
     if (!parts) continue;
     const [root, ...path] = parts;
@@ -244,7 +259,10 @@ function compileRule(
   const extra: Term[] = [...refTail];
   if (main.head.key) extra.push(main.head.key);
   if (head.value) extra.push(head.value);
-  for (const t of extra) visitTermVars(t, (n) => rr.headVars.add(n));
+  for (let q = 0; q < extra.length; q++) {
+    const t = extra[q];
+    visitTermVars(t, (n) => rr.headVars.add(n));
+  }
   rr.prescan(rr.top, bodyAst, extra);
   const body = rr.resolveBody(bodyAst, rr.top);
   const first = main.head.ref[0];
@@ -277,7 +295,11 @@ function compileRule(
     errors: env.errors.length > errorsBefore ? [] : env.errors,
   };
   const b0 = new Set<number>();
-  if (args) for (const a of args) collectSlots(a, b0);
+  if (args)
+    for (let q = 0; q < args.length; q++) {
+      const a = args[q];
+      collectSlots(a, b0);
+    }
   // OPA checks print calls before safety, on the body as written (no print call: nothing to find)
   if (rr.usesPrint && env.errors.length === errorsBefore) {
     checkPrintCalls(body, keys, [value, ...(args ?? [])], b0, sctx, env.errors);
@@ -338,8 +360,16 @@ function isArgPattern(t: Term): boolean {
 
 function collectSlots(t: IRTerm, acc: Set<number>): void {
   if (t.t === "local") acc.add(t.slot);
-  else if (t.t === "array") for (const x of t.items) collectSlots(x, acc);
-  else if (t.t === "object") for (const [, v] of t.entries) collectSlots(v, acc);
+  else if (t.t === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      collectSlots(x, acc);
+    }
+  else if (t.t === "object")
+    for (let i = 0; i < t.entries.length; i++) {
+      const v = t.entries[i][1];
+      collectSlots(v, acc);
+    }
 }
 
 function hang(cr: CompiledRule, r: Rule, errors: RegoErrorDetail[]): void {
@@ -397,12 +427,14 @@ function checkTreeConflicts(n: RNode, errors: RegoErrorDetail[]): void {
     const name = first.ast.head.ref
       .map((t) => (t.type === "string" ? t.value : t.type === "var" ? t.name : ""))
       .join(".");
-    for (const p of packages)
+    for (let i = 0; i < packages.length; i++) {
+      const p = packages[i];
       errors.push({
         code: "rego_type_error",
         message: `package ${p.path.join(".")} conflicts with rule ${name} defined at ${first.loc.file}:${first.loc.row}`,
         location: first.loc,
       });
+    }
     if (below.length)
       errors.push({
         code: "rego_type_error",
@@ -420,7 +452,8 @@ function checkWithTargets(
   targets: { path: string[]; loc: Location }[],
   errors: RegoErrorDetail[],
 ): void {
-  for (const t of targets) {
+  for (let j = 0; j < targets.length; j++) {
+    const t = targets[j];
     let n: RNode | undefined = root;
     for (let i = 0; n && i < t.path.length; i++) {
       if (n !== root && ownRules(n)) {
@@ -440,7 +473,8 @@ function checkWithTargets(
 
 function checkRecursion(rules: CompiledRule[], root: RNode, errors: RegoErrorDetail[]): void {
   const deps = new Map<RNode, Set<RNode>>();
-  for (const r of rules) {
+  for (let j = 0; j < rules.length; j++) {
+    const r = rules[j];
     let s = deps.get(r.node);
     if (!s) {
       s = new Set();
@@ -624,8 +658,10 @@ function addAll(n: RNode, acc: Set<RNode>): void {
 export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery {
   const errors: RegoErrorDetail[] = [];
   const functions = new Map<string, number>();
-  for (const r of policy.rules)
+  for (let i = 0; i < policy.rules.length; i++) {
+    const r = policy.rules[i];
     if (r.kind === "function") functions.set(r.node.path.join("."), r.args?.length ?? 0);
+  }
   const env: ResolveEnv = {
     pkg: [],
     ruleNames: new Set(),

@@ -92,17 +92,26 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
   // first pass (no copies: most expressions need nothing): is some call preceded by a ref?
   const scan = { seenRef: false };
   let need = false;
-  for (const t of tops) if ((need = callAfterRef(t, e.k === "term", scan))) break;
+  for (let j = 0; j < tops.length; j++) {
+    const t = tops[j];
+    if ((need = callAfterRef(t, e.k === "term", scan))) break;
+  }
   if (!need) return [];
   // second pass: move the calls
   const uses = new Map<number, number>();
   const count = (t: IRTerm, m: Map<number, number>): void => {
     if (t.t === "local") m.set(t.slot, (m.get(t.slot) ?? 0) + 1);
     else if (t.t === "arraycompr" || t.t === "setcompr" || t.t === "objectcompr")
-      for (const s of t.free) m.set(s, (m.get(s) ?? 0) + 1);
+      for (let i = 0; i < t.free.length; i++) {
+        const s = t.free[i];
+        m.set(s, (m.get(s) ?? 0) + 1);
+      }
     else irTermChildren(t, (c) => count(c, m), skipBodies);
   };
-  for (const t of tops) count(t, uses);
+  for (let j = 0; j < tops.length; j++) {
+    const t = tops[j];
+    count(t, uses);
+  }
   const support: IRExpr[] = [];
   const movable = (c: IRTerm): boolean => {
     const own = new Map<number, number>();
@@ -156,19 +165,31 @@ function callAfterRef(t: IRTerm, top: boolean, scan: { seenRef: boolean }): bool
   switch (t.t) {
     case "ref":
       scan.seenRef = true;
-      for (const p of t.path) if (callAfterRef(p, false, scan)) return true;
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        if (callAfterRef(p, false, scan)) return true;
+      }
       return false;
     case "call":
       if (scan.seenRef && !top) return true;
-      for (const a of t.args) if (callAfterRef(a, false, scan)) return true;
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        if (callAfterRef(a, false, scan)) return true;
+      }
       return false;
     case "array":
     case "set":
-      for (const x of t.items) if (callAfterRef(x, false, scan)) return true;
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        if (callAfterRef(x, false, scan)) return true;
+      }
       return false;
     case "object":
-      for (const [k, v] of t.entries)
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         if (callAfterRef(k, false, scan) || callAfterRef(v, false, scan)) return true;
+      }
       return false;
     default:
       return false;

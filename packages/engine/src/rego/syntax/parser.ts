@@ -1246,7 +1246,8 @@ export class Parser {
     if (bad) this.error(`illegal default rule (value cannot contain ${bad})`, loc);
     if (head.args) {
       const seen = new Set<string>();
-      for (const a of head.args) {
+      for (let i = 0; i < head.args.length; i++) {
+        const a = head.args[i];
         if (a.type !== "var")
           this.error(`illegal default rule (arguments cannot contain ${valueName(a)})`, loc);
         if (!a.wildcard && seen.has(a.name))

@@ -241,7 +241,10 @@ export class Flattener {
         return out;
       }
       case "template":
-        for (const p of t.parts) if (typeof p !== "string") this.term(p, support, withs);
+        for (let i = 0; i < t.parts.length; i++) {
+          const p = t.parts[i];
+          if (typeof p !== "string") this.term(p, support, withs);
+        }
         return { c: "str" };
     }
   }
@@ -270,7 +273,8 @@ export class Flattener {
 
   private dynamics(body: CExpr[]): CExpr[] {
     const out: CExpr[] = [];
-    for (const e of body) {
+    for (let i = 0; i < body.length; i++) {
+      const e = body[i];
       const one = (t: CTerm): CTerm => this.one(t, e, out);
       const inTerm = (t: CTerm): CTerm =>
         t.c === "ref" ? { ...t, path: t.path.map(one) } : t.c === "compr" ? t : one(t);
@@ -364,7 +368,8 @@ export function render(t: CTerm): string {
       return t.root;
     case "ref": {
       let s = render(t.head);
-      for (const p of t.path) {
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
         if (p.c === "const" && typeof p.v === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.v))
           s += `.${p.v}`;
         else s += `[${render(p)}]`;
