@@ -7,7 +7,7 @@ import type { Expr, Import, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import { attachAnnotations } from "./annotations.ts";
 import { lex } from "./lexer.ts";
-import { checkDepth } from "./limits.ts";
+import { checkDepth, MAX_AST_DEPTH } from "./limits.ts";
 import { termToJSON } from "./opa-json.ts";
 import { opName, termString, toRuleHead, trueExpr, valueName } from "./parse-helpers.ts";
 import { BASE_KEYWORDS, FUTURE_KEYWORDS, Parser, type RuleFlags } from "./parser.ts";
@@ -126,7 +126,7 @@ export function parseModuleSource(source: string, file: string, regoVersion: 0 |
     mod.regoVersion = 1;
   }
   if (errors.length > 0) throw new RegoError(errors);
-  checkDepth(mod.rules);
+  checkDepth(mod.rules, MAX_AST_DEPTH, source.length);
   attachAnnotations(mod, statementRows, parseRefTerm, termToJSON);
   return mod;
 }
