@@ -809,6 +809,8 @@ export function fold(t: IRTerm): IRTerm {
 
 /** The builtin/operator name of an op term (var or ref of strings). */
 export function opName(op: Term): string | undefined {
+  // most operators are plain vars (`eq`, `assign`, `count`): no parts array to join
+  if (op.type === "var") return op.name;
   const p = nameParts(op);
   return p ? p.join(".") : undefined;
 }
