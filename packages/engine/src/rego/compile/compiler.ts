@@ -2,7 +2,7 @@
  * Compiles parsed modules into a rule tree of resolved, safety-ordered rules,
  * and queries into resolved bodies. Errors are collected and thrown together.
  */
-import type { Body, Location, Module, Rule, Term } from "../ast.ts";
+import type { Body, Expr, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import { hoistCalls } from "./dynamics.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
@@ -217,20 +217,12 @@ function compileRule(
   // Composite ref keys and calls move first; comprehensions and refs move after the calls in
   // `with` values did, which leaves the body no longer lone.
   const lone = bodyAst.length === 1 ? bodyAst[0] : undefined;
-  const refKeys = [...head.ref.slice(1), ...(head.kind === "object" && head.key ? [head.key] : [])];
-  const headTerms = [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].filter(
-    (t): t is Term => t !== undefined,
-  );
-  const isRule = (n: string) => env.ruleNames.has(n) && !argNames(argTerms).has(n);
   if (
     lone?.kind.type === "term" &&
     lone.kind.term.type === "boolean" &&
     lone.kind.term.value === true &&
     (lone.negated || lone.with.length) &&
-    (refKeys.some(isComposite) ||
-      headTerms.some(hasCall) ||
-      (!lone.with.some((w) => hasCall(w.value)) &&
-        headTerms.some((t) => movesToBody(t, isRule) || hasComprehension(t))))
+    loneTrueReplaced(head, argTerms, lone, env)
   )
     bodyAst = [{ ...lone, negated: false, with: [] }];
   if (argTerms?.some((a) => !isArgPattern(a))) {
@@ -336,6 +328,26 @@ function compileRule(
   if (r.else) cr.else = compileRule(r.else, main, m, env, root, id);
   // slots allocated by later links are not in this rule's frame size; frames are per link
   return cr;
+}
+
+/** Whether a lone negated (or `with`) `true` body is replaced by the head's terms moving into it (see compileRule). */
+function loneTrueReplaced(
+  head: Rule["head"],
+  argTerms: Term[] | undefined,
+  lone: Expr,
+  env: ResolveEnv,
+): boolean {
+  const refKeys = [...head.ref.slice(1), ...(head.kind === "object" && head.key ? [head.key] : [])];
+  const headTerms = [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].filter(
+    (t): t is Term => t !== undefined,
+  );
+  const isRule = (n: string) => env.ruleNames.has(n) && !argNames(argTerms).has(n);
+  return (
+    refKeys.some(isComposite) ||
+    headTerms.some(hasCall) ||
+    (!lone.with.some((w) => hasCall(w.value)) &&
+      headTerms.some((t) => movesToBody(t, isRule) || hasComprehension(t)))
+  );
 }
 
 /** Function args that can be matched directly (vars, scalars, arrays/objects of those). */
