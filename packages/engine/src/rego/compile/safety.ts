@@ -166,9 +166,10 @@ function patIn(t: IRTerm, acc: Set<number>): void {
   else inVars(t, acc);
 }
 
-function minus(s: Set<number>, b: Bound): Set<number> {
+/** The members of `s` in neither `b` nor `also` (no union set built for the pair). */
+function minus(s: Set<number>, b: Bound, also?: Set<number>): Set<number> {
   const out = new Set<number>();
-  for (const x of s) if (!b.has(x)) out.add(x);
+  for (const x of s) if (!b.has(x) && !also?.has(x)) out.add(x);
   return out;
 }
 
@@ -299,7 +300,7 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
         patIn(e.out, need);
         refOuts(e.out, outs);
       }
-      r = { missing: minus(need, new Set([...b, ...outs])), outs };
+      r = { missing: minus(need, b, outs), outs };
       break;
     }
     case "term":
@@ -314,7 +315,7 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
         patIn(t, need);
         refOuts(t, outs);
       }
-      r = { missing: new Set([...g.missing, ...minus(need, new Set([...b, ...outs]))]), outs };
+      r = { missing: new Set([...g.missing, ...minus(need, b, outs)]), outs };
       break;
     }
     case "every": {
