@@ -5,7 +5,7 @@ import type { CompiledRule, RNode } from "../tree.ts";
 import { dependents, rulesAt } from "./deps.ts";
 import { Env, lookupData, type PathElem, selectPath, TypeNode } from "./env.ts";
 import { childKeys, oneOf, refInvalid, refUnsupported, type TypeErr } from "./errors.ts";
-import { type CExpr, type CTerm, Flattener } from "./flatten.ts";
+import { type CExpr, type CTerm, Flattener, varName } from "./flatten.ts";
 import { builtinSignature } from "./signatures.ts";
 import {
   ANY,
@@ -698,8 +698,8 @@ function compareTerms(a: CTerm, b: CTerm): number {
     case "root": {
       // OPA has renamed declared locals and call outputs `__localN__`, numbered in order
       if (a.c === "var" && b.c === "var" && a.generated && b.generated) return a.id - b.id;
-      const na = a.c === "var" ? (a.generated ? "__local" : a.name) : a.root;
-      const nb = b.c === "var" ? (b.generated ? "__local" : b.name) : b.c === "root" ? b.root : "";
+      const na = a.c === "var" ? (a.generated ? "__local" : varName(a)) : a.root;
+      const nb = b.c === "var" ? (b.generated ? "__local" : varName(b)) : b.c === "root" ? b.root : "";
       return na < nb ? -1 : na > nb ? 1 : 0;
     }
     case "ref":

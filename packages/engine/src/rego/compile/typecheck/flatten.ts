@@ -21,7 +21,14 @@ import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "../ir.ts";
 export type CTerm =
   | { c: "const"; v: Value }
   /** `generated`: a hoisted call output or a declared local, which OPA renames `__localN__` */
-  | { c: "var"; id: number; name: string; generated?: boolean }
+  | {
+      c: "var";
+      id: number;
+      /** see varName: a var generated for a term (`of`) is named by rendering it, only when asked */
+      name: string;
+      of?: CTerm;
+      generated?: boolean;
+    }
   /** `input` / `data`: only ever a ref head */
   | { c: "root"; root: "input" | "data" }
   | { c: "ref"; head: CTerm; path: CTerm[]; loc: Location }
@@ -65,8 +72,8 @@ export class Flattener {
     this.next = firstId;
   }
 
-  private gen(name: string): CTerm & { c: "var" } {
-    return { c: "var", id: this.next++, name };
+  private gen(name: string, of?: CTerm): CTerm & { c: "var" } {
+    return { c: "var", id: this.next++, name, of };
   }
 
   body(b: IRBody): CExpr[] {
@@ -84,7 +91,7 @@ export class Flattener {
     let cvalue = expand(value);
     const hoist = (t: CTerm): CTerm => {
       if (!requiresEval(t)) return t;
-      const v = this.gen(render(t));
+      const v = this.gen("", t);
       support.push({ x: "eq", a: v, b: t, loc: termLoc(t) ?? headLoc, with: [] });
       return v;
     };
@@ -135,7 +142,7 @@ export class Flattener {
         const value = this.term(e.value, out, withs);
         let coll = this.term(e.coll, out, withs);
         if (coll.c !== "ref" && coll.c !== "var" && !isScalar(coll)) {
-          const v = this.gen(render(coll));
+          const v = this.gen("", coll);
           out.push({ x: "eq", a: v, b: coll, loc, with: withs });
           coll = v;
         }
@@ -210,7 +217,7 @@ export class Flattener {
         if (head.c === "ref") return { c: "ref", head: head.head, path: [...head.path, ...path], loc: t.loc };
         if (head.c !== "var" && head.c !== "root" && !isScalar(head)) {
           // a literal, comprehension or constant as the subject: assigned to a local first
-          const v = this.gen(render(head));
+          const v = this.gen("", head);
           support.push({ x: "eq", a: v, b: head, loc: t.loc, with: withs });
           head = v;
         }
@@ -260,7 +267,7 @@ export class Flattener {
     const hoist = (t: IRTerm): CTerm => {
       const ct = this.term(t, support, []);
       if (!requiresEval(ct)) return ct;
-      const v = this.gen(render(ct));
+      const v = this.gen("", ct);
       support.push({ x: "eq", a: v, b: ct, loc: termLoc(ct) ?? anyLoc(t), with: [] });
       return v;
     };
@@ -300,7 +307,7 @@ export class Flattener {
     switch (t.c) {
       case "ref": {
         const ref: CTerm = { ...t, path: t.path.map((p) => this.one(p, original, out)) };
-        const v = this.gen(render(ref));
+        const v = this.gen("", ref);
         out.push({ x: "eq", a: v, b: ref, loc: t.loc, with: original.with });
         return v;
       }
@@ -316,7 +323,7 @@ export class Flattener {
           ),
         };
       case "compr": {
-        const v = this.gen(render(t));
+        const v = this.gen("", t);
         out.push({ x: "eq", a: v, b: t, loc: original.loc, with: original.with });
         return v;
       }
@@ -358,12 +365,20 @@ function requiresEval(t: CTerm): boolean {
 }
 
 /** Source-like text of a term, for messages (`input.x[i]`, `[1, 2]`, `s.foo`). */
+/**
+ * A var's name; one generated for a term is that term rendered (most are never
+ * shown or compared, so the string is not built when the var is made).
+ */
+export function varName(v: CTerm & { c: "var" }): string {
+  return v.of ? render(v.of) : v.name;
+}
+
 export function render(t: CTerm): string {
   switch (t.c) {
     case "const":
       return termString(t.v);
     case "var":
-      return t.name;
+      return varName(t);
     case "root":
       return t.root;
     case "ref": {
