@@ -77,13 +77,15 @@ export class Flattener {
   }
 
   body(b: IRBody): CExpr[] {
-    const phase1 = b.flatMap((x) => this.expr(x));
+    const phase1: CExpr[] = [];
+    for (let i = 0; i < b.length; i++) this.expr(b[i], phase1);
     return this.dynamics(phase1);
   }
 
   /** A rule link: its body plus what its head needs computed. */
   rule(body: IRBody, value: IRTerm, keys: IRTerm[], args: IRTerm[] | undefined, headLoc: Location): FlatRule {
-    const phase1 = body.flatMap((x) => this.expr(x));
+    const phase1: CExpr[] = [];
+    for (let i = 0; i < body.length; i++) this.expr(body[i], phase1);
     const support: CExpr[] = [];
     const expand = (t: IRTerm) => this.term(t, support, []);
     let cargs = args?.map(expand);
@@ -103,38 +105,46 @@ export class Flattener {
 
   // ---- phase 1: calls out of terms (rewriteExprTerms) ----------------------
 
-  private expr(x: IRExpr): CExpr[] {
-    const out: CExpr[] = [];
-    const withs: CWith[] = x.with.map((w) => this.with(w, out));
+  private callExpr(
+    fn: FnRef,
+    irArgs: IRTerm[],
+    irOut: IRTerm | undefined,
+    withs: CWith[],
+    loc: Location,
+    out: CExpr[],
+  ): void {
+    if (fn.kind === "builtin" && fn.name === "print" && !irOut) {
+      out.push({
+        x: "term",
+        t: { c: "array", items: irArgs.map((a) => this.printArg(a, withs)) },
+        loc,
+        with: withs,
+      });
+      return;
+    }
+    const args: CTerm[] = [];
+    for (let i = 0; i < irArgs.length; i++) args.push(this.term(irArgs[i], out, withs));
+    if (irOut) args.push(this.term(irOut, out, withs));
+    if (fn.kind === "builtin" && fn.name === "equal" && args.length === 2)
+      out.push({ x: "eq", a: args[0], b: args[1], loc, with: withs });
+    else out.push({ x: "call", fn, args, loc, with: withs });
+  }
+
+  /** Appends an expression's flattened form (its support expressions first) to `out`. */
+  private expr(x: IRExpr, out: CExpr[]): void {
+    const withs: CWith[] = x.with.length ? x.with.map((w) => this.with(w, out)) : [];
     const loc = x.loc;
-    const push = (e: CExpr) => out.push(e);
-    const callExpr = (fn: FnRef, irArgs: IRTerm[], irOut: IRTerm | undefined) => {
-      if (fn.kind === "builtin" && fn.name === "print" && !irOut) {
-        push({
-          x: "term",
-          t: { c: "array", items: irArgs.map((a) => this.printArg(a, withs)) },
-          loc,
-          with: withs,
-        });
-        return;
-      }
-      const args = irArgs.map((a) => this.term(a, out, withs));
-      if (irOut) args.push(this.term(irOut, out, withs));
-      if (fn.kind === "builtin" && fn.name === "equal" && args.length === 2)
-        push({ x: "eq", a: args[0], b: args[1], loc, with: withs });
-      else push({ x: "call", fn, args, loc, with: withs });
-    };
     const e = x.e;
     switch (e.k) {
       case "eq":
-        push({ x: "eq", a: this.term(e.a, out, withs), b: this.term(e.b, out, withs), loc, with: withs });
+        out.push({ x: "eq", a: this.term(e.a, out, withs), b: this.term(e.b, out, withs), loc, with: withs });
         break;
       case "call":
-        callExpr(e.fn, e.args, e.out);
+        this.callExpr(e.fn, e.args, e.out, withs, loc, out);
         break;
       case "term":
-        if (e.t.t === "call") callExpr(e.t.fn, e.t.args, undefined);
-        else push({ x: "term", t: this.term(e.t, out, withs), loc, with: withs });
+        if (e.t.t === "call") this.callExpr(e.t.fn, e.t.args, undefined, withs, loc, out);
+        else out.push({ x: "term", t: this.term(e.t, out, withs), loc, with: withs });
         break;
       case "somein": {
         // OPA declares `some k, v in xs` as `v = xs[k]` (k generated when absent)
@@ -150,7 +160,7 @@ export class Flattener {
           coll.c === "ref"
             ? { ...coll, path: [...coll.path, key] }
             : { c: "ref", head: coll, path: [key], loc };
-        push({ x: "eq", a: value, b: ref, loc, with: withs });
+        out.push({ x: "eq", a: value, b: ref, loc, with: withs });
         break;
       }
       case "every": {
@@ -159,12 +169,12 @@ export class Flattener {
         const d = this.term(e.dom, domSupport, withs);
         out.push(...domSupport, { x: "eq", a: dom, b: d, loc, with: withs });
         const terms = [e.value, ...(e.key ? [e.key] : [])].map((t) => this.term(t, out, withs));
-        push({ x: "closure", terms: [...terms, dom], bodies: [this.body(e.body)], loc, with: withs });
+        out.push({ x: "closure", terms: [...terms, dom], bodies: [this.body(e.body)], loc, with: withs });
         break;
       }
       case "logic":
         // like every's, OPA checks only the refs and closures in these bodies (not-bodies too)
-        push({
+        out.push({
           x: "closure",
           terms: [],
           bodies: [this.body(e.left), ...(e.right ? [this.body(e.right)] : [])],
@@ -175,7 +185,6 @@ export class Flattener {
       case "true":
         break;
     }
-    return out;
   }
 
   /** `print(x)` checks x as `{v | v = x}` would be checked. */
@@ -262,7 +271,8 @@ export class Flattener {
     key: IRTerm | undefined,
     head: IRTerm,
   ): CTerm {
-    const phase1 = body.flatMap((x) => this.expr(x));
+    const phase1: CExpr[] = [];
+    for (let i = 0; i < body.length; i++) this.expr(body[i], phase1);
     const support: CExpr[] = [];
     const hoist = (t: IRTerm): CTerm => {
       const ct = this.term(t, support, []);
@@ -282,18 +292,17 @@ export class Flattener {
     const out: CExpr[] = [];
     for (let i = 0; i < body.length; i++) {
       const e = body[i];
-      const one = (t: CTerm): CTerm => this.one(t, e, out);
-      const inTerm = (t: CTerm): CTerm =>
-        t.c === "ref" ? { ...t, path: t.path.map(one) } : t.c === "compr" ? t : one(t);
       switch (e.x) {
-        case "eq":
-          out.push({ ...e, a: inTerm(e.a), b: inTerm(e.b) });
+        case "eq": {
+          const a = this.inTerm(e.a, e, out);
+          out.push({ ...e, a, b: this.inTerm(e.b, e, out) });
           break;
+        }
         case "call":
-          out.push({ ...e, args: e.args.map(one) });
+          out.push({ ...e, args: this.oneAll(e.args, e, out) });
           break;
         case "term":
-          out.push({ ...e, t: inTerm(e.t) });
+          out.push({ ...e, t: this.inTerm(e.t, e, out) });
           break;
         case "closure":
           out.push(e);
@@ -301,6 +310,18 @@ export class Flattener {
       }
     }
     return out;
+  }
+
+  /** A top-level term: a ref stays (its operands are rewritten), a comprehension too. */
+  private inTerm(t: CTerm, original: CExpr, out: CExpr[]): CTerm {
+    if (t.c === "ref") return { ...t, path: this.oneAll(t.path, original, out) };
+    return t.c === "compr" ? t : this.one(t, original, out);
+  }
+
+  private oneAll(ts: CTerm[], original: CExpr, out: CExpr[]): CTerm[] {
+    const r: CTerm[] = [];
+    for (let i = 0; i < ts.length; i++) r.push(this.one(ts[i], original, out));
+    return r;
   }
 
   private one(t: CTerm, original: CExpr, out: CExpr[]): CTerm {
