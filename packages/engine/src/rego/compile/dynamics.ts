@@ -81,6 +81,17 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
   const e = x.e;
   if (e.k !== "eq" && e.k !== "call" && e.k !== "term" && e.k !== "every") return [];
   if (e.k === "call" && e.fn.kind === "builtin" && e.fn.name === "print") return [];
+  // first pass (no copies: most expressions need nothing): is some call preceded by a ref?
+  const scan = { seenRef: false };
+  let need: boolean;
+  if (e.k === "eq") need = callAfterRef(e.a, false, scan) || callAfterRef(e.b, false, scan);
+  else if (e.k === "call") {
+    need = false;
+    for (let j = 0; j < e.args.length && !need; j++) need = callAfterRef(e.args[j], false, scan);
+    if (!need && e.out) need = callAfterRef(e.out, false, scan);
+  } else if (e.k === "term") need = callAfterRef(e.t, true, scan);
+  else need = callAfterRef(e.dom, false, scan);
+  if (!need) return [];
   const tops: IRTerm[] =
     e.k === "eq"
       ? [e.a, e.b]
@@ -89,14 +100,6 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
         : e.k === "term"
           ? [e.t]
           : [e.dom];
-  // first pass (no copies: most expressions need nothing): is some call preceded by a ref?
-  const scan = { seenRef: false };
-  let need = false;
-  for (let j = 0; j < tops.length; j++) {
-    const t = tops[j];
-    if ((need = callAfterRef(t, e.k === "term", scan))) break;
-  }
-  if (!need) return [];
   // second pass: move the calls
   const uses = new Map<number, number>();
   const count = (t: IRTerm, m: Map<number, number>): void => {
