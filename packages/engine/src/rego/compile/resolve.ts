@@ -146,6 +146,8 @@ export class RuleResolver {
       if (!scope.names.has(name)) scope.names.set(name, this.newSlot(name, scope));
       this.markDeclared(scope, name);
     };
+    // one closure per body, not per expression: this runs cold over every body
+    const declarePattern = (v: Term & { type: "var" }) => !v.wildcard && declare(v.name);
     for (let j = 0; j < body.length; j++) {
       const e = body[j];
       const k = e.kind;
@@ -155,19 +157,20 @@ export class RuleResolver {
           if (v.type === "var" && !v.wildcard) declare(v.name);
         }
       if (k.type === "somein") {
-        if (k.key) visitPatternVars(k.key, (v) => !v.wildcard && declare(v.name));
-        visitPatternVars(k.value, (v) => !v.wildcard && declare(v.name));
+        if (k.key) visitPatternVars(k.key, declarePattern);
+        visitPatternVars(k.value, declarePattern);
       }
       if (k.type === "call" && opName(k.op) === "assign" && k.args[0])
-        visitPatternVars(k.args[0], (v) => !v.wildcard && declare(v.name));
+        visitPatternVars(k.args[0], declarePattern);
     }
     const implicit = (name: string) => {
       if (scope.names.has(name) || scope.lookup(name) || this.isGlobalName(name)) return;
       scope.names.set(name, this.newSlot(name, scope));
     };
+    const isFn = (t: Term) => this.namesFunction(t, scope);
     for (let i = 0; i < body.length; i++) {
       const e = body[i];
-      visitExprVars(e, implicit, (t) => this.namesFunction(t, scope));
+      visitExprVars(e, implicit, isFn);
     }
     for (let i = 0; i < extra.length; i++) {
       const t = extra[i];
@@ -182,15 +185,17 @@ export class RuleResolver {
     // vars this body used so far: declaring one with := afterwards (or in its own right side) is OPA's "referenced above"
     const seen = new Set<string>();
     const isFn = (t: Term) => this.namesFunction(t, scope);
+    const see = (n: string) => seen.add(n);
+    const alloc = () => this.newSlot("$h", scope);
     for (let j = 0; j < body.length; j++) {
       const e = body[j];
       const k = e.kind;
       if (k.type === "call" && opName(k.op) === "assign" && k.args.length === 2) {
-        visitTermVars(k.args[1], (n) => seen.add(n));
+        visitTermVars(k.args[1], see);
         // its `with` values are read before the assignment too
         for (let i = 0; i < e.with.length; i++) {
           const w = e.with[i];
-          if (!isFn(w.value)) visitTermVars(w.value, (n) => seen.add(n));
+          if (!isFn(w.value)) visitTermVars(w.value, see);
         }
         visitPatternVars(k.args[0], (v) => {
           // an earlier := of the same name is "assigned above", reported by resolveExpr
@@ -198,7 +203,7 @@ export class RuleResolver {
             this.err(`var ${v.name} referenced above`, v.loc);
         });
       }
-      visitExprVars(e, (n) => seen.add(n), isFn);
+      visitExprVars(e, see, isFn);
       // OPA hoists a `with` value's calls before dropping a metadata call's `with`: they still run
       if (e.with.length && metadataCallExpr(e))
         for (let i = 0; i < e.with.length; i++) {
@@ -213,13 +218,13 @@ export class RuleResolver {
               loc: w.loc,
             };
             const h = this.resolveExpr(call, scope, assigned);
-            if (h) out.push(...hoistCalls(h, () => this.newSlot("$h", scope)), h);
+            if (h) out.push(...hoistCalls(h, alloc), h);
           }
         }
       const r = this.resolveExpr(e, scope, assigned);
       if (!r) continue;
-      if (r.negated) out.push(...hoistNegated(r, () => this.newSlot("$h", scope)));
-      else out.push(...hoistCalls(r, () => this.newSlot("$h", scope)));
+      if (r.negated) out.push(...hoistNegated(r, alloc));
+      else out.push(...hoistCalls(r, alloc));
       out.push(r);
     }
     return out;
