@@ -185,11 +185,12 @@ class Checker implements Typer {
     for (let i = 0; i < body.length; i++) {
       const e = body[i];
       const exprEnv = e.with.length ? this.withEnv(env, e) : env;
-      const closureErrs = this.checkClosures(exprEnv, e);
-      const refErrs = this.checkRefs(exprEnv, e);
-      errs.push(...closureErrs, ...refErrs);
+      // closure errors, then ref errors, straight into errs (no arrays per expression)
+      const before = errs.length;
+      this.closuresInExpr(exprEnv, e, errs);
+      this.refsInExpr(exprEnv, e, errs);
       const err = this.checkExpr(exprEnv, e);
-      if (err && !((closureErrs.length || refErrs.length) && err.nilCause)) errs.push(err);
+      if (err && !(errs.length > before && err.nilCause)) errs.push(err);
     }
     return env;
   }
@@ -200,7 +201,7 @@ class Checker implements Typer {
   >();
 
   /**
-   * A comprehension's body checked in `env`. Both checkClosures and typeOf need
+   * A comprehension's body checked in `env`. Both the closure walk and typeOf need
    * it; reusing the result while no var type changed keeps nested comprehensions
    * linear (checking each body twice per level was 2^depth).
    */
@@ -214,14 +215,10 @@ class Checker implements Typer {
     return entry;
   }
 
-  /** Comprehension bodies are checked in their own environment. */
-  private checkClosures(env: Env, e: CExpr): TypeErr[] {
-    const errs: TypeErr[] = [];
-    this.closuresInExpr(env, e, errs);
-    return errs;
-  }
-
-  // plain recursive methods, not closures per expression: this runs cold, once per expression
+  /**
+   * Comprehension bodies are checked in their own environment. Plain
+   * recursive methods, not closures per expression: this runs cold.
+   */
   private closuresInExpr(env: Env, x: CExpr, errs: TypeErr[]): void {
     switch (x.x) {
       case "eq":
@@ -459,12 +456,6 @@ class Checker implements Typer {
   // ---- refs -----------------------------------------------------------------
 
   /** Refs into values of known type must be able to exist (OPA's refChecker). */
-  private checkRefs(env: Env, e: CExpr): TypeErr[] {
-    const errs: TypeErr[] = [];
-    this.refsInExpr(env, e, errs);
-    return errs;
-  }
-
   private refsInExpr(env: Env, x: CExpr, errs: TypeErr[]): void {
     switch (x.x) {
       case "eq":
