@@ -11,14 +11,22 @@ export function termChildren(t: Term, term: (c: Term) => void, body: (b: Body) =
   switch (t.type) {
     case "ref":
       term(t.head);
-      for (const p of t.path) term(p);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        term(p);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) term(x);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        term(x);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         term(k);
         term(v);
       }
@@ -35,10 +43,16 @@ export function termChildren(t: Term, term: (c: Term) => void, body: (b: Body) =
       return;
     case "call":
       term(t.op);
-      for (const a of t.args) term(a);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        term(a);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") term(p);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") term(p);
+      }
       for (const ws of t.with ?? [])
         for (const w of ws ?? []) {
           term(w.target);
@@ -59,10 +73,16 @@ export function exprChildren(e: Expr, term: (t: Term) => void, body: (b: Body) =
       break;
     case "call":
       term(k.op);
-      for (const a of k.args) term(a);
+      for (let i = 0; i < k.args.length; i++) {
+        const a = k.args[i];
+        term(a);
+      }
       break;
     case "some":
-      for (const v of k.vars) term(v);
+      for (let i = 0; i < k.vars.length; i++) {
+        const v = k.vars[i];
+        term(v);
+      }
       break;
     case "somein":
       if (k.key) term(k.key);
@@ -84,7 +104,8 @@ export function exprChildren(e: Expr, term: (t: Term) => void, body: (b: Body) =
       body(k.body);
       break;
   }
-  for (const w of e.with) {
+  for (let i = 0; i < e.with.length; i++) {
+    const w = e.with[i];
     term(w.target);
     term(w.value);
   }
@@ -93,7 +114,10 @@ export function exprChildren(e: Expr, term: (t: Term) => void, body: (b: Body) =
 /** Each term and body of a rule: head ref, key, value, arguments, body, then its `else` links'. */
 export function ruleChildren(r: Rule, term: (t: Term) => void, body: (b: Body) => void): void {
   for (let link: Rule | undefined = r; link !== undefined; link = link.else) {
-    for (const t of link.head.ref) term(t);
+    for (let i = 0; i < link.head.ref.length; i++) {
+      const t = link.head.ref[i];
+      term(t);
+    }
     if (link.head.key) term(link.head.key);
     if (link.head.value) term(link.head.value);
     for (const a of link.head.args ?? []) term(a);
@@ -112,12 +136,21 @@ export function walkTerms(root: Term | Body | Rule | Module, visit: (t: Term) =>
     if (visit(t) !== false) termChildren(t, term, body);
   };
   const body = (b: Body): void => {
-    for (const e of b) exprChildren(e, term, body);
+    for (let i = 0; i < b.length; i++) {
+      const e = b[i];
+      exprChildren(e, term, body);
+    }
   };
   if (Array.isArray(root)) body(root);
   else if ("rules" in root) {
-    for (const imp of root.imports) term(imp.path);
-    for (const r of root.rules) ruleChildren(r, term, body);
+    for (let i = 0; i < root.imports.length; i++) {
+      const imp = root.imports[i];
+      term(imp.path);
+    }
+    for (let i = 0; i < root.rules.length; i++) {
+      const r = root.rules[i];
+      ruleChildren(r, term, body);
+    }
   } else if ("head" in root && "isDefault" in root) ruleChildren(root, term, body);
   else term(root as Term);
 }

@@ -377,6 +377,10 @@ export class RSet {
   sorted(): Value[] {
     const xs = this.items;
     if (this.clean === xs.length) return xs;
+    if (this.clean >= 8 && xs.length - this.clean <= TAIL_INSERT_MAX) {
+      this.insertTail();
+      return xs;
+    }
     // stable: of equal members, the first added is kept
     if (xs.length > 12 && allPlainObjects(xs)) sortPlainObjects(xs as PlainObject[]);
     else sortInPlace(xs, compare);
@@ -385,6 +389,35 @@ export class RSet {
     xs.length = w;
     this.clean = w;
     return xs;
+  }
+  /**
+   * A long sorted run with a few members added out of order after it (a set of containers
+   * whose names sort differently from the input's order): binary-insert those into the run
+   * rather than sort everything again. Equal members: the first added stays, as in sorted().
+   */
+  private insertTail(): void {
+    const xs = this.items;
+    const tail = xs.splice(this.clean);
+    for (let t = 0; t < tail.length; t++) {
+      const v = tail[t];
+      let lo = 0;
+      let hi = xs.length - 1;
+      let dup = false;
+      if (compare(xs[hi], v) < 0) lo = hi + 1;
+      else
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const c = compare(xs[mid], v);
+          if (c === 0) {
+            dup = true;
+            break;
+          }
+          if (c < 0) lo = mid + 1;
+          else hi = mid - 1;
+        }
+      if (!dup) xs.splice(lo, 0, v);
+    }
+    this.clean = xs.length;
   }
   /** Order-independent: the sum of the members' hashes. */
   hash(): number {
@@ -409,6 +442,9 @@ export class RSet {
     return this.keyCache;
   }
 }
+
+/** At most this many members added out of order are inserted one by one into a set's sorted run. */
+const TAIL_INSERT_MAX = 16;
 
 /** An object with at least one non-string key (plain objects cover the rest). */
 export class RObj {

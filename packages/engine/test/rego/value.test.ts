@@ -244,6 +244,33 @@ describe("collections behave like the oracle", () => {
     }
   });
 
+  it("RSet: a sorted run then a few members out of order (inserted one by one) matches the oracle", () => {
+    const g = new Gen(19);
+    for (let round = 0; round < 80; round++) {
+      const run = oracleSetMembers(g.pool(8 + g.int(30)));
+      // the tail: new values, equal copies of run members and of each other, in any order
+      const tail: Value[] = [];
+      for (let n = 1 + g.int(20); tail.length < n; ) {
+        const r = g.r();
+        tail.push(
+          r < 0.3 ? g.clone(run[g.int(run.length)]) : r < 0.4 && tail.length ? g.clone(tail[0]) : g.value(2),
+        );
+      }
+      const s = new RSet();
+      for (const x of [...run, ...tail]) s.add(x);
+      const all = [...run, ...tail];
+      const want = oracleSetMembers(all);
+      const got = s.sorted();
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) {
+        if (oracleCompare(got[i], want[i]) !== 0)
+          expect.fail(`member ${i}: ${show(got[i])}, want ${show(want[i])}`);
+        // of equal members the first added stays
+        expect(got[i]).toBe(all.find((x) => oracleCompare(x, got[i]) === 0));
+      }
+    }
+  });
+
   it("RSet of many plain objects (sorted with each member's key order taken once) matches the oracle", () => {
     const g = new Gen(17);
     for (let round = 0; round < 40; round++) {

@@ -2,11 +2,10 @@
  * Compiles parsed modules into a rule tree of resolved, safety-ordered rules,
  * and queries into resolved bodies. Errors are collected and thrown together.
  */
-import type { Body, Location, Module, Rule, Term } from "../ast.ts";
+import type { Body, Expr, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import { hoistCalls } from "./dynamics.ts";
 import type { IRBody, IRExpr, IRTerm } from "./ir.ts";
-import { irTermChildren } from "./ir-walk.ts";
 import { ruleMeta } from "./metadata.ts";
 import { checkPrintCalls } from "./print-check.ts";
 import {
@@ -53,14 +52,16 @@ export function compileModules(
   const functions = new Map<string, number>();
   const zeroArg = new Set<string>();
   const completeRules = new Set<string>();
-  for (const m of modules) {
+  for (let j = 0; j < modules.length; j++) {
+    const m = modules[j];
     const key = m.package.join(".");
     let info = pkgs.get(key);
     if (!info) {
       info = { ruleNames: new Set() };
       pkgs.set(key, info);
     }
-    for (const r of m.rules) {
+    for (let i = 0; i < m.rules.length; i++) {
+      const r = m.rules[i];
       const first = r.head.ref[0];
       if (first?.type === "string") info.ruleNames.add(first.value);
       else if (first?.type === "var") info.ruleNames.add(first.name);
@@ -86,7 +87,8 @@ export function compileModules(
   const anyDeprecatedInV0 = () => (deprecatedInV0 ??= modules.some(callsDeprecated));
   const deprecated: RegoErrorDetail[] = [];
   let nextId = 0;
-  for (const m of modules) {
+  for (let j = 0; j < modules.length; j++) {
+    const m = modules[j];
     nodeAt(root, m.package, true)!.isPackage = true;
     const env: ResolveEnv = {
       pkg: m.package,
@@ -104,7 +106,8 @@ export function compileModules(
       dataWithTargets,
     };
     if (m.regoVersion === 1 || strict) checkRootShadowing(m, errors);
-    for (const r of m.rules) {
+    for (let i = 0; i < m.rules.length; i++) {
+      const r = m.rules[i];
       const first = r.head.ref[0];
       const rname = first?.type === "string" ? first.value : first?.type === "var" ? first.name : "";
       let meta: ReturnType<typeof ruleMeta> | undefined;
@@ -136,7 +139,8 @@ export function compileModules(
 
 function refStrings(ref: Term[]): string[] | undefined {
   const out: string[] = [];
-  for (const t of ref) {
+  for (let i = 0; i < ref.length; i++) {
+    const t = ref[i];
     if (t.type === "string") out.push(t.value);
     else if (t.type === "var" && out.length === 0) out.push(t.name);
     else return undefined;
@@ -146,7 +150,8 @@ function refStrings(ref: Term[]): string[] | undefined {
 
 /** v1 forbids rules and function args named `input` or `data` (v0 lets them shadow the root). */
 function checkRootShadowing(m: Module, errors: RegoErrorDetail[]): void {
-  for (const r of m.rules) {
+  for (let i = 0; i < m.rules.length; i++) {
+    const r = m.rules[i];
     const first = r.head.ref[0];
     const root = first.type === "string" ? first.value : rootDocName(first);
     if (root === "input" || root === "data")
@@ -168,13 +173,22 @@ function argRoots(t: Term, errors: RegoErrorDetail[]): void {
       message: `args must not shadow ${root} (use a different variable name)`,
       location: t.loc,
     });
-  else if (t.type === "array") for (const x of t.items) argRoots(x, errors);
-  else if (t.type === "object") for (const [, v] of t.entries) argRoots(v, errors);
+  else if (t.type === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      argRoots(x, errors);
+    }
+  else if (t.type === "object")
+    for (let i = 0; i < t.entries.length; i++) {
+      const v = t.entries[i][1];
+      argRoots(v, errors);
+    }
 }
 
 function importsOf(m: Module, errors: RegoErrorDetail[], strict: boolean): ResolveEnv["imports"] {
   const out: ResolveEnv["imports"] = new Map();
-  for (const imp of m.imports) {
+  for (let i = 0; i < m.imports.length; i++) {
+    const imp = m.imports[i];
     const parts = nameParts(imp.path);
     if (!parts) continue;
     const [root, ...path] = parts;
@@ -211,20 +225,12 @@ function compileRule(
   // Composite ref keys and calls move first; comprehensions and refs move after the calls in
   // `with` values did, which leaves the body no longer lone.
   const lone = bodyAst.length === 1 ? bodyAst[0] : undefined;
-  const refKeys = [...head.ref.slice(1), ...(head.kind === "object" && head.key ? [head.key] : [])];
-  const headTerms = [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].filter(
-    (t): t is Term => t !== undefined,
-  );
-  const isRule = (n: string) => env.ruleNames.has(n) && !argNames(argTerms).has(n);
   if (
     lone?.kind.type === "term" &&
     lone.kind.term.type === "boolean" &&
     lone.kind.term.value === true &&
     (lone.negated || lone.with.length) &&
-    (refKeys.some(isComposite) ||
-      headTerms.some(hasCall) ||
-      (!lone.with.some((w) => hasCall(w.value)) &&
-        headTerms.some((t) => movesToBody(t, isRule) || hasComprehension(t))))
+    loneTrueReplaced(head, argTerms, lone, env)
   )
     bodyAst = [{ ...lone, negated: false, with: [] }];
   if (argTerms?.some((a) => !isArgPattern(a))) {
@@ -254,7 +260,10 @@ function compileRule(
   if (main.head.key) extra.push(main.head.key);
   if (head.value) extra.push(head.value);
   // a comprehension in the head reading a body's `some x` uses it too (no "declared var x unused")
-  for (const t of extra) visitTermVarsDeep(t, (n) => rr.headVars.add(n));
+  for (let q = 0; q < extra.length; q++) {
+    const t = extra[q];
+    visitTermVarsDeep(t, (n) => rr.headVars.add(n));
+  }
   rr.prescan(rr.top, bodyAst, extra);
   const body = rr.resolveBody(bodyAst, rr.top);
   const first = main.head.ref[0];
@@ -287,9 +296,13 @@ function compileRule(
     errors: env.errors.length > errorsBefore ? [] : env.errors,
   };
   const b0 = new Set<number>();
-  if (args) for (const a of args) collectSlots(a, b0);
-  // OPA checks print calls before safety, on the body as written
-  if (env.errors.length === errorsBefore) {
+  if (args)
+    for (let q = 0; q < args.length; q++) {
+      const a = args[q];
+      collectSlots(a, b0);
+    }
+  // OPA checks print calls before safety, on the body as written (no print call: nothing to find)
+  if (rr.usesPrint && env.errors.length === errorsBefore) {
     checkPrintCalls(body, keys, [value, ...(args ?? [])], b0, sctx, env.errors);
     if (env.errors.length > errorsBefore) sctx.errors = [];
   }
@@ -326,6 +339,26 @@ function compileRule(
   return cr;
 }
 
+/** Whether a lone negated (or `with`) `true` body is replaced by the head's terms moving into it (see compileRule). */
+function loneTrueReplaced(
+  head: Rule["head"],
+  argTerms: Term[] | undefined,
+  lone: Expr,
+  env: ResolveEnv,
+): boolean {
+  const refKeys = [...head.ref.slice(1), ...(head.kind === "object" && head.key ? [head.key] : [])];
+  const headTerms = [head.key, head.value, ...head.ref.slice(1), ...(argTerms ?? [])].filter(
+    (t): t is Term => t !== undefined,
+  );
+  const isRule = (n: string) => env.ruleNames.has(n) && !argNames(argTerms).has(n);
+  return (
+    refKeys.some(isComposite) ||
+    headTerms.some(hasCall) ||
+    (!lone.with.some((w) => hasCall(w.value)) &&
+      headTerms.some((t) => movesToBody(t, isRule) || hasComprehension(t)))
+  );
+}
+
 /** Function args that can be matched directly (vars, scalars, arrays/objects of those). */
 function isArgPattern(t: Term): boolean {
   switch (t.type) {
@@ -348,8 +381,16 @@ function isArgPattern(t: Term): boolean {
 
 function collectSlots(t: IRTerm, acc: Set<number>): void {
   if (t.t === "local") acc.add(t.slot);
-  else if (t.t === "array") for (const x of t.items) collectSlots(x, acc);
-  else if (t.t === "object") for (const [, v] of t.entries) collectSlots(v, acc);
+  else if (t.t === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      collectSlots(x, acc);
+    }
+  else if (t.t === "object")
+    for (let i = 0; i < t.entries.length; i++) {
+      const v = t.entries[i][1];
+      collectSlots(v, acc);
+    }
 }
 
 function hang(cr: CompiledRule, r: Rule, errors: RegoErrorDetail[]): void {
@@ -407,12 +448,14 @@ function checkTreeConflicts(n: RNode, errors: RegoErrorDetail[]): void {
     const name = first.ast.head.ref
       .map((t) => (t.type === "string" ? t.value : t.type === "var" ? t.name : ""))
       .join(".");
-    for (const p of packages)
+    for (let i = 0; i < packages.length; i++) {
+      const p = packages[i];
       errors.push({
         code: "rego_type_error",
         message: `package ${p.path.join(".")} conflicts with rule ${name} defined at ${first.loc.file}:${first.loc.row}`,
         location: first.loc,
       });
+    }
     if (below.length)
       errors.push({
         code: "rego_type_error",
@@ -430,7 +473,8 @@ function checkWithTargets(
   targets: { path: string[]; loc: Location }[],
   errors: RegoErrorDetail[],
 ): void {
-  for (const t of targets) {
+  for (let j = 0; j < targets.length; j++) {
+    const t = targets[j];
     let n: RNode | undefined = root;
     for (let i = 0; n && i < t.path.length; i++) {
       if (n !== root && ownRules(n)) {
@@ -450,17 +494,18 @@ function checkWithTargets(
 
 function checkRecursion(rules: CompiledRule[], root: RNode, errors: RegoErrorDetail[]): void {
   const deps = new Map<RNode, Set<RNode>>();
-  for (const r of rules) {
+  for (let j = 0; j < rules.length; j++) {
+    const r = rules[j];
     let s = deps.get(r.node);
     if (!s) {
       s = new Set();
       deps.set(r.node, s);
     }
+    const walk = new DepWalk(root, s);
     for (let link: CompiledRule | undefined = r; link; link = link.else) {
-      const visit = (t: IRTerm) => termDeps(t, root, s!);
-      for (const x of link.body) exprDeps(x, visit);
-      visit(link.value);
-      for (const k of link.keys) visit(k);
+      walk.body(link.body);
+      walk.term(link.value);
+      for (let i = 0; i < link.keys.length; i++) walk.term(link.keys[i]);
     }
   }
   const state = new Map<RNode, number>(); // 1 visiting, 2 done
@@ -492,68 +537,115 @@ function checkRecursion(rules: CompiledRule[], root: RNode, errors: RegoErrorDet
   for (const n of deps.keys()) if (!state.get(n)) dfs(n);
 }
 
-function exprDeps(x: IRExpr, visit: (t: IRTerm) => void): void {
-  const e = x.e;
-  switch (e.k) {
-    case "eq":
-      visit(e.a);
-      visit(e.b);
-      break;
-    case "call":
-      if (e.fn.kind === "user")
-        visit({ t: "ref", head: { t: "data" }, path: constPath(e.fn.path!), loc: x.loc });
-      for (const a of e.args) visit(a);
-      if (e.out) visit(e.out);
-      break;
-    case "term":
-      visit(e.t);
-      break;
-    case "somein":
-      visit(e.coll);
-      if (e.key) visit(e.key);
-      visit(e.value);
-      break;
-    case "every":
-      visit(e.dom);
-      for (const y of e.body) exprDeps(y, visit);
-      break;
-    case "logic":
-      for (const y of e.left) exprDeps(y, visit);
-      for (const y of e.right ?? []) exprDeps(y, visit);
-      break;
-    case "true":
-      break;
+/**
+ * Collects the rule nodes a rule's expressions and terms may read (a class,
+ * not closures per term: this walks every term of the policy, cold).
+ */
+class DepWalk {
+  private readonly root: RNode;
+  private readonly acc: Set<RNode>;
+  constructor(root: RNode, acc: Set<RNode>) {
+    this.root = root;
+    this.acc = acc;
   }
-  for (const w of x.with) {
-    visit(w.value);
-    // the target is a dependency too: OPA finds `with data.p.r as …` inside r (or `with f as …` inside f) recursive
-    if (w.kind === "data") visit({ t: "ref", head: { t: "data" }, path: constPath(w.path), loc: x.loc });
-    if (w.kind === "fn" && w.fnName?.startsWith("data."))
-      visit({ t: "ref", head: { t: "data" }, path: constPath(w.fnName.split(".").slice(1)), loc: x.loc });
-    if (w.valueFn?.kind === "user")
-      visit({ t: "ref", head: { t: "data" }, path: constPath(w.valueFn.path!), loc: x.loc });
+
+  body(b: IRBody): void {
+    for (let i = 0; i < b.length; i++) this.expr(b[i]);
+  }
+
+  private dataPath(path: string[]): void {
+    depWalk(this.root, constPath(path), 0, this.acc);
+  }
+
+  expr(x: IRExpr): void {
+    const e = x.e;
+    switch (e.k) {
+      case "eq":
+        this.term(e.a);
+        this.term(e.b);
+        break;
+      case "call":
+        if (e.fn.kind === "user") this.dataPath(e.fn.path!);
+        for (let i = 0; i < e.args.length; i++) this.term(e.args[i]);
+        if (e.out) this.term(e.out);
+        break;
+      case "term":
+        this.term(e.t);
+        break;
+      case "somein":
+        this.term(e.coll);
+        if (e.key) this.term(e.key);
+        this.term(e.value);
+        break;
+      case "every":
+        this.term(e.dom);
+        this.body(e.body);
+        break;
+      case "logic":
+        this.body(e.left);
+        if (e.right) this.body(e.right);
+        break;
+      case "true":
+        break;
+    }
+    for (let i = 0; i < x.with.length; i++) {
+      const w = x.with[i];
+      this.term(w.value);
+      // the target is a dependency too: OPA finds `with data.p.r as …` inside r (or `with f as …` inside f) recursive
+      if (w.kind === "data") this.dataPath(w.path);
+      if (w.kind === "fn" && w.fnName?.startsWith("data.")) this.dataPath(w.fnName.split(".").slice(1));
+      if (w.valueFn?.kind === "user") this.dataPath(w.valueFn.path!);
+    }
+  }
+
+  term(t: IRTerm): void {
+    switch (t.t) {
+      case "data":
+        addAll(this.root, this.acc);
+        return;
+      case "ref":
+        if (t.head.t === "data") depWalk(this.root, t.path, 0, this.acc);
+        else this.term(t.head);
+        for (let i = 0; i < t.path.length; i++) this.term(t.path[i]);
+        return;
+      case "array":
+      case "set":
+        for (let i = 0; i < t.items.length; i++) this.term(t.items[i]);
+        return;
+      case "object":
+        for (let i = 0; i < t.entries.length; i++) {
+          this.term(t.entries[i][0]);
+          this.term(t.entries[i][1]);
+        }
+        return;
+      case "arraycompr":
+      case "setcompr":
+        this.term(t.head);
+        this.body(t.body);
+        return;
+      case "objectcompr":
+        this.term(t.key);
+        this.term(t.value);
+        this.body(t.body);
+        return;
+      case "call":
+        if (t.fn.kind === "user") this.dataPath(t.fn.path!);
+        for (let i = 0; i < t.args.length; i++) this.term(t.args[i]);
+        return;
+      case "template":
+        for (let i = 0; i < t.parts.length; i++) {
+          const p = t.parts[i];
+          if (typeof p !== "string") this.term(p);
+        }
+        return;
+      default:
+        return;
+    }
   }
 }
 
 function constPath(p: string[]): IRTerm[] {
   return p.map((v) => ({ t: "const", v }));
-}
-
-function bodyDeps(b: IRBody, visit: (t: IRTerm) => void): void {
-  for (const x of b) exprDeps(x, visit);
-}
-
-function termDeps(t: IRTerm, root: RNode, acc: Set<RNode>): void {
-  const visit = (u: IRTerm) => termDeps(u, root, acc);
-  if (t.t === "data") addAll(root, acc);
-  else if (t.t === "ref" && t.head.t === "data") {
-    depWalk(root, t.path, 0, acc);
-    for (const p of t.path) visit(p);
-  } else {
-    if (t.t === "call" && t.fn.kind === "user")
-      visit({ t: "ref", head: { t: "data" }, path: constPath(t.fn.path!), loc: t.loc });
-    irTermChildren(t, visit, (b) => bodyDeps(b, visit));
-  }
 }
 
 /** Rule nodes a data ref may read: variable segments match any child. */
@@ -587,8 +679,10 @@ function addAll(n: RNode, acc: Set<RNode>): void {
 export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery {
   const errors: RegoErrorDetail[] = [];
   const functions = new Map<string, number>();
-  for (const r of policy.rules)
+  for (let i = 0; i < policy.rules.length; i++) {
+    const r = policy.rules[i];
     if (r.kind === "function") functions.set(r.node.path.join("."), r.args?.length ?? 0);
+  }
   const env: ResolveEnv = {
     pkg: [],
     ruleNames: new Set(),

@@ -81,13 +81,17 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
   const e = x.e;
   if (e.k !== "eq" && e.k !== "call" && e.k !== "term" && e.k !== "every") return [];
   if (e.k === "call" && e.fn.kind === "builtin" && e.fn.name === "print") return [];
-  const uses = new Map<number, number>();
-  const count = (t: IRTerm, m: Map<number, number>): void => {
-    if (t.t === "local") m.set(t.slot, (m.get(t.slot) ?? 0) + 1);
-    else if (t.t === "arraycompr" || t.t === "setcompr" || t.t === "objectcompr")
-      for (const s of t.free) m.set(s, (m.get(s) ?? 0) + 1);
-    else irTermChildren(t, (c) => count(c, m), skipBodies);
-  };
+  // first pass (no copies: most expressions need nothing): is some call preceded by a ref?
+  const scan = { seenRef: false };
+  let need: boolean;
+  if (e.k === "eq") need = callAfterRef(e.a, false, scan) || callAfterRef(e.b, false, scan);
+  else if (e.k === "call") {
+    need = false;
+    for (let j = 0; j < e.args.length && !need; j++) need = callAfterRef(e.args[j], false, scan);
+    if (!need && e.out) need = callAfterRef(e.out, false, scan);
+  } else if (e.k === "term") need = callAfterRef(e.t, true, scan);
+  else need = callAfterRef(e.dom, false, scan);
+  if (!need) return [];
   const tops: IRTerm[] =
     e.k === "eq"
       ? [e.a, e.b]
@@ -96,12 +100,22 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
         : e.k === "term"
           ? [e.t]
           : [e.dom];
-  for (const t of tops) count(t, uses);
+  // second pass: move the calls
+  const uses = new Map<number, number>();
+  const count = (t: IRTerm, m: Map<number, number>): void => {
+    if (t.t === "local") m.set(t.slot, (m.get(t.slot) ?? 0) + 1);
+    else if (t.t === "arraycompr" || t.t === "setcompr" || t.t === "objectcompr")
+      for (let i = 0; i < t.free.length; i++) {
+        const s = t.free[i];
+        m.set(s, (m.get(s) ?? 0) + 1);
+      }
+    else irTermChildren(t, (c) => count(c, m), skipBodies);
+  };
+  for (let j = 0; j < tops.length; j++) {
+    const t = tops[j];
+    count(t, uses);
+  }
   const support: IRExpr[] = [];
-  let seenRef = false;
-  // first pass: is some call preceded by a ref? second pass (hoist): move the calls
-  let need = false;
-  let hoist = false;
   const movable = (c: IRTerm): boolean => {
     const own = new Map<number, number>();
     count(c, own);
@@ -111,12 +125,10 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
   const visit = (t: IRTerm, top: boolean): IRTerm => {
     switch (t.t) {
       case "ref":
-        seenRef = true;
         return t.path.some((p) => p.t !== "const") ? { ...t, path: t.path.map((p) => visit(p, false)) } : t;
       case "call": {
-        if (seenRef && !top) need = true;
         const c: IRTerm = { ...t, args: t.args.map((a) => visit(a, false)) };
-        if (top || !hoist || !movable(c)) return c;
+        if (top || !movable(c)) return c;
         const v = alloc();
         support.push({ e: { k: "eq", a: v, b: c }, negated: false, with: x.with, loc: x.loc });
         return v;
@@ -134,9 +146,6 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
         return t;
     }
   };
-  for (const t of tops) visit(t, e.k === "term");
-  if (!need) return support;
-  hoist = true;
   if (e.k === "eq") {
     const a = visit(e.a, false);
     const b = visit(e.b, false);
@@ -152,4 +161,40 @@ export function hoistCalls(x: IRExpr, alloc: Alloc): IRExpr[] {
     if (support.length) x.e = { ...e, dom };
   }
   return support;
+}
+
+/** Whether a call nested in `t` is reached after a ref, in evaluation order (`scan` carries the refs seen). */
+function callAfterRef(t: IRTerm, top: boolean, scan: { seenRef: boolean }): boolean {
+  switch (t.t) {
+    case "ref":
+      scan.seenRef = true;
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        if (callAfterRef(p, false, scan)) return true;
+      }
+      return false;
+    case "call":
+      if (scan.seenRef && !top) return true;
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        if (callAfterRef(a, false, scan)) return true;
+      }
+      return false;
+    case "array":
+    case "set":
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        if (callAfterRef(x, false, scan)) return true;
+      }
+      return false;
+    case "object":
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
+        if (callAfterRef(k, false, scan) || callAfterRef(v, false, scan)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
 }

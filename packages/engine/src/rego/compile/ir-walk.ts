@@ -12,14 +12,22 @@ export function irTermChildren(t: IRTerm, term: (c: IRTerm) => void, body: (b: I
   switch (t.t) {
     case "ref":
       term(t.head);
-      for (const p of t.path) term(p);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        term(p);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) term(x);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        term(x);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         term(k);
         term(v);
       }
@@ -35,10 +43,16 @@ export function irTermChildren(t: IRTerm, term: (c: IRTerm) => void, body: (b: I
       body(t.body);
       return;
     case "call":
-      for (const a of t.args) term(a);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        term(a);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") term(p);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") term(p);
+      }
       return;
     default:
       return;
@@ -58,7 +72,10 @@ export function irExprChildren(x: IRExpr, term: (t: IRTerm) => void, body: (b: I
       term(e.b);
       break;
     case "call":
-      for (const a of e.args) term(a);
+      for (let i = 0; i < e.args.length; i++) {
+        const a = e.args[i];
+        term(a);
+      }
       if (e.out) term(e.out);
       break;
     case "term":
@@ -80,5 +97,8 @@ export function irExprChildren(x: IRExpr, term: (t: IRTerm) => void, body: (b: I
     case "true":
       break;
   }
-  for (const w of x.with) term(w.value);
+  for (let i = 0; i < x.with.length; i++) {
+    const w = x.with[i];
+    term(w.value);
+  }
 }

@@ -54,9 +54,11 @@ export function ruleMeta(rule: Rule, mod: Module, modules: Module[], name: strin
   if (own) first.annotations = normalize(own);
   chain.push(first);
   // document scope: any rule of the same name in the package
-  for (const m of modules) {
+  for (let k = 0; k < modules.length; k++) {
+    const m = modules[k];
     if (m.package.join(".") !== mod.package.join(".")) continue;
-    for (const r of m.rules) {
+    for (let j = 0; j < m.rules.length; j++) {
+      const r = m.rules[j];
       const h = r.head.ref[0];
       const n = h?.type === "string" ? h.value : h?.type === "var" ? h.name : "";
       if (n === name && r.annotations?.scope === "document")
@@ -66,7 +68,8 @@ export function ruleMeta(rule: Rule, mod: Module, modules: Module[], name: strin
   // package scope for this package, subpackages scope for it and its ancestors
   for (let i = mod.package.length; i >= 0; i--) {
     const prefix = mod.package.slice(0, i);
-    for (const m of modules) {
+    for (let j = 0; j < modules.length; j++) {
+      const m = modules[j];
       if (m.package.join(".") !== prefix.join(".")) continue;
       for (const a of m.annotations ?? []) {
         if ((a.scope === "package" && i === mod.package.length) || a.scope === "subpackages")

@@ -23,8 +23,14 @@ export function checkPrintCalls(
   const c = new PrintCheck(ctx, errors);
   const safe = c.body(body, globals);
   // OPA first moves composite ref keys (`p[{… | …}]`) to the end of the body
-  for (const k of refKeys) c.closuresIn(k, k.t === "local" || k.t === "const" ? globals : safe);
-  for (const t of headTerms) c.closuresIn(t, globals);
+  for (let i = 0; i < refKeys.length; i++) {
+    const k = refKeys[i];
+    c.closuresIn(k, k.t === "local" || k.t === "const" ? globals : safe);
+  }
+  for (let i = 0; i < headTerms.length; i++) {
+    const t = headTerms[i];
+    c.closuresIn(t, globals);
+  }
 }
 
 class PrintCheck {
@@ -39,10 +45,14 @@ class PrintCheck {
   /** Checks a body; returns what is safe after it. */
   body(body: IRBody, globals: Set<number>): Set<number> {
     const safe = new Set(globals);
-    for (const x of body) {
+    for (let j = 0; j < body.length; j++) {
+      const x = body[j];
       this.closuresOf(x, new Set(safe));
       if (x.e.k === "call" && x.e.fn.kind === "builtin" && x.e.fn.name === "print")
-        for (const a of x.e.args) this.args(a, safe, x.loc);
+        for (let i = 0; i < x.e.args.length; i++) {
+          const a = x.e.args[i];
+          this.args(a, safe, x.loc);
+        }
       for (const o of exprOutputs(x, safe, this.ctx)) safe.add(o);
     }
     return safe;
@@ -57,7 +67,10 @@ class PrintCheck {
         this.closuresIn(e.b, safe);
         break;
       case "call":
-        for (const a of e.args) this.closuresIn(a, safe);
+        for (let i = 0; i < e.args.length; i++) {
+          const a = e.args[i];
+          this.closuresIn(a, safe);
+        }
         if (e.out) this.closuresIn(e.out, safe);
         break;
       case "term":
@@ -73,7 +86,10 @@ class PrintCheck {
         break;
       default: // not-bodies and logic operators: OPA's closure walk does not enter them
     }
-    for (const w of x.with) this.closuresIn(w.value, safe);
+    for (let i = 0; i < x.with.length; i++) {
+      const w = x.with[i];
+      this.closuresIn(w.value, safe);
+    }
   }
 
   closuresIn(t: IRTerm, safe: Set<number>): void {

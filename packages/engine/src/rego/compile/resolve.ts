@@ -115,7 +115,8 @@ export class RuleResolver {
   readonly argNames = new Set<string>();
 
   declareArgs(args: Term[]): void {
-    for (const a of args) {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
       this.declareVarsIn(a, this.top, true);
       visitPatternVars(a, (v) => this.argNames.add(v.name));
     }
@@ -145,22 +146,36 @@ export class RuleResolver {
       if (!scope.names.has(name)) scope.names.set(name, this.newSlot(name, scope));
       this.markDeclared(scope, name);
     };
-    for (const e of body) {
+    // one closure per body, not per expression: this runs cold over every body
+    const declarePattern = (v: Term & { type: "var" }) => !v.wildcard && declare(v.name);
+    for (let j = 0; j < body.length; j++) {
+      const e = body[j];
       const k = e.kind;
-      if (k.type === "some") for (const v of k.vars) if (v.type === "var" && !v.wildcard) declare(v.name);
+      if (k.type === "some")
+        for (let i = 0; i < k.vars.length; i++) {
+          const v = k.vars[i];
+          if (v.type === "var" && !v.wildcard) declare(v.name);
+        }
       if (k.type === "somein") {
-        if (k.key) visitPatternVars(k.key, (v) => !v.wildcard && declare(v.name));
-        visitPatternVars(k.value, (v) => !v.wildcard && declare(v.name));
+        if (k.key) visitPatternVars(k.key, declarePattern);
+        visitPatternVars(k.value, declarePattern);
       }
       if (k.type === "call" && opName(k.op) === "assign" && k.args[0])
-        visitPatternVars(k.args[0], (v) => !v.wildcard && declare(v.name));
+        visitPatternVars(k.args[0], declarePattern);
     }
     const implicit = (name: string) => {
       if (scope.names.has(name) || scope.lookup(name) || this.isGlobalName(name)) return;
       scope.names.set(name, this.newSlot(name, scope));
     };
-    for (const e of body) visitExprVars(e, implicit, (t) => this.namesFunction(t, scope));
-    for (const t of extra) visitTermVars(t, implicit);
+    const isFn = (t: Term) => this.namesFunction(t, scope);
+    for (let i = 0; i < body.length; i++) {
+      const e = body[i];
+      visitExprVars(e, implicit, isFn);
+    }
+    for (let i = 0; i < extra.length; i++) {
+      const t = extra[i];
+      visitTermVars(t, implicit);
+    }
   }
 
   resolveBody(body: Body, scope: Scope): IRBody {
@@ -170,22 +185,29 @@ export class RuleResolver {
     // vars this body used so far: declaring one with := afterwards (or in its own right side) is OPA's "referenced above"
     const seen = new Set<string>();
     const isFn = (t: Term) => this.namesFunction(t, scope);
-    for (const e of body) {
+    const see = (n: string) => seen.add(n);
+    const alloc = () => this.newSlot("$h", scope);
+    for (let j = 0; j < body.length; j++) {
+      const e = body[j];
       const k = e.kind;
       if (k.type === "call" && opName(k.op) === "assign" && k.args.length === 2) {
-        visitTermVars(k.args[1], (n) => seen.add(n));
+        visitTermVars(k.args[1], see);
         // its `with` values are read before the assignment too
-        for (const w of e.with) if (!isFn(w.value)) visitTermVars(w.value, (n) => seen.add(n));
+        for (let i = 0; i < e.with.length; i++) {
+          const w = e.with[i];
+          if (!isFn(w.value)) visitTermVars(w.value, see);
+        }
         visitPatternVars(k.args[0], (v) => {
           // an earlier := of the same name is "assigned above", reported by resolveExpr
           if (!v.wildcard && seen.has(v.name) && !assigned.has(v.name))
             this.err(`var ${v.name} referenced above`, v.loc);
         });
       }
-      visitExprVars(e, (n) => seen.add(n), isFn);
+      visitExprVars(e, see, isFn);
       // OPA hoists a `with` value's calls before dropping a metadata call's `with`: they still run
       if (e.with.length && metadataCallExpr(e))
-        for (const w of e.with)
+        for (let i = 0; i < e.with.length; i++) {
+          const w = e.with[i];
           for (const c of outerCalls(w.value)) {
             const wild: Term = { type: "var", name: "_", loc: w.loc, generated: true, wildcard: true };
             const eq: Term = { type: "var", name: "eq", loc: w.loc };
@@ -196,12 +218,13 @@ export class RuleResolver {
               loc: w.loc,
             };
             const h = this.resolveExpr(call, scope, assigned);
-            if (h) out.push(...hoistCalls(h, () => this.newSlot("$h", scope)), h);
+            if (h) out.push(...hoistCalls(h, alloc), h);
           }
+        }
       const r = this.resolveExpr(e, scope, assigned);
       if (!r) continue;
-      if (r.negated) out.push(...hoistNegated(r, () => this.newSlot("$h", scope)));
-      else out.push(...hoistCalls(r, () => this.newSlot("$h", scope)));
+      if (r.negated) out.push(...hoistNegated(r, alloc));
+      else out.push(...hoistCalls(r, alloc));
       out.push(r);
     }
     return out;
@@ -209,12 +232,15 @@ export class RuleResolver {
 
   /** `some x` whose x is never used in the body: OPA's "declared var x unused". */
   private checkUnusedSome(body: Body): void {
-    for (const e of body) {
+    for (let k = 0; k < body.length; k++) {
+      const e = body[k];
       if (e.kind.type !== "some") continue;
-      for (const v of e.kind.vars) {
+      for (let j = 0; j < e.kind.vars.length; j++) {
+        const v = e.kind.vars[j];
         if (v.type !== "var") continue;
         let used = false;
-        for (const o of body) {
+        for (let i = 0; i < body.length; i++) {
+          const o = body[i];
           if (o === e) continue;
           visitExprVarsDeep(o, (n) => {
             if (n === v.name) used = true;
@@ -273,11 +299,15 @@ export class RuleResolver {
       const use = (n: string) => {
         if (!shadowed.has(n)) used.add(n);
       };
-      for (const x of body) {
+      for (let j = 0; j < body.length; j++) {
+        const x = body[j];
         // a nested every's own declarations are not uses, and hide the names they declare
         if (x.kind.type === "every") {
           visitTermVarsDeep(x.kind.domain, use);
-          for (const w of x.with) visitTermVarsDeep(w.value, use);
+          for (let i = 0; i < x.with.length; i++) {
+            const w = x.with[i];
+            visitTermVarsDeep(w.value, use);
+          }
           const own = [x.kind.key, x.kind.value].flatMap((d) => (d?.type === "var" ? [d.name] : []));
           visit(x.kind.body, new Set([...shadowed, ...own]));
         } else visitExprVarsDeep(x, use);
@@ -298,6 +328,9 @@ export class RuleResolver {
   /** names used in the rule head (set by the compiler before resolving the body) */
   headVars = new Set<string>();
 
+  /** whether the builtin `print` was resolved: only then can the print-call check find anything */
+  usesPrint = false;
+
   private resolveExpr(expr: Expr, scope: Scope, assigned: Set<string>): IRExpr | undefined {
     const e = metadataCallExpr(expr) ?? expr;
     const k = e.kind;
@@ -306,11 +339,13 @@ export class RuleResolver {
     switch (k.type) {
       case "some":
         // `some x` then `x := …` or `some x in …` in the same body: OPA's "var x declared above"
-        for (const v of k.vars)
+        for (let i = 0; i < k.vars.length; i++) {
+          const v = k.vars[i];
           if (v.type === "var" && !v.wildcard) {
             assigned.add(v.name);
             this.someVars.add(v.name);
           }
+        }
         return mk({ k: "true" });
       case "somein": {
         for (const t of k.key ? [k.key, k.value] : [k.value])
@@ -344,7 +379,10 @@ export class RuleResolver {
         const ev = { k: "every" as const, key, value, dom, body, free: [] as number[] };
         ev.free = this.freeSlots(inner, () => {
           const acc: number[] = [];
-          for (const x of body) exprSlots(x, acc);
+          for (let i = 0; i < body.length; i++) {
+            const x = body[i];
+            exprSlots(x, acc);
+          }
           return acc;
         });
         return mk(ev);
@@ -386,7 +424,10 @@ export class RuleResolver {
     const ir = this.resolveBody(body, inner);
     const free = this.freeSlots(inner, () => {
       const acc: number[] = [];
-      for (const x of ir) exprSlots(x, acc);
+      for (let i = 0; i < ir.length; i++) {
+        const x = ir[i];
+        exprSlots(x, acc);
+      }
       return acc;
     });
     return { body: ir, free };
@@ -436,8 +477,16 @@ export class RuleResolver {
 
   /** `:=` targets: a var, or arrays/objects whose members are (object keys are matched, not assigned). */
   private checkAssignable(t: Term, loc: Location): void {
-    if (t.type === "array") for (const x of t.items) this.checkAssignable(x, loc);
-    else if (t.type === "object") for (const [, v] of t.entries) this.checkAssignable(v, loc);
+    if (t.type === "array")
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        this.checkAssignable(x, loc);
+      }
+    else if (t.type === "object")
+      for (let i = 0; i < t.entries.length; i++) {
+        const v = t.entries[i][1];
+        this.checkAssignable(v, loc);
+      }
     else if (t.type !== "var") this.err(`cannot assign to ${termKind(t)}`, loc);
   }
 
@@ -467,6 +516,7 @@ export class RuleResolver {
       const bname = parts.join(".");
       const arity = this.env.builtinArity(bname);
       if (arity !== undefined) fn = { kind: "builtin", name: bname, arity };
+      if (bname === "print") this.usesPrint = true;
     }
     if (!fn) {
       if (forWith) return undefined;
@@ -626,7 +676,10 @@ export class RuleResolver {
         const free = this.freeSlots(inner, () => {
           const acc: number[] = [];
           termSlots(head, acc);
-          for (const x of body) exprSlots(x, acc);
+          for (let i = 0; i < body.length; i++) {
+            const x = body[i];
+            exprSlots(x, acc);
+          }
           return acc;
         });
         return { t: t.type, head, body, free };
@@ -641,7 +694,10 @@ export class RuleResolver {
           const acc: number[] = [];
           termSlots(key, acc);
           termSlots(value, acc);
-          for (const x of body) exprSlots(x, acc);
+          for (let i = 0; i < body.length; i++) {
+            const x = body[i];
+            exprSlots(x, acc);
+          }
           return acc;
         });
         return { t: "objectcompr", key, value, body, free };
@@ -758,6 +814,8 @@ export function fold(t: IRTerm): IRTerm {
 
 /** The builtin/operator name of an op term (var or ref of strings). */
 export function opName(op: Term): string | undefined {
+  // most operators are plain vars (`eq`, `assign`, `count`): no parts array to join
+  if (op.type === "var") return op.name;
   const p = nameParts(op);
   return p ? p.join(".") : undefined;
 }
@@ -766,7 +824,8 @@ export function nameParts(t: Term): string[] | undefined {
   if (t.type === "var") return [t.name];
   if (t.type === "ref" && t.head.type === "var") {
     const out = [t.head.name];
-    for (const p of t.path) {
+    for (let i = 0; i < t.path.length; i++) {
+      const p = t.path[i];
       if (p.type !== "string") return undefined;
       out.push(p.value);
     }
@@ -891,8 +950,16 @@ function invalidWithBuiltin(name: string): string | undefined {
 /** Vars in "pattern" positions (the structure of arrays/objects, not inside refs or calls). */
 export function visitPatternVars(t: Term, f: (v: Term & { type: "var" }) => void): void {
   if (t.type === "var") f(t);
-  else if (t.type === "array") for (const x of t.items) visitPatternVars(x, f);
-  else if (t.type === "object") for (const [, v] of t.entries) visitPatternVars(v, f);
+  else if (t.type === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      visitPatternVars(x, f);
+    }
+  else if (t.type === "object")
+    for (let i = 0; i < t.entries.length; i++) {
+      const v = t.entries[i][1];
+      visitPatternVars(v, f);
+    }
 }
 
 /** Every var name used directly in a term (not inside nested closures). */
@@ -903,23 +970,37 @@ export function visitTermVars(t: Term, f: (name: string) => void): void {
       return;
     case "ref":
       visitTermVars(t.head, f);
-      for (const p of t.path) visitTermVars(p, f);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        visitTermVars(p, f);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) visitTermVars(x, f);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        visitTermVars(x, f);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         visitTermVars(k, f);
         visitTermVars(v, f);
       }
       return;
     case "call":
-      for (const a of t.args) visitTermVars(a, f);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        visitTermVars(a, f);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") visitTermVars(p, f);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") visitTermVars(p, f);
+      }
       return;
     default:
       return;
@@ -933,7 +1014,10 @@ function visitExprVars(e: Expr, f: (name: string) => void, isFn: (t: Term) => bo
       visitTermVars(k.term, f);
       break;
     case "call":
-      for (const a of k.args) visitTermVars(a, f);
+      for (let i = 0; i < k.args.length; i++) {
+        const a = k.args[i];
+        visitTermVars(a, f);
+      }
       break;
     case "some":
       break;
@@ -944,7 +1028,10 @@ function visitExprVars(e: Expr, f: (name: string) => void, isFn: (t: Term) => bo
       visitTermVars(k.domain, f);
       break;
   }
-  for (const w of e.with) if (!isFn(w.value)) visitTermVars(w.value, f);
+  for (let i = 0; i < e.with.length; i++) {
+    const w = e.with[i];
+    if (!isFn(w.value)) visitTermVars(w.value, f);
+  }
 }
 
 /** All local slots in a term (including inside closures). */
@@ -955,14 +1042,22 @@ export function termSlots(t: IRTerm, acc: number[]): void {
       return;
     case "ref":
       termSlots(t.head, acc);
-      for (const p of t.path) termSlots(p, acc);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        termSlots(p, acc);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) termSlots(x, acc);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        termSlots(x, acc);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         termSlots(k, acc);
         termSlots(v, acc);
       }
@@ -975,10 +1070,16 @@ export function termSlots(t: IRTerm, acc: number[]): void {
       acc.push(...t.free);
       return;
     case "call":
-      for (const a of t.args) termSlots(a, acc);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        termSlots(a, acc);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") termSlots(p, acc);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") termSlots(p, acc);
+      }
       return;
     default:
       return;
@@ -993,7 +1094,10 @@ export function exprSlots(x: IRExpr, acc: number[]): void {
       termSlots(e.b, acc);
       break;
     case "call":
-      for (const a of e.args) termSlots(a, acc);
+      for (let i = 0; i < e.args.length; i++) {
+        const a = e.args[i];
+        termSlots(a, acc);
+      }
       if (e.out) termSlots(e.out, acc);
       break;
     case "term":
@@ -1014,7 +1118,10 @@ export function exprSlots(x: IRExpr, acc: number[]): void {
     case "true":
       break;
   }
-  for (const w of x.with) termSlots(w.value, acc);
+  for (let i = 0; i < x.with.length; i++) {
+    const w = x.with[i];
+    termSlots(w.value, acc);
+  }
 }
 
 /** Every var name in an expression, including nested closures. */
@@ -1039,17 +1146,26 @@ export function visitExprVarsDeep(e: Expr, f: (name: string) => void): void {
       if (k.key) t(k.key);
       t(k.value);
       t(k.domain);
-      for (const x of k.body) visitExprVarsDeep(x, f);
+      for (let i = 0; i < k.body.length; i++) {
+        const x = k.body[i];
+        visitExprVarsDeep(x, f);
+      }
       break;
     case "and":
     case "or":
       for (const x of [...k.left, ...k.right]) visitExprVarsDeep(x, f);
       break;
     case "not":
-      for (const x of k.body) visitExprVarsDeep(x, f);
+      for (let i = 0; i < k.body.length; i++) {
+        const x = k.body[i];
+        visitExprVarsDeep(x, f);
+      }
       break;
   }
-  for (const w of e.with) t(w.value);
+  for (let i = 0; i < e.with.length; i++) {
+    const w = e.with[i];
+    t(w.value);
+  }
 }
 
 export function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
@@ -1057,35 +1173,55 @@ export function visitTermVarsDeep(t: Term, f: (name: string) => void): void {
     case "arraycompr":
     case "setcompr":
       visitTermVarsDeep(t.head, f);
-      for (const x of t.body) visitExprVarsDeep(x, f);
+      for (let i = 0; i < t.body.length; i++) {
+        const x = t.body[i];
+        visitExprVarsDeep(x, f);
+      }
       return;
     case "objectcompr":
       visitTermVarsDeep(t.key, f);
       visitTermVarsDeep(t.value, f);
-      for (const x of t.body) visitExprVarsDeep(x, f);
+      for (let i = 0; i < t.body.length; i++) {
+        const x = t.body[i];
+        visitExprVarsDeep(x, f);
+      }
       return;
     case "var":
       f(t.name);
       return;
     case "ref":
       visitTermVarsDeep(t.head, f);
-      for (const p of t.path) visitTermVarsDeep(p, f);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        visitTermVarsDeep(p, f);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) visitTermVarsDeep(x, f);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        visitTermVarsDeep(x, f);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         visitTermVarsDeep(k, f);
         visitTermVarsDeep(v, f);
       }
       return;
     case "call":
-      for (const a of t.args) visitTermVarsDeep(a, f);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        visitTermVarsDeep(a, f);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") visitTermVarsDeep(p, f);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") visitTermVarsDeep(p, f);
+      }
       return;
     default:
       return;

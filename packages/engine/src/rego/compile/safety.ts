@@ -27,14 +27,22 @@ function inVars(t: IRTerm, acc: Set<number>): void {
     case "ref":
       if (t.head.t === "local") acc.add(t.head.slot);
       else inVars(t.head, acc);
-      for (const p of t.path) if (p.t !== "local") operandIn(p, acc);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        if (p.t !== "local") operandIn(p, acc);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) inVars(x, acc);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        inVars(x, acc);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         inVars(k, acc);
         inVars(v, acc);
       }
@@ -42,13 +50,22 @@ function inVars(t: IRTerm, acc: Set<number>): void {
     case "arraycompr":
     case "setcompr":
     case "objectcompr":
-      for (const s of t.free) acc.add(s);
+      for (let i = 0; i < t.free.length; i++) {
+        const s = t.free[i];
+        acc.add(s);
+      }
       return;
     case "call":
-      for (const a of t.args) inVars(a, acc);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        inVars(a, acc);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") inVars(p, acc);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") inVars(p, acc);
+      }
       return;
     default:
       return;
@@ -58,9 +75,15 @@ function inVars(t: IRTerm, acc: Set<number>): void {
 /** A ref operand: vars in its pattern positions are outputs (iteration), the rest are inputs. */
 function operandIn(t: IRTerm, acc: Set<number>): void {
   if (t.t === "local") return;
-  if (t.t === "array") for (const x of t.items) operandIn(x, acc);
+  if (t.t === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      operandIn(x, acc);
+    }
   else if (t.t === "object")
-    for (const [k, v] of t.entries) {
+    for (let i = 0; i < t.entries.length; i++) {
+      const k = t.entries[i][0];
+      const v = t.entries[i][1];
       inVars(k, acc);
       operandIn(v, acc);
     }
@@ -72,26 +95,38 @@ function refOuts(t: IRTerm, acc: Set<number>): void {
   switch (t.t) {
     case "ref":
       refOuts(t.head, acc);
-      for (const p of t.path) {
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
         patVars(p, acc);
         refOuts(p, acc);
       }
       return;
     case "array":
     case "set":
-      for (const x of t.items) refOuts(x, acc);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        refOuts(x, acc);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         refOuts(k, acc);
         refOuts(v, acc);
       }
       return;
     case "call":
-      for (const a of t.args) refOuts(a, acc);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        refOuts(a, acc);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") refOuts(p, acc);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") refOuts(p, acc);
+      }
       return;
     default:
       return;
@@ -101,25 +136,40 @@ function refOuts(t: IRTerm, acc: Set<number>): void {
 /** Vars in pattern positions. */
 function patVars(t: IRTerm, acc: Set<number>): void {
   if (t.t === "local") acc.add(t.slot);
-  else if (t.t === "array") for (const x of t.items) patVars(x, acc);
-  else if (t.t === "object") for (const [, v] of t.entries) patVars(v, acc);
+  else if (t.t === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      patVars(x, acc);
+    }
+  else if (t.t === "object")
+    for (let i = 0; i < t.entries.length; i++) {
+      const v = t.entries[i][1];
+      patVars(v, acc);
+    }
 }
 
 /** Inputs of a pattern term: everything except its pattern-position vars. */
 function patIn(t: IRTerm, acc: Set<number>): void {
   if (t.t === "local") return;
-  if (t.t === "array") for (const x of t.items) patIn(x, acc);
+  if (t.t === "array")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      patIn(x, acc);
+    }
   else if (t.t === "object")
-    for (const [k, v] of t.entries) {
+    for (let i = 0; i < t.entries.length; i++) {
+      const k = t.entries[i][0];
+      const v = t.entries[i][1];
       inVars(k, acc);
       patIn(v, acc);
     }
   else inVars(t, acc);
 }
 
-function minus(s: Set<number>, b: Bound): Set<number> {
+/** The members of `s` in neither `b` nor `also` (no union set built for the pair). */
+function minus(s: Set<number>, b: Bound, also?: Set<number>): Set<number> {
   const out = new Set<number>();
-  for (const x of s) if (!b.has(x)) out.add(x);
+  for (const x of s) if (!b.has(x) && !also?.has(x)) out.add(x);
   return out;
 }
 
@@ -152,7 +202,9 @@ function unifyAnalysis(a: IRTerm, c: IRTerm, b: Bound): Analysis {
   }
   if (a.t === "object" && c.t === "object" && a.entries.length === c.entries.length) {
     const pairs: [IRTerm, IRTerm][] = [];
-    for (const [ka, va] of a.entries) {
+    for (let j = 0; j < a.entries.length; j++) {
+      const ka = a.entries[j][0];
+      const va = a.entries[j][1];
       const m =
         ka.t === "const" ? c.entries.find(([kc]) => kc.t === "const" && equal(kc.v, ka.v)) : undefined;
       if (!m) break;
@@ -196,7 +248,9 @@ function pairwise(pairs: [IRTerm, IRTerm][], b: Bound): Analysis {
   while (rest.length) {
     const next: [IRTerm, IRTerm][] = [];
     let progressed = false;
-    for (const [x, y] of rest) {
+    for (let i = 0; i < rest.length; i++) {
+      const x = rest[i][0];
+      const y = rest[i][1];
       const r = unifyAnalysis(x, y, bound);
       if (r.missing.size === 0) {
         for (const o of r.outs) {
@@ -208,7 +262,11 @@ function pairwise(pairs: [IRTerm, IRTerm][], b: Bound): Analysis {
     }
     if (!progressed) {
       const missing = new Set<number>();
-      for (const [x, y] of next) for (const m of unifyAnalysis(x, y, bound).missing) missing.add(m);
+      for (let i = 0; i < next.length; i++) {
+        const x = next[i][0];
+        const y = next[i][1];
+        for (const m of unifyAnalysis(x, y, bound).missing) missing.add(m);
+      }
       return { missing, outs };
     }
     rest = next;
@@ -232,7 +290,8 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
     case "call": {
       const need = new Set<number>();
       const outs = new Set<number>();
-      for (const a of e.args) {
+      for (let i = 0; i < e.args.length; i++) {
+        const a = e.args[i];
         inVars(a, need);
         refOuts(a, outs);
       }
@@ -241,7 +300,7 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
         patIn(e.out, need);
         refOuts(e.out, outs);
       }
-      r = { missing: minus(need, new Set([...b, ...outs])), outs };
+      r = { missing: minus(need, b, outs), outs };
       break;
     }
     case "term":
@@ -256,7 +315,7 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
         patIn(t, need);
         refOuts(t, outs);
       }
-      r = { missing: new Set([...g.missing, ...minus(need, new Set([...b, ...outs]))]), outs };
+      r = { missing: new Set([...g.missing, ...minus(need, b, outs)]), outs };
       break;
     }
     case "every": {
@@ -272,7 +331,8 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
       r = { missing: new Set(), outs: new Set() };
       break;
   }
-  for (const w of x.with) {
+  for (let i = 0; i < x.with.length; i++) {
+    const w = x.with[i];
     const n = new Set<number>();
     inVars(w.value, n);
     for (const m of minus(n, b)) r.missing.add(m);
@@ -310,7 +370,8 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
     if (picked < 0) {
       // report every unsafe var once, at the first expression that needs it
       const seen = new Set<number>();
-      for (const x of rest) {
+      for (let j = 0; j < rest.length; j++) {
+        const x = rest[j];
         for (const m of exprAnalysis(x, bound, ctx).missing) {
           if (seen.has(m)) continue;
           seen.add(m);
@@ -326,7 +387,10 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
     rest.splice(picked, 1);
   }
   // nested closures see the bindings in effect before them; order them with what the outer body binds
-  for (const x of out) orderNested(x, bound, ctx);
+  for (let j = 0; j < out.length; j++) {
+    const x = out[j];
+    orderNested(x, bound, ctx);
+  }
   return { body: out, bound };
 }
 
@@ -340,7 +404,8 @@ function unsafe(ctx: SafetyCtx, slot: number, loc: Location): void {
 
 /** Check that head terms only use bound vars. */
 export function checkHead(terms: IRTerm[], bound: Bound, ctx: SafetyCtx, loc: Location): void {
-  for (const t of terms) {
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i];
     const r = genAnalysis(t, bound);
     for (const m of r.missing) unsafe(ctx, m, loc);
     orderTermNested(t, ctx);
@@ -355,7 +420,10 @@ function orderNested(x: IRExpr, _outer: Bound, ctx: SafetyCtx): void {
       orderTermNested(e.b, ctx);
       break;
     case "call":
-      for (const a of e.args) orderTermNested(a, ctx);
+      for (let i = 0; i < e.args.length; i++) {
+        const a = e.args[i];
+        orderTermNested(a, ctx);
+      }
       if (e.out) orderTermNested(e.out, ctx);
       break;
     case "term":
@@ -379,30 +447,47 @@ function orderNested(x: IRExpr, _outer: Bound, ctx: SafetyCtx): void {
     case "true":
       break;
   }
-  for (const w of x.with) orderTermNested(w.value, ctx);
+  for (let i = 0; i < x.with.length; i++) {
+    const w = x.with[i];
+    orderTermNested(w.value, ctx);
+  }
 }
 
 function orderTermNested(t: IRTerm, ctx: SafetyCtx): void {
   switch (t.t) {
     case "ref":
       orderTermNested(t.head, ctx);
-      for (const p of t.path) orderTermNested(p, ctx);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        orderTermNested(p, ctx);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) orderTermNested(x, ctx);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        orderTermNested(x, ctx);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         orderTermNested(k, ctx);
         orderTermNested(v, ctx);
       }
       return;
     case "call":
-      for (const a of t.args) orderTermNested(a, ctx);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        orderTermNested(a, ctx);
+      }
       return;
     case "template":
-      for (const p of t.parts) if (typeof p !== "string") orderTermNested(p, ctx);
+      for (let i = 0; i < t.parts.length; i++) {
+        const p = t.parts[i];
+        if (typeof p !== "string") orderTermNested(p, ctx);
+      }
       return;
     case "arraycompr":
     case "setcompr": {

@@ -10,9 +10,11 @@ import type { RegoErrorDetail } from "../errors.ts";
 import { nameParts, rootDocName, visitExprVarsDeep, visitPatternVars, visitTermVarsDeep } from "./resolve.ts";
 
 export function checkStrict(modules: Module[], errors: RegoErrorDetail[]): void {
-  for (const m of modules) {
+  for (let j = 0; j < modules.length; j++) {
+    const m = modules[j];
     unusedImports(m, errors);
-    for (const r of m.rules) {
+    for (let i = 0; i < m.rules.length; i++) {
+      const r = m.rules[i];
       unusedArgs(r, errors);
       for (let link: Rule | undefined = r; link; link = link.else)
         unusedAssigns(link.body, headTerms(link), errors);
@@ -41,21 +43,29 @@ function namesIn(terms: Term[], body: Body, skip?: Expr): Set<string> {
     const k = e.kind;
     if (k.type === "call") op(k.op);
     for (const t of exprTerms(e)) calls(t);
-    for (const b of exprBodies(e)) for (const x of b) exprCalls(x);
-    for (const w of e.with) {
+    for (const b of exprBodies(e))
+      for (let i = 0; i < b.length; i++) {
+        const x = b[i];
+        exprCalls(x);
+      }
+    for (let i = 0; i < e.with.length; i++) {
+      const w = e.with[i];
       op(w.target);
       calls(w.value);
     }
   };
-  for (const t of terms) {
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i];
     visitTermVarsDeep(t, add);
     calls(t);
   }
-  for (const e of body)
+  for (let i = 0; i < body.length; i++) {
+    const e = body[i];
     if (e !== skip) {
       visitExprVarsDeep(e, add);
       exprCalls(e);
     }
+  }
   return out;
 }
 
@@ -108,10 +118,13 @@ function children(t: Term): Term[] {
 /** `import data.x` whose name no rule mentions. */
 function unusedImports(m: Module, errors: RegoErrorDetail[]): void {
   const used = new Set<string>();
-  for (const r of m.rules)
+  for (let i = 0; i < m.rules.length; i++) {
+    const r = m.rules[i];
     for (let link: Rule | undefined = r; link; link = link.else)
       for (const n of namesIn(headTerms(link), link.body)) used.add(n);
-  for (const imp of m.imports) {
+  }
+  for (let i = 0; i < m.imports.length; i++) {
+    const imp = m.imports[i];
     const parts = nameParts(imp.path);
     if (!parts || (parts[0] !== "data" && parts[0] !== "input")) continue;
     const name = imp.alias ?? parts[parts.length - 1];
@@ -123,11 +136,19 @@ function unusedImports(m: Module, errors: RegoErrorDetail[]): void {
 
 /** `x := …` whose x is used nowhere else in the body (nested bodies checked on their own). */
 function unusedAssigns(body: Body, head: Term[], errors: RegoErrorDetail[]): void {
-  for (const t of head) comprehensions(t, errors);
-  for (const e of body) {
+  for (let i = 0; i < head.length; i++) {
+    const t = head[i];
+    comprehensions(t, errors);
+  }
+  for (let j = 0; j < body.length; j++) {
+    const e = body[j];
     const k = e.kind;
     if (k.type === "every" || k.type === "not") unusedAssigns(k.body, [], errors);
-    if (k.type === "call") for (const a of k.args) comprehensions(a, errors);
+    if (k.type === "call")
+      for (let i = 0; i < k.args.length; i++) {
+        const a = k.args[i];
+        comprehensions(a, errors);
+      }
     if (k.type === "term") comprehensions(k.term, errors);
     if (k.type !== "call" || k.op.type !== "var" || k.op.name !== "assign") continue;
     const used = namesIn([...head, k.args[1]], body, e);
@@ -161,20 +182,31 @@ function comprehensions(t: Term, errors: RegoErrorDetail[]): void {
       return;
     case "ref":
       comprehensions(t.head, errors);
-      for (const p of t.path) comprehensions(p, errors);
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
+        comprehensions(p, errors);
+      }
       return;
     case "array":
     case "set":
-      for (const x of t.items) comprehensions(x, errors);
+      for (let i = 0; i < t.items.length; i++) {
+        const x = t.items[i];
+        comprehensions(x, errors);
+      }
       return;
     case "object":
-      for (const [k, v] of t.entries) {
+      for (let i = 0; i < t.entries.length; i++) {
+        const k = t.entries[i][0];
+        const v = t.entries[i][1];
         comprehensions(k, errors);
         comprehensions(v, errors);
       }
       return;
     case "call":
-      for (const a of t.args) comprehensions(a, errors);
+      for (let i = 0; i < t.args.length; i++) {
+        const a = t.args[i];
+        comprehensions(a, errors);
+      }
       return;
   }
 }
@@ -187,7 +219,8 @@ function unusedArgs(r: Rule, errors: RegoErrorDetail[]): void {
     const h = link.head;
     for (const n of namesIn([...(h.value ? [h.value] : []), ...h.ref.slice(1)], link.body)) used.add(n);
   }
-  for (const a of r.head.args)
+  for (let i = 0; i < r.head.args.length; i++) {
+    const a = r.head.args[i];
     visitPatternVars(a, (v) => {
       if (!v.wildcard && !used.has(v.name))
         errors.push({
@@ -196,4 +229,5 @@ function unusedArgs(r: Rule, errors: RegoErrorDetail[]): void {
           location: v.loc,
         });
     });
+  }
 }

@@ -65,7 +65,8 @@ export function newNode(path: string[]): RNode {
 
 export function nodeAt(root: RNode, path: string[], create: boolean): RNode | undefined {
   let n = root;
-  for (const p of path) {
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i];
     let c = n.children.get(p);
     if (!c) {
       if (!create) return undefined;

@@ -40,13 +40,14 @@ export type UnifyV = (f: Frame, v: Value, k: K) => boolean;
 export type Operand =
   | { k: "const"; v: Value }
   | { k: "local"; slot: number; wild: boolean }
-  | { k: "pat"; u: UnifyV; pats: number[]; g: Gen }
+  | { k: "pat"; u: UnifyV; pats: number[]; g: Gen; t: IRTerm; consts: boolean }
   | { k: "gen"; g: Gen };
 
 export function compileOperand(t: IRTerm): Operand {
   if (t.t === "const") return { k: "const", v: t.v };
   if (t.t === "local") return { k: "local", slot: t.slot, wild: !!t.wildcard };
-  if (t.t === "array" || t.t === "object") return { k: "pat", u: unifyV(t), pats: patSlots(t), g: gen(t) };
+  if (t.t === "array" || t.t === "object")
+    return { k: "pat", u: unifyV(t), pats: patSlots(t), g: gen(t), t, consts: hasConstPart(t) };
   return { k: "gen", g: gen(t) };
 }
 
@@ -135,6 +136,21 @@ function patSlots(t: IRTerm): number[] {
   };
   visit(t);
   return out;
+}
+
+/** Whether a pattern has a constant part (a scalar or ground collection among its items or values). */
+function hasConstPart(t: IRTerm): boolean {
+  if (t.t === "const") return true;
+  if (t.t === "array") return t.items.some(hasConstPart);
+  if (t.t === "object") return t.entries.some(([, v]) => hasConstPart(v));
+  return false;
+}
+
+/** Whether a pattern operand has a ground part now: a constant or a bound var. */
+export function patternHasGround(op: Operand & { k: "pat" }, f: Frame): boolean {
+  if (op.consts) return true;
+  for (const s of op.pats) if (f.s[s] !== undefined) return true;
+  return false;
 }
 
 function hasUnbound(slots: number[], f: Frame): boolean {

@@ -4,18 +4,28 @@
  *
  *     x := data.a.b[v1][_]["K"][v2]        # enumerate base data (vars unbound)
  *     ...                                  # quiet expressions (see below)
- *     x.f[_].g == p                        # a field of x against p, bound before
+ *     k == p                               # k keys x; p is bound before
+ *
+ * where k is a field of x (`x.f[_].g`), or a key term: a term computed from
+ * x alone that calls functions (`f(x)`, `lower(x.name)`; fn-key.ts). Either
+ * may be named first in between: `y := x.f.g` / `y := f(x)`, then `y == p`.
  *
  * The enumeration is then a probe of an index on (data node at the constant
- * prefix, pattern below it, field path) for p's value: only the matches whose
- * field can equal p are visited, in the scan's order, each running the rest of
- * the body (the comparison included) exactly as the scan would. The matches
- * skipped are those the comparison would reject whatever the expressions in
- * between did, so those expressions must be unable to raise or print: calls of
- * the registry's builtins (not strict) on plain terms.
+ * prefix, pattern below it, field path or key term) for p's value: only the
+ * matches whose k can equal p are visited, in the scan's order, each running
+ * the rest of the body (the comparison included) exactly as the scan would.
+ * The matches skipped are those the comparison would reject whatever the
+ * expressions in between did, so those expressions must be unable to raise
+ * or print (quiet.ts): calls of the registry's builtins (not strict) and of
+ * user functions that cannot raise (fn-safety.ts), on plain terms. A key
+ * term's functions must moreover be pure (their value depends on their
+ * arguments alone), so that its value, computed once per matched value when
+ * the index is built or updated, is the one the scan would compute; such an
+ * index belongs to one policy.
  *
  * Anything else — `with` in effect, rules under the path, a var of the pattern
- * or x already bound, p unbound, the index turned off — runs the scan.
+ * or x already bound, p unbound, a function the checks cannot clear, the
+ * index turned off — runs the scan.
  */
 import type { IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
 import type { RNode } from "../compile/tree.ts";
@@ -23,9 +33,12 @@ import { ownRules } from "../compile/tree.ts";
 import { keyOf, type Value } from "../value.ts";
 import { isNative } from "./calls.ts";
 import { type Frame, type K, tick } from "./ctx.ts";
+import { isKeyTerm, termKeys, termSignature } from "./fn-key.ts";
+import { fnVerdict } from "./fn-safety.ts";
 import { compileOne, NOTDET, type One } from "./one.ts";
 import { lookupData, type Step } from "./plan.ts";
-import { ANY, type FieldStep, type PatternStep, refIndexFor } from "./ref-index.ts";
+import { type Calls, newCalls, quietExpr } from "./quiet.ts";
+import { ANY, type FieldStep, fieldKeys, type PatternStep, refIndexFor } from "./ref-index.ts";
 
 interface Shape {
   /** the slot of x */
@@ -35,32 +48,39 @@ interface Shape {
   pattern: PatternStep[];
   /** per ANY step of the pattern: the var's slot, -1 for `_` */
   slots: number[];
-  field: FieldStep[];
+  /** what the matches are keyed by: a field path in x, or a term computed from x (fn-key.ts) */
+  field?: FieldStep[];
+  keyTerm?: IRTerm;
   /** p, evaluated before the enumeration */
   probe: One;
-  /** builtins called in between: must be the registry's own */
-  builtins: string[];
+  /** what the expressions in between call: must be quiet */
+  calls: Calls;
+  /** what the key term calls: must be pure */
+  keyCalls?: Calls;
   key: string;
 }
-
-/** Builtins whose calls have effects or evaluate policy code. */
-const LOUD_BUILTINS = new Set(["print", "internal.print", "walk", "trace", "http.send", "opa.runtime"]);
 
 /** The shape starting at body[i], if it is one. */
 export function refShape(body: IRBody, i: number): Shape | undefined {
   const enumx = enumeration(body[i]);
   if (enumx === undefined) return undefined;
-  const builtins: string[] = [];
+  const calls = newCalls();
+  // `y := <a field of x, or a key term of x>` in between: y stands for that term
+  const derived = new Map<number, IRTerm>();
   for (let j = i + 1; j < body.length; j++) {
-    const cmp = comparison(body[j], enumx.target, enumx.slots);
+    const cmp = comparison(body[j], enumx.target, enumx.slots, derived);
     if (cmp !== undefined) {
-      const key = JSON.stringify([
-        enumx.pattern.map((p) => (p === ANY ? null : p)),
-        cmp.field.map((s) => (s === ANY ? { any: true } : keyOf(s))),
-      ]);
-      return { ...enumx, ...cmp, builtins, key };
+      const pattern = enumx.pattern.map((p) => (p === ANY ? null : p));
+      if (cmp.field !== undefined) {
+        const key = JSON.stringify([pattern, cmp.field.map((s) => (s === ANY ? { any: true } : keyOf(s)))]);
+        return { ...enumx, field: cmp.field, probe: cmp.probe, calls, key };
+      }
+      const key = JSON.stringify([pattern, termSignature(cmp.keyTerm!, enumx.target)]);
+      return { ...enumx, keyTerm: cmp.keyTerm, keyCalls: cmp.keyCalls, probe: cmp.probe, calls, key };
     }
-    if (!quiet(body[j], builtins)) return undefined;
+    const d = derivation(body[j], enumx.target, calls);
+    if (d !== undefined) derived.set(d.slot, d.term);
+    else if (!quietExpr(body[j], calls)) return undefined;
   }
   return undefined;
 }
@@ -89,13 +109,22 @@ function enumeration(x: IRExpr) {
   return { target: a.slot, prefix, pattern, slots };
 }
 
-/** `x.<path> == p` (or `=`, either side): the field path and p's evaluator. */
-function comparison(x: IRExpr, target: number, slots: number[]) {
+/** `y := t` with t a field of x or a key term of x (its calls must be quiet wherever y is used). */
+function derivation(x: IRExpr, target: number, calls: Calls): { slot: number; term: IRTerm } | undefined {
+  if (x.negated || x.with.length || x.e.k !== "eq" || !x.e.assign) return undefined;
+  const { a, b } = x.e;
+  if (a.t !== "local" || a.wildcard || a.slot === target) return undefined;
+  if (fieldOf(b, target) === undefined && !isKeyTerm(b, target, calls)) return undefined;
+  return { slot: a.slot, term: b };
+}
+
+/** `k == p` (or `=`, either side), k a field of x or a key term of x: how to key x, and p's evaluator. */
+function comparison(x: IRExpr, target: number, slots: number[], derived: Map<number, IRTerm>) {
   if (x.negated || x.with.length) return undefined;
   const e = x.e;
   let a: IRTerm;
   let b: IRTerm;
-  if (e.k === "eq") ({ a, b } = e);
+  if (e.k === "eq" && !e.assign) ({ a, b } = e);
   else if (
     e.k === "call" &&
     !e.out &&
@@ -105,15 +134,20 @@ function comparison(x: IRExpr, target: number, slots: number[]) {
   )
     [a, b] = e.args;
   else return undefined;
-  let field = fieldOf(a, target);
-  if (field === undefined) {
-    [a, b] = [b, a];
-    field = fieldOf(a, target);
+  for (const [k, p] of [
+    [a, b],
+    [b, a],
+  ]) {
+    if (!probeTerm(p, target, slots) || (p.t === "local" && derived.has(p.slot))) continue;
+    const t = k.t === "local" ? (derived.get(k.slot) ?? k) : k;
+    const field = fieldOf(t, target);
+    const keyCalls = newCalls();
+    if (field === undefined && !isKeyTerm(t, target, keyCalls)) continue;
+    const probe = compileOne(p);
+    if (probe === undefined) return undefined;
+    return field !== undefined ? { field, probe } : { keyTerm: t, keyCalls, probe };
   }
-  if (field === undefined || !probeTerm(b, target, slots)) return undefined;
-  const probe = compileOne(b);
-  if (probe === undefined) return undefined;
-  return { field, probe };
+  return undefined;
 }
 
 function fieldOf(t: IRTerm, target: number): FieldStep[] | undefined {
@@ -132,60 +166,13 @@ function fieldOf(t: IRTerm, target: number): FieldStep[] | undefined {
 /** A term with one value that is known before the enumeration runs (if its vars are bound then). */
 function probeTerm(t: IRTerm, target: number, slots: number[]): boolean {
   if (t.t === "const") return true;
+  if (t.t === "array" || t.t === "set") return t.items.every((u) => probeTerm(u, target, slots));
+  if (t.t === "object")
+    return t.entries.every(([k, v]) => probeTerm(k, target, slots) && probeTerm(v, target, slots));
   if (t.t === "local") return !t.wildcard && t.slot !== target && !slots.includes(t.slot);
   if (t.t !== "ref") return false;
   if (t.head.t !== "input" && !(t.head.t === "local" && probeTerm(t.head, target, slots))) return false;
   return t.path.every((p) => p.t === "const");
-}
-
-/** An expression that cannot raise, print or run rules (builtins it calls are collected). */
-function quiet(x: IRExpr, builtins: string[]): boolean {
-  if (x.with.length) return false;
-  const e = x.e;
-  switch (e.k) {
-    case "true":
-      return true;
-    case "eq":
-      return quietTerm(e.a, builtins) && quietTerm(e.b, builtins);
-    case "term":
-      return quietTerm(e.t, builtins);
-    case "call":
-      return (
-        quietCall(e.fn.kind, e.fn.name, builtins) &&
-        e.args.every((t) => quietTerm(t, builtins)) &&
-        (e.out === undefined || quietTerm(e.out, builtins))
-      );
-    default:
-      return false;
-  }
-}
-
-function quietCall(kind: string, name: string, builtins: string[]): boolean {
-  if (kind !== "builtin" || LOUD_BUILTINS.has(name)) return false;
-  builtins.push(name);
-  return true;
-}
-
-function quietTerm(t: IRTerm, builtins: string[]): boolean {
-  switch (t.t) {
-    case "const":
-    case "local":
-    case "input":
-      return true;
-    case "ref":
-      return (
-        t.head.t !== "data" && quietTerm(t.head, builtins) && t.path.every((p) => quietTerm(p, builtins))
-      );
-    case "array":
-    case "set":
-      return t.items.every((u) => quietTerm(u, builtins));
-    case "object":
-      return t.entries.every(([k, v]) => quietTerm(k, builtins) && quietTerm(v, builtins));
-    case "call":
-      return quietCall(t.fn.kind, t.fn.name, builtins) && t.args.every((u) => quietTerm(u, builtins));
-    default:
-      return false;
-  }
 }
 
 /**
@@ -193,33 +180,77 @@ function quietTerm(t: IRTerm, builtins: string[]): boolean {
  * ordinary plan and `next` the rest of the body.
  */
 export function indexedStep(shape: Shape, scan: Step, next: Step): Step {
-  const { target, prefix, pattern, slots, field, probe, builtins, key } = shape;
+  const { target, prefix, pattern, slots, field, keyTerm, probe, key } = shape;
+  const byField = field !== undefined ? fieldKeys(field) : undefined;
   let treeRoot: RNode | undefined;
   let treeClear = false;
+  let builtins: readonly string[] = [];
+  /** the index's key: a function's keys hold for one policy only */
+  let ixKey = key;
   return (f, k) => {
     const c = f.c;
     const sh = c.sh;
     if (!sh.refIndex || c.masks !== undefined || c.fns !== undefined) return scan(f, k);
-    if (builtins.length && (sh.strict || !builtins.every((b) => isNative(b, sh)))) return scan(f, k);
-    if (!isNative("equal", sh)) return scan(f, k);
     if (treeRoot !== sh.policy.root) {
       treeRoot = sh.policy.root;
-      treeClear = noRulesAlong(treeRoot, prefix);
+      const calls = callsAllowed(shape, treeRoot);
+      treeClear = calls !== undefined && noRulesAlong(treeRoot, prefix);
+      builtins = calls ?? [];
+      if (keyTerm !== undefined) ixKey = `${policyId(treeRoot)}:${key}`;
     }
-    if (!treeClear || f.s[target] !== undefined) return scan(f, k);
+    if (!treeClear) return scan(f, k);
+    if (builtins.length && (sh.strict || !builtins.every((b) => isNative(b, sh)))) return scan(f, k);
+    if (!isNative("equal", sh) || f.s[target] !== undefined) return scan(f, k);
     for (const s of slots) if (s >= 0 && f.s[s] !== undefined) return scan(f, k);
     const p = probe(f);
     if (p === undefined || p === NOTDET) return scan(f, k);
     let base: Value | undefined = c.data;
     for (let i = 0; i < prefix.length && base !== undefined; i++) base = lookupData(base, prefix[i]);
     if (base === undefined || base === null || typeof base !== "object") return scan(f, k);
-    const ix = refIndexFor(base, key, pattern, field);
+    let ix: ReturnType<typeof refIndexFor>;
+    if (byField !== undefined) ix = refIndexFor(base, key, pattern, byField);
+    else {
+      const keys = termKeys(keyTerm!, target, c);
+      if (keys === undefined) return scan(f, k);
+      ix = refIndexFor(base, ixKey, pattern, keys, treeRoot);
+    }
     if (ix === null) return scan(f, k);
     tick(sh);
     const matches = ix.get(keyOf(p));
     if (matches === undefined) return false;
     return visit(matches, target, slots, next, f, k);
   };
+}
+
+/**
+ * Whether the shape's calls are what the index needs in this policy (quiet
+ * in between, pure in the key): the builtins they reach, or undefined.
+ */
+function callsAllowed(shape: Shape, root: RNode): readonly string[] | undefined {
+  const out = [...shape.calls.builtins, ...(shape.keyCalls?.builtins ?? [])];
+  for (const fn of shape.calls.fns) {
+    const v = fnVerdict(root, fn);
+    if (!v.quiet) return undefined;
+    out.push(...v.builtins);
+  }
+  for (const fn of shape.keyCalls?.fns ?? []) {
+    const v = fnVerdict(root, fn);
+    if (!v.pure) return undefined;
+    out.push(...v.builtins);
+  }
+  return [...new Set(out)];
+}
+
+const policyIds = new WeakMap<object, number>();
+let nextPolicyId = 0;
+
+function policyId(policy: object): number {
+  let id = policyIds.get(policy);
+  if (id === undefined) {
+    id = nextPolicyId++;
+    policyIds.set(policy, id);
+  }
+  return id;
 }
 
 function visit(

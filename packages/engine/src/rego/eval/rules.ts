@@ -24,6 +24,7 @@ import {
 } from "../value.ts";
 import { compileBody } from "./body.ts";
 import { type Ctx, FnMemo, Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
+import { bindLeaves, NEVER, type PreBind, preBind } from "./key-pattern.ts";
 import { compileOne, NOTDET } from "./one.ts";
 import {
   type Gen,
@@ -35,6 +36,7 @@ import {
   operandIterates,
   operandKeys,
   operandMatch,
+  patternHasGround,
   type Step,
   type UnifyV,
   unifyV,
@@ -920,6 +922,65 @@ function lookupPartial(node: RNode, key: Value, c: Ctx): Value | undefined {
   return v;
 }
 
+/**
+ * `set[pattern]` with a partly ground pattern, as OPA's topdown does it: each rule runs with
+ * its member unified with the pattern first, so only members the pattern can match are
+ * built (no memo: they depend on the pattern's bindings). OPA builds a partial object's
+ * whole extent for a pattern key, so objects do not come here.
+ */
+function partialByPattern(
+  node: RNode,
+  op: Operand & { k: "pat" },
+  path: RefPath,
+  i: number,
+  f: Frame,
+  k: VK,
+): boolean {
+  const c = f.c;
+  const binds = preBindsOf(op, node);
+  const set = new RSet();
+  const rules = node.partial;
+  for (let j = 0; j < rules.length; j++) {
+    const leaves = binds[j];
+    if (leaves !== NEVER) runPartialPre(rules[j], c, set, f, leaves);
+  }
+  return path.from(i, false)(f, set, k);
+}
+
+/** The pattern's pre-unification with each rule at the node (an operand meets one node in practice). */
+function preBindsOf(op: Operand & { k: "pat" }, node: RNode): PreBind[] {
+  let m = preBindCache.get(op);
+  if (m === undefined) preBindCache.set(op, (m = new Map()));
+  let binds = m.get(node);
+  if (binds === undefined) {
+    binds = node.partial.map((r) => preBind(op.t, r.value));
+    m.set(node, binds);
+  }
+  return binds;
+}
+const preBindCache = new WeakMap<Operand, Map<RNode, PreBind[]>>();
+
+function runPartialPre(
+  r: CompiledRule,
+  c: Ctx,
+  set: RSet,
+  cf: Frame,
+  leaves: Exclude<PreBind, typeof NEVER>,
+): void {
+  const p = planOf(r);
+  if (!guardsPass(p, c)) return;
+  const run = (): void => {
+    const f = new Frame(new Array(p.nslots), c);
+    f.sink = set;
+    bindLeaves(leaves, 0, cf, f, () => p.run(f, NOOP_K));
+  };
+  try {
+    run();
+  } catch (e) {
+    rerunPinned(e, c, run, false);
+  }
+}
+
 // ---- documents ----------------------------------------------------------------------
 
 /** The document at a node: virtual (rules) merged with base data (base wins on conflicts, as in OPA). */
@@ -1098,6 +1159,14 @@ function walkNode(
       }
       return partialKeys(node, path, i, f, k);
     }
+    if (
+      node.children.size === 0 &&
+      op.k === "pat" &&
+      nodePlan(node).isSet &&
+      c.memo.get(node) === undefined &&
+      patternHasGround(op, f)
+    )
+      return partialByPattern(node, op, path, i, f, k);
     const v = materialize(node, base, c);
     return v !== undefined && path.from(i, false)(f, v, k);
   }

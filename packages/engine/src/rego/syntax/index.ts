@@ -28,7 +28,7 @@
 import type { Body, Term } from "../ast.ts";
 import { RegoError } from "../errors.ts";
 import { lex } from "./lexer.ts";
-import { checkDepth, guardStack, MAX_PARSE_DEPTH } from "./limits.ts";
+import { checkDepth, guardStack, MAX_AST_DEPTH, MAX_PARSE_DEPTH } from "./limits.ts";
 import { parseModuleSource } from "./module.ts";
 import { FUTURE_KEYWORDS, Parser } from "./parser.ts";
 
@@ -54,7 +54,7 @@ export function parseQuery(source: string, opts: { regoVersion: 0 | 1; file?: st
   if (p.is("eof")) p.error("empty query");
   const body = guardStack(() => p.parseQuery(false, "eof"), p.loc(), "rego_parse_error", MAX_PARSE_DEPTH);
   if (!p.is("eof")) p.illegal();
-  checkDepth(body);
+  checkDepth(body, MAX_AST_DEPTH, source.length);
   return body;
 }
 

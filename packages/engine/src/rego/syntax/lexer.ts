@@ -76,7 +76,9 @@ export interface LexResult {
   comments: Comment[];
 }
 
-const PUNCT2 = new Set([":=", "==", "!=", "<=", ">="]);
+/** Two-character operators by their first character's code (each ends in `=`): no slice per token. */
+const PUNCT2: (TokenKind | undefined)[] = [];
+for (const op of [":=", "==", "!=", "<=", ">="] as const) PUNCT2[op.charCodeAt(0)] = op;
 const PUNCT1 = new Set("()[]{},;.:=<>+-*/%&|");
 
 function isIdentStart(c: number): boolean {
@@ -194,9 +196,9 @@ export class Lexer {
         out.push(t);
         continue;
       }
-      const two = src.slice(start, start + 2);
-      if (PUNCT2.has(two)) {
-        out.push(token(two as TokenKind, two, start, start + 2, row, col, ws, nl));
+      const two = src.charCodeAt(start + 1) === 61 ? PUNCT2[c] : undefined;
+      if (two !== undefined) {
+        out.push(token(two, two, start, start + 2, row, col, ws, nl));
         this.pos = start + 2;
         continue;
       }

@@ -28,17 +28,37 @@ function isNode(v: unknown): v is { type?: unknown; loc?: Location } {
  * Throws NestingError at the first term nested deeper than `limit` terms (an
  * explicit stack: no recursion). Counts objects that carry a `type` (terms and
  * expression kinds); arrays and other records are free.
+ *
+ * `sourceLength` (the parsed text's) allows a first walk without remembering
+ * visited objects (a Set of every node is most of this check's cost): a parse
+ * tree has a few nodes per character, so when that walk stays within a budget
+ * derived from it and finds nothing too deep, no path is, and the exact walk
+ * (which visits shared subterms once) would find nothing either. Otherwise the
+ * exact walk decides.
  */
-export function checkDepth(root: unknown, limit: number = MAX_AST_DEPTH): void {
+export function checkDepth(root: unknown, limit: number = MAX_AST_DEPTH, sourceLength?: number): void {
+  if (sourceLength !== undefined && walkDepth(root, limit, 16 * sourceLength + 1024)) return;
+  walkDepth(root, limit, Number.POSITIVE_INFINITY, new Set<object>());
+}
+
+/**
+ * Without `seen`: whether every path stays within `limit` (false when one does
+ * not, or when more than `budget` objects were visited). With it: throws at
+ * the first term too deep, visiting each object once.
+ */
+function walkDepth(root: unknown, limit: number, budget: number, seen?: Set<object>): boolean {
   // two parallel stacks (node, depth): no pair allocated per node
   const nodes: unknown[] = [root];
   const depths: number[] = [0];
-  const seen = new Set<object>();
+  let visited = 0;
   while (nodes.length > 0) {
     const v = nodes.pop();
     let depth = depths.pop() as number;
-    if (!isNode(v) || seen.has(v)) continue;
-    seen.add(v);
+    if (!isNode(v)) continue;
+    if (seen) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+    } else if (++visited > budget) return false;
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         const x = v[i];
@@ -49,7 +69,10 @@ export function checkDepth(root: unknown, limit: number = MAX_AST_DEPTH): void {
       }
       continue;
     }
-    if (typeof v.type === "string" && ++depth > limit) throw new NestingError(v.loc, limit);
+    if (typeof v.type === "string" && ++depth > limit) {
+      if (!seen) return false;
+      throw new NestingError(v.loc, limit);
+    }
     for (const k in v) {
       if (k === "loc" || k === "annotations") continue;
       const x = (v as Record<string, unknown>)[k];
@@ -59,6 +82,7 @@ export function checkDepth(root: unknown, limit: number = MAX_AST_DEPTH): void {
       }
     }
   }
+  return true;
 }
 
 export function isStackOverflow(e: unknown): boolean {

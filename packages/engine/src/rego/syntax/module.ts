@@ -7,7 +7,7 @@ import type { Expr, Import, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import { attachAnnotations } from "./annotations.ts";
 import { lex } from "./lexer.ts";
-import { checkDepth } from "./limits.ts";
+import { checkDepth, MAX_AST_DEPTH } from "./limits.ts";
 import { termToJSON } from "./opa-json.ts";
 import { opName, termString, toRuleHead, trueExpr, valueName } from "./parse-helpers.ts";
 import { BASE_KEYWORDS, FUTURE_KEYWORDS, Parser, type RuleFlags } from "./parser.ts";
@@ -72,7 +72,10 @@ export function parseModuleSource(source: string, file: string, regoVersion: 0 |
       const imp = parseImport(p, regoVersion);
       const root = importRoot(imp.path);
       if (root === "rego" && regoVersion === 0) {
-        for (const k of FUTURE_KEYWORDS) p.keywords.add(k);
+        for (let j = 0; j < FUTURE_KEYWORDS.length; j++) {
+          const k = FUTURE_KEYWORDS[j];
+          p.keywords.add(k);
+        }
         v1 = true;
       }
       mod.imports.push(imp);
@@ -96,7 +99,8 @@ export function parseModuleSource(source: string, file: string, regoVersion: 0 |
     const s = p.save();
     const rules = p.parseRules();
     if (rules) {
-      for (const r of rules) {
+      for (let j = 0; j < rules.length; j++) {
+        const r = rules[j];
         mod.rules.push(r);
         statementRows.push({ row: r.loc.row, rule: r });
       }
@@ -115,13 +119,14 @@ export function parseModuleSource(source: string, file: string, regoVersion: 0 |
   }
 
   if (v1) {
-    for (const rule of mod.rules) {
+    for (let j = 0; j < mod.rules.length; j++) {
+      const rule = mod.rules[j];
       for (let r: Rule | undefined = rule; r; r = r.else) errors.push(...checkV1(r, p.flags.get(r)));
     }
     mod.regoVersion = 1;
   }
   if (errors.length > 0) throw new RegoError(errors);
-  checkDepth(mod.rules);
+  checkDepth(mod.rules, MAX_AST_DEPTH, source.length);
   attachAnnotations(mod, statementRows, parseRefTerm, termToJSON);
   return mod;
 }
@@ -153,7 +158,8 @@ function parsePackage(p: Parser): { path: string[]; loc: Location } {
   if (term.type === "var") path.push(term.name);
   else if (term.type === "ref" && term.head.type === "var") {
     path.push(term.head.name);
-    for (const x of term.path) {
+    for (let i = 0; i < term.path.length; i++) {
+      const x = term.path[i];
       if (x.type !== "string") p.error(`unexpected ${valueName(x)} token: expecting string`, x.loc);
       path.push(x.value);
     }
@@ -180,13 +186,18 @@ function parseImport(p: Parser, regoVersion: 0 | 1): Import {
   try {
     term = p.parseTerm();
   } finally {
-    for (const k of saved) p.keywords.add(k);
+    for (let i = 0; i < saved.length; i++) {
+      const k = saved[i];
+      p.keywords.add(k);
+    }
   }
   let path: Term;
   if (term.type === "var") path = { type: "ref", head: term, path: [], loc: term.loc };
   else if (term.type === "ref") {
-    for (const x of term.path)
+    for (let i = 0; i < term.path.length; i++) {
+      const x = term.path[i];
       if (x.type !== "string") p.error(`unexpected ${valueName(x)} token: expecting string`, x.loc);
+    }
     path = term;
   } else p.error("expected path", loc);
   const root = importRoot(path);
@@ -222,7 +233,10 @@ function parseImport(p: Parser, regoVersion: 0 | 1): Import {
       // `every x in xs` needs `in`, so importing `every` enables both (as OPA does)
       if (k === "every") p.keywords.add("in");
     } else {
-      for (const k of FUTURE_KEYWORDS) p.keywords.add(k);
+      for (let i = 0; i < FUTURE_KEYWORDS.length; i++) {
+        const k = FUTURE_KEYWORDS[i];
+        p.keywords.add(k);
+      }
       // all of future.keywords includes `not`: `not { … }` then holds a body (OPA's not-bodies)
       p.keywords.add("not");
     }

@@ -37,7 +37,8 @@ export function opName(op: Term): string | undefined {
   if (op.type === "var") return op.name;
   if (op.type === "ref" && op.head.type === "var") {
     let s = op.head.name;
-    for (const p of op.path) {
+    for (let i = 0; i < op.path.length; i++) {
+      const p = op.path[i];
       if (p.type !== "string") return undefined;
       s += `.${p.value}`;
     }
@@ -114,7 +115,8 @@ export function findNonConstant(t: Term): string | undefined {
 export function termKey(t: Term): string | undefined {
   const all = (ts: Term[]): string[] | undefined => {
     const out: string[] = [];
-    for (const x of ts) {
+    for (let i = 0; i < ts.length; i++) {
+      const x = ts[i];
       const k = termKey(x);
       if (k === undefined) return undefined;
       out.push(k);
@@ -168,7 +170,9 @@ export function dedupeEntries(entries: [Term, Term][]): [Term, Term][] {
   if (entries.length < 2) return entries;
   const at = new Map<string, number>();
   const out: [Term, Term][] = [];
-  for (const [k, v] of entries) {
+  for (let j = 0; j < entries.length; j++) {
+    const k = entries[j][0];
+    const v = entries[j][1];
     const key = termKey(k);
     const i = key === undefined ? undefined : at.get(key);
     if (i !== undefined) out[i] = [out[i][0], v];
@@ -195,7 +199,8 @@ export function termString(t: Term): string {
       return t.name;
     case "ref": {
       let s = termString(t.head);
-      for (const p of t.path) {
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
         if (p.type === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.value)) s += `.${p.value}`;
         else s += `[${termString(p)}]`;
       }

@@ -58,6 +58,12 @@ const OR: Record<string, string> = { "|": "or" };
 const AND: Record<string, string> = { "&": "and" };
 const ARITH: Record<string, string> = { "+": "plus", "-": "minus" };
 const FACTOR: Record<string, string> = { "*": "mul", "/": "div", "%": "rem" };
+/** Each infix operator token: its builtin and precedence (higher binds tighter). */
+const BINARY_OPS = new Map<string, { name: string; prec: number }>(
+  [RELATIONS, OR, AND, ARITH, FACTOR].flatMap((table, prec) =>
+    Object.entries(table).map(([tok, name]) => [tok, { name, prec }] as const),
+  ),
+);
 /** Calls written as infix operators: an operand error names their left operand. */
 const INFIX_NAMES = new Set([
   ...Object.values(RELATIONS),
@@ -113,15 +119,17 @@ export class Parser {
   /**
    * Terms parsed so far by start token (and wildcard counter): backtracking
    * (`[t` then restore and reparse as `[t + …`) reuses them instead of parsing
-   * again, which was exponential in nesting (`[[[1] + 1] + 1]`).
+   * again, which was exponential in nesting (`[[[1] + 1] + 1]`). An array
+   * sized once by token count: cheaper than a growing Map on the cold path.
    */
-  private readonly memo = new Map<
-    number,
-    { w: number; term?: Term; err?: RegoError; end: number; endW: number }
-  >();
+  private readonly memo: (
+    | { w: number; term?: Term; err?: RegoError; end: number; endW: number }
+    | undefined
+  )[];
 
   constructor(tokens: Token[], file: string, keywords: Set<string>, counter?: { wildcard: number }) {
     this.tokens = tokens;
+    this.memo = new Array(tokens.length);
     this.file = file;
     this.keywords = keywords;
     this.counter = counter ?? { wildcard: 0 };
@@ -583,33 +591,25 @@ export class Parser {
     }
   }
 
-  /** Left-associative binary level: `operand (op operand)*`. */
-  private binary(table: Record<string, string>, operand: (this: Parser) => Term): Term {
-    let lhs = operand.call(this);
+  /**
+   * Infix operators by precedence climbing: one call per operand rather than one
+   * per precedence level (the cold compile parses every operand through here).
+   * Left-associative: the right operand only takes operators that bind tighter.
+   */
+  private parseBinary(minPrec: number): Term {
+    let lhs = this.parseTerm();
     for (;;) {
-      const name = table[this.tok.kind];
-      if (name === undefined) return lhs;
-      const op: Term = { type: "var", name, loc: this.loc() };
+      const op = BINARY_OPS.get(this.tok.kind);
+      if (op === undefined || op.prec < minPrec) return lhs;
+      const opTerm: Term = { type: "var", name: op.name, loc: this.loc() };
       this.next();
-      const rhs = operand.call(this);
-      lhs = { type: "call", op, args: [lhs, rhs], loc: lhs.loc };
+      const rhs = this.parseBinary(op.prec + 1);
+      lhs = { type: "call", op: opTerm, args: [lhs, rhs], loc: lhs.loc };
     }
   }
 
   private parseTermRelation(): Term {
-    return this.binary(RELATIONS, this.parseTermOr);
-  }
-  private parseTermOr(): Term {
-    return this.binary(OR, this.parseTermAnd);
-  }
-  private parseTermAnd(): Term {
-    return this.binary(AND, this.parseTermArith);
-  }
-  private parseTermArith(): Term {
-    return this.binary(ARITH, this.parseTermFactor);
-  }
-  private parseTermFactor(): Term {
-    return this.binary(FACTOR, this.parseTerm);
+    return this.parseBinary(0);
   }
 
   // ---- terms --------------------------------------------------------------
@@ -626,7 +626,7 @@ export class Parser {
     )
       this.error(`illegal ref (head cannot be ${t.text === "null" ? "null" : "boolean"})`);
     const w = this.counter.wildcard;
-    const hit = this.memo.get(start);
+    const hit = this.memo[start];
     if (hit && hit.w === w) {
       if (hit.err) throw hit.err;
       this.i = hit.end;
@@ -637,12 +637,12 @@ export class Parser {
     this.depth++;
     try {
       const term = this.parseTermInner();
-      this.memo.set(start, { w, term, end: this.i, endW: this.counter.wildcard });
+      this.memo[start] = { w, term, end: this.i, endW: this.counter.wildcard };
       return term;
     } catch (e) {
       // failures too: backtracking over a failing nested term was also 2^depth
       if (e instanceof RegoError && !(e instanceof NestingError))
-        this.memo.set(start, { w, err: e, end: this.i, endW: this.counter.wildcard });
+        this.memo[start] = { w, err: e, end: this.i, endW: this.counter.wildcard };
       throw e;
     } finally {
       this.depth--;
@@ -1248,7 +1248,8 @@ export class Parser {
     if (bad) this.error(`illegal default rule (value cannot contain ${bad})`, loc);
     if (head.args) {
       const seen = new Set<string>();
-      for (const a of head.args) {
+      for (let i = 0; i < head.args.length; i++) {
+        const a = head.args[i];
         if (a.type !== "var")
           this.error(`illegal default rule (arguments cannot contain ${valueName(a)})`, loc);
         if (!a.wildcard && seen.has(a.name))

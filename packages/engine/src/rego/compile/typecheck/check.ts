@@ -5,7 +5,7 @@ import type { CompiledRule, RNode } from "../tree.ts";
 import { dependents, rulesAt } from "./deps.ts";
 import { Env, lookupData, type PathElem, selectPath, TypeNode } from "./env.ts";
 import { childKeys, oneOf, refInvalid, refUnsupported, type TypeErr } from "./errors.ts";
-import { type CExpr, type CTerm, childTerms, Flattener } from "./flatten.ts";
+import { type CExpr, type CTerm, Flattener, varName } from "./flatten.ts";
 import { builtinSignature } from "./signatures.ts";
 import {
   ANY,
@@ -44,7 +44,8 @@ export function checkTypes(
       (a.location?.row ?? 0) - (b.location?.row ?? 0) ||
       (a.location?.col ?? 0) - (b.location?.col ?? 0),
   );
-  for (const e of found) {
+  for (let i = 0; i < found.length; i++) {
+    const e = found[i];
     const message = [e.message, ...e.details].join("\n\t");
     const key = `${e.location?.file}:${e.location?.row}:${e.location?.col}:${message}`;
     if (seen.has(key)) continue;
@@ -95,7 +96,8 @@ class Checker implements Typer {
   /** Makes sure the rules a data path can read are typed (on demand, so dependencies come first). */
   private ensurePath(path: PathElem[]): void {
     let n = this.root;
-    for (const p of path) {
+    for (let i = 0; i < path.length; i++) {
+      const p = path[i];
       if (!p.const || typeof p.v !== "string") break;
       const c = n.children.get(p.v);
       if (!c) return;
@@ -111,7 +113,10 @@ class Checker implements Typer {
     if (this.deepDone.has(n) || (!deep && this.shallowDone.has(n))) return;
     if (!this.shallowDone.has(n)) {
       for (const rs of [n.complete, n.defaults, n.partial, n.funcs])
-        for (const r of rs) for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
+        for (let i = 0; i < rs.length; i++) {
+          const r = rs[i];
+          for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
+        }
       this.shallowDone.add(n);
     }
     if (!deep) return;
@@ -144,10 +149,12 @@ class Checker implements Typer {
     }
     let tpe: T;
     if (link.kind === "function" && flat.args) {
-      for (const a of flat.args)
+      for (let i = 0; i < flat.args.length; i++) {
+        const a = flat.args[i];
         forVars(a, (v) => {
           if (!env.get(v.id)) env.put(v.id, ANY);
         });
+      }
       tpe = {
         k: "function",
         args: flat.args.map((a) => this.typeOf(env, a)),
@@ -175,13 +182,15 @@ class Checker implements Typer {
 
   private checkBody(parent: Env | undefined, body: CExpr[], errs: TypeErr[]): Env {
     const env = new Env(parent);
-    for (const e of body) {
+    for (let i = 0; i < body.length; i++) {
+      const e = body[i];
       const exprEnv = e.with.length ? this.withEnv(env, e) : env;
-      const closureErrs = this.checkClosures(exprEnv, e);
-      const refErrs = this.checkRefs(exprEnv, e);
-      errs.push(...closureErrs, ...refErrs);
+      // closure errors, then ref errors, straight into errs (no arrays per expression)
+      const before = errs.length;
+      this.closuresInExpr(exprEnv, e, errs);
+      this.refsInExpr(exprEnv, e, errs);
       const err = this.checkExpr(exprEnv, e);
-      if (err && !((closureErrs.length || refErrs.length) && err.nilCause)) errs.push(err);
+      if (err && !(errs.length > before && err.nilCause)) errs.push(err);
     }
     return env;
   }
@@ -192,7 +201,7 @@ class Checker implements Typer {
   >();
 
   /**
-   * A comprehension's body checked in `env`. Both checkClosures and typeOf need
+   * A comprehension's body checked in `env`. Both the closure walk and typeOf need
    * it; reusing the result while no var type changed keeps nested comprehensions
    * linear (checking each body twice per level was 2^depth).
    */
@@ -206,29 +215,73 @@ class Checker implements Typer {
     return entry;
   }
 
-  /** Comprehension bodies are checked in their own environment. */
-  private checkClosures(env: Env, e: CExpr): TypeErr[] {
-    const errs: TypeErr[] = [];
-    const term = (t: CTerm): void => {
-      switch (t.c) {
-        case "compr":
-          errs.push(...this.comprBody(env, t).errs);
-          return;
-        case "ref":
-          term(t.head);
-          t.path.forEach(term);
-          return;
-        default:
-          childTerms(t).forEach(term);
-      }
-    };
-    const expr = (x: CExpr): void => {
-      exprTerms(x).forEach(term);
-      if (x.x === "closure") for (const b of x.bodies) b.forEach(expr);
-      for (const w of x.with) term(w.value);
-    };
-    expr(e);
-    return errs;
+  /**
+   * Comprehension bodies are checked in their own environment. Plain
+   * recursive methods, not closures per expression: this runs cold.
+   */
+  private closuresInExpr(env: Env, x: CExpr, errs: TypeErr[]): void {
+    switch (x.x) {
+      case "eq":
+        this.closuresInTerm(env, x.a, errs);
+        this.closuresInTerm(env, x.b, errs);
+        break;
+      case "call":
+        for (let i = 0; i < x.args.length; i++) {
+          const a = x.args[i];
+          this.closuresInTerm(env, a, errs);
+        }
+        break;
+      case "term":
+        this.closuresInTerm(env, x.t, errs);
+        break;
+      case "closure":
+        for (let i = 0; i < x.terms.length; i++) {
+          const t = x.terms[i];
+          this.closuresInTerm(env, t, errs);
+        }
+        for (let i = 0; i < x.bodies.length; i++) {
+          const b = x.bodies[i];
+          for (let j = 0; j < b.length; j++) {
+            const y = b[j];
+            this.closuresInExpr(env, y, errs);
+          }
+        }
+        break;
+    }
+    for (let i = 0; i < x.with.length; i++) {
+      const w = x.with[i];
+      this.closuresInTerm(env, w.value, errs);
+    }
+  }
+
+  private closuresInTerm(env: Env, t: CTerm, errs: TypeErr[]): void {
+    switch (t.c) {
+      case "compr":
+        for (const err of this.comprBody(env, t).errs) errs.push(err);
+        return;
+      case "ref":
+        this.closuresInTerm(env, t.head, errs);
+        for (let i = 0; i < t.path.length; i++) {
+          const p = t.path[i];
+          this.closuresInTerm(env, p, errs);
+        }
+        return;
+      case "array":
+      case "set":
+        for (let i = 0; i < t.items.length; i++) {
+          const x = t.items[i];
+          this.closuresInTerm(env, x, errs);
+        }
+        return;
+      case "object":
+        for (let i = 0; i < t.entries.length; i++) {
+          const k = t.entries[i][0];
+          const v = t.entries[i][1];
+          this.closuresInTerm(env, k, errs);
+          this.closuresInTerm(env, v, errs);
+        }
+        return;
+    }
   }
 
   private checkExpr(env: Env, e: CExpr): TypeErr | undefined {
@@ -327,7 +380,8 @@ class Checker implements Typer {
 
   /** `with f as g`: g must take what f takes. */
   private checkWith(env: Env, e: CExpr): TypeErr | undefined {
-    for (const w of e.with) {
+    for (let i = 0; i < e.with.length; i++) {
+      const w = e.with[i];
       if (w.target.kind !== "fn" || !w.valueFn) continue;
       const target = this.fnTarget(env, w.target.name);
       const value = this.fnType(env, w.valueFn);
@@ -354,7 +408,8 @@ class Checker implements Typer {
   private withEnv(env: Env, e: CExpr): Env {
     let layers = env.dataLayers;
     const puts: [string[], Type][] = [];
-    for (const w of e.with) {
+    for (let i = 0; i < e.with.length; i++) {
+      const w = e.with[i];
       if (w.target.kind === "input") continue; // input is any whatever replaces it
       const userFn = w.target.kind === "fn" && w.target.name.startsWith("data.");
       if (w.target.kind === "fn" && !userFn) continue; // builtins: nothing depends on their type
@@ -374,7 +429,11 @@ class Checker implements Typer {
     }
     if (puts.length) {
       const layer = new TypeNode();
-      for (const [p, t] of puts) layer.put(p, t);
+      for (let i = 0; i < puts.length; i++) {
+        const p = puts[i][0];
+        const t = puts[i][1];
+        layer.put(p, t);
+      }
       layers = [layer, ...layers];
     }
     return layers === env.dataLayers ? env : new Env(env, layers, true);
@@ -397,26 +456,65 @@ class Checker implements Typer {
   // ---- refs -----------------------------------------------------------------
 
   /** Refs into values of known type must be able to exist (OPA's refChecker). */
-  private checkRefs(env: Env, e: CExpr): TypeErr[] {
-    const errs: TypeErr[] = [];
-    const term = (t: CTerm): void => {
-      switch (t.c) {
-        case "ref": {
-          const err = this.checkRef(env, t);
-          if (err) errs.push(err);
-          t.path.forEach(term);
-          return;
+  private refsInExpr(env: Env, x: CExpr, errs: TypeErr[]): void {
+    switch (x.x) {
+      case "eq":
+        this.refsInTerm(env, x.a, errs);
+        this.refsInTerm(env, x.b, errs);
+        return;
+      case "call":
+        for (let i = 0; i < x.args.length; i++) {
+          const a = x.args[i];
+          this.refsInTerm(env, a, errs);
         }
-        default:
-          childTerms(t).forEach(term);
+        return;
+      case "term":
+        this.refsInTerm(env, x.t, errs);
+        return;
+      case "closure":
+        for (let i = 0; i < x.terms.length; i++) {
+          const t = x.terms[i];
+          this.refsInTerm(env, t, errs);
+        }
+        for (let i = 0; i < x.bodies.length; i++) {
+          const b = x.bodies[i];
+          for (let j = 0; j < b.length; j++) {
+            const y = b[j];
+            this.refsInExpr(env, y, errs);
+          }
+        }
+        return;
+    }
+  }
+
+  /** Comprehensions are not entered: their bodies are checked on their own. */
+  private refsInTerm(env: Env, t: CTerm, errs: TypeErr[]): void {
+    switch (t.c) {
+      case "ref": {
+        const err = this.checkRef(env, t);
+        if (err) errs.push(err);
+        for (let i = 0; i < t.path.length; i++) {
+          const p = t.path[i];
+          this.refsInTerm(env, p, errs);
+        }
+        return;
       }
-    };
-    const expr = (x: CExpr): void => {
-      exprTerms(x).forEach(term);
-      if (x.x === "closure") for (const b of x.bodies) b.forEach(expr);
-    };
-    expr(e);
-    return errs;
+      case "array":
+      case "set":
+        for (let i = 0; i < t.items.length; i++) {
+          const x = t.items[i];
+          this.refsInTerm(env, x, errs);
+        }
+        return;
+      case "object":
+        for (let i = 0; i < t.entries.length; i++) {
+          const k = t.entries[i][0];
+          const v = t.entries[i][1];
+          this.refsInTerm(env, k, errs);
+          this.refsInTerm(env, v, errs);
+        }
+        return;
+    }
   }
 
   private checkRef(env: Env, ref: CTerm & { c: "ref" }): TypeErr | undefined {
@@ -516,7 +614,10 @@ class Checker implements Typer {
         return arrayOf(t.items.map((x) => this.typeOf(env, x)));
       case "set": {
         let of: T;
-        for (const x of t.items) of = or(of, this.typeOf(env, x));
+        for (let i = 0; i < t.items.length; i++) {
+          const x = t.items[i];
+          of = or(of, this.typeOf(env, x));
+        }
         return setOf(of);
       }
       case "object": {
@@ -524,7 +625,9 @@ class Checker implements Typer {
         let dynamic: { key: T; value: T } | undefined;
         // OPA walks an object's entries in key order: the greatest non-constant key's entry is the dynamic part
         let last: [CTerm, CTerm] | undefined;
-        for (const [k, v] of t.entries) {
+        for (let i = 0; i < t.entries.length; i++) {
+          const k = t.entries[i][0];
+          const v = t.entries[i][1];
           if (k.c === "const") stat.push({ key: k.v, value: this.typeOf(env, v) });
           else if (!last || compareTerms(k, last[0]) >= 0) last = [k, v];
         }
@@ -566,7 +669,8 @@ class Checker implements Typer {
 /** The ground scalar keys a rule ref starts with: OPA makes composite ones (`p[[1]]`) vars of the body. */
 function leadingConsts(keys: CTerm[]): Value[] {
   const out: Value[] = [];
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     if (!isScalarConst(k) || k.c !== "const") break;
     out.push(k.v);
   }
@@ -585,8 +689,8 @@ function compareTerms(a: CTerm, b: CTerm): number {
     case "root": {
       // OPA has renamed declared locals and call outputs `__localN__`, numbered in order
       if (a.c === "var" && b.c === "var" && a.generated && b.generated) return a.id - b.id;
-      const na = a.c === "var" ? (a.generated ? "__local" : a.name) : a.root;
-      const nb = b.c === "var" ? (b.generated ? "__local" : b.name) : b.c === "root" ? b.root : "";
+      const na = a.c === "var" ? (a.generated ? "__local" : varName(a)) : a.root;
+      const nb = b.c === "var" ? (b.generated ? "__local" : varName(b)) : b.c === "root" ? b.root : "";
       return na < nb ? -1 : na > nb ? 1 : 0;
     }
     case "ref":
@@ -632,29 +736,25 @@ function termRank(t: CTerm): number {
   }
 }
 
-function exprTerms(x: CExpr): CTerm[] {
-  switch (x.x) {
-    case "eq":
-      return [x.a, x.b];
-    case "call":
-      return x.args;
-    case "term":
-      return [x.t];
-    case "closure":
-      return x.terms;
-  }
-}
-
 function forVars(t: CTerm, f: (v: CTerm & { c: "var" }) => void): void {
   if (t.c === "var") f(t);
-  else if (t.c === "array" || t.c === "set") for (const x of t.items) forVars(x, f);
+  else if (t.c === "array" || t.c === "set")
+    for (let i = 0; i < t.items.length; i++) {
+      const x = t.items[i];
+      forVars(x, f);
+    }
   else if (t.c === "object")
-    for (const [k, v] of t.entries) {
+    for (let i = 0; i < t.entries.length; i++) {
+      const k = t.entries[i][0];
+      const v = t.entries[i][1];
       forVars(k, f);
       forVars(v, f);
     }
   else if (t.c === "ref") {
     forVars(t.head, f);
-    for (const p of t.path) forVars(p, f);
+    for (let i = 0; i < t.path.length; i++) {
+      const p = t.path[i];
+      forVars(p, f);
+    }
   }
 }

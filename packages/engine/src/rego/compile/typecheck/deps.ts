@@ -13,7 +13,8 @@ const hasRules = (n: RNode) => n.complete.length + n.defaults.length + n.partial
 export function rulesAt(root: RNode, path: string[]): RNode[] {
   const out: RNode[] = [];
   let n: RNode | undefined = root;
-  for (const p of path) {
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i];
     n = n.children.get(p);
     if (!n) return out;
     if (hasRules(n)) out.push(n);
@@ -50,11 +51,15 @@ export function dependents(rules: CompiledRule[], root: RNode, start: RNode[]): 
 /** node → the rule nodes reading it. */
 function reverseDeps(rules: CompiledRule[], root: RNode): Map<RNode, Set<RNode>> {
   const rev = new Map<RNode, Set<RNode>>();
-  for (const r of rules) {
+  for (let j = 0; j < rules.length; j++) {
+    const r = rules[j];
     const reads = new Set<RNode>();
     const term = (t: IRTerm) => termReads(t, root, reads, body);
     const body = (b: IRBody) => {
-      for (const x of b) exprReads(x, term, body, root, reads);
+      for (let i = 0; i < b.length; i++) {
+        const x = b[i];
+        exprReads(x, term, body, root, reads);
+      }
     };
     for (let l: CompiledRule | undefined = r; l; l = l.else) {
       body(l.body);
@@ -74,7 +79,10 @@ function reverseDeps(rules: CompiledRule[], root: RNode): Map<RNode, Set<RNode>>
 function fnNode(root: RNode, path: string[] | undefined, acc: Set<RNode>): void {
   if (!path) return;
   let n: RNode | undefined = root;
-  for (const p of path) n = n?.children.get(p);
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i];
+    n = n?.children.get(p);
+  }
   if (n) acc.add(n);
 }
 
@@ -87,7 +95,10 @@ function exprReads(
 ): void {
   if (x.e.k === "call" && x.e.fn.kind === "user") fnNode(root, x.e.fn.path, acc);
   irExprChildren(x, term, body);
-  for (const w of x.with) if (w.valueFn?.kind === "user") fnNode(root, w.valueFn.path, acc);
+  for (let i = 0; i < x.with.length; i++) {
+    const w = x.with[i];
+    if (w.valueFn?.kind === "user") fnNode(root, w.valueFn.path, acc);
+  }
 }
 
 function termReads(t: IRTerm, root: RNode, acc: Set<RNode>, body: (b: IRBody) => void): void {

@@ -45,7 +45,10 @@ export class TypeNode {
   /** Sets the type at path, replacing what was there. */
   put(path: Value[], t: T): void {
     let n: TypeNode = this;
-    for (const k of path) n = n.childOrNew(k);
+    for (let i = 0; i < path.length; i++) {
+      const k = path[i];
+      n = n.childOrNew(k);
+    }
     n.value = t;
   }
 
@@ -132,7 +135,8 @@ export type PathElem = { const: true; v: Value; scalar: boolean } | { const: fal
 /** The type at a ref's path below a type (OPA's selectRef). */
 export function selectPath(t: T, path: PathElem[]): T {
   let cur = t;
-  for (const p of path) {
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i];
     if (!cur) return undefined;
     if (!p.const || !p.scalar) {
       if (isEmptyCollection(cur)) return ANY;

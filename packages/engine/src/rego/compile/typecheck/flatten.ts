@@ -22,7 +22,14 @@ import { irTermChildren, skipBodies } from "../ir-walk.ts";
 export type CTerm =
   | { c: "const"; v: Value }
   /** `generated`: a hoisted call output or a declared local, which OPA renames `__localN__` */
-  | { c: "var"; id: number; name: string; generated?: boolean }
+  | {
+      c: "var";
+      id: number;
+      /** see varName: a var generated for a term (`of`) is named by rendering it, only when asked */
+      name: string;
+      of?: CTerm;
+      generated?: boolean;
+    }
   /** `input` / `data`: only ever a ref head */
   | { c: "root"; root: "input" | "data" }
   | { c: "ref"; head: CTerm; path: CTerm[]; loc: Location }
@@ -66,18 +73,22 @@ export class Flattener {
     this.next = firstId;
   }
 
-  private gen(name: string): CTerm & { c: "var" } {
-    return { c: "var", id: this.next++, name };
+  private gen(name: string, of?: CTerm): CTerm & { c: "var" } {
+    return { c: "var", id: this.next++, name, of };
   }
 
   body(b: IRBody): CExpr[] {
-    const phase1 = inOpaOrder(b).flatMap((x) => this.expr(x));
+    const phase1: CExpr[] = [];
+    const ordered = inOpaOrder(b);
+    for (let i = 0; i < ordered.length; i++) this.expr(ordered[i], phase1);
     return this.dynamics(phase1);
   }
 
   /** A rule link: its body plus what its head needs computed. */
   rule(body: IRBody, value: IRTerm, keys: IRTerm[], args: IRTerm[] | undefined, headLoc: Location): FlatRule {
-    const phase1 = inOpaOrder(body).flatMap((x) => this.expr(x));
+    const phase1: CExpr[] = [];
+    const ordered = inOpaOrder(body);
+    for (let i = 0; i < ordered.length; i++) this.expr(ordered[i], phase1);
     const support: CExpr[] = [];
     const expand = (t: IRTerm) => this.term(t, support, []);
     let cargs = args?.map(expand);
@@ -85,7 +96,7 @@ export class Flattener {
     let cvalue = expand(value);
     const hoist = (t: CTerm): CTerm => {
       if (!requiresEval(t)) return t;
-      const v = this.gen(render(t));
+      const v = this.gen("", t);
       support.push({ x: "eq", a: v, b: t, loc: termLoc(t) ?? headLoc, with: [] });
       return v;
     };
@@ -97,43 +108,57 @@ export class Flattener {
 
   // ---- phase 1: calls out of terms (rewriteExprTerms) ----------------------
 
-  private expr(x: IRExpr): CExpr[] {
-    const out: CExpr[] = [];
-    const withs: CWith[] = x.with.map((w) => this.with(w, out));
+  private callExpr(
+    fn: FnRef,
+    irArgs: IRTerm[],
+    irOut: IRTerm | undefined,
+    withs: CWith[],
+    loc: Location,
+    out: CExpr[],
+  ): void {
+    if (fn.kind === "builtin" && fn.name === "print" && !irOut) {
+      out.push({
+        x: "term",
+        t: { c: "array", items: irArgs.map((a) => this.printArg(a, withs)) },
+        loc,
+        with: withs,
+      });
+      return;
+    }
+    const args: CTerm[] = [];
+    for (let i = 0; i < irArgs.length; i++) args.push(this.term(irArgs[i], out, withs));
+    if (irOut) args.push(this.term(irOut, out, withs));
+    if (fn.kind === "builtin" && fn.name === "equal" && args.length === 2)
+      out.push({ x: "eq", a: args[0], b: args[1], loc, with: withs });
+    else out.push({ x: "call", fn, args, loc, with: withs });
+  }
+
+  /** Appends an expression's flattened form (its support expressions first) to `out`. */
+  private expr(x: IRExpr, out: CExpr[]): void {
+    const withs: CWith[] = x.with.length ? x.with.map((w) => this.with(w, out)) : [];
     const loc = x.loc;
-    const push = (e: CExpr) => out.push(e);
-    const callExpr = (fn: FnRef, irArgs: IRTerm[], irOut: IRTerm | undefined, at = loc) => {
-      if (fn.kind === "builtin" && fn.name === "print" && !irOut) {
-        push({
-          x: "term",
-          t: { c: "array", items: irArgs.map((a) => this.printArg(a, withs)) },
-          loc: at,
-          with: withs,
-        });
-        return;
-      }
-      const args = irArgs.map((a) => this.term(a, out, withs));
-      if (irOut) args.push(this.term(irOut, out, withs));
-      if (fn.kind === "builtin" && fn.name === "equal" && args.length === 2)
-        push({ x: "eq", a: args[0], b: args[1], loc: at, with: withs });
-      else push({ x: "call", fn, args, loc: at, with: withs });
-    };
     const e = x.e;
     switch (e.k) {
       case "eq":
         // `$h = f(…)`: a call the engine hoisted ahead of its expression (dynamics.ts), whose output
         // OPA's checker sees as the call's own output var (no var-to-var unification to widen it)
         if (e.a.t === "local" && e.a.name === "$h" && e.b.t === "call")
-          callExpr(e.b.fn, e.b.args, e.a, e.b.loc);
+          this.callExpr(e.b.fn, e.b.args, e.a, withs, e.b.loc, out);
         else
-          push({ x: "eq", a: this.term(e.a, out, withs), b: this.term(e.b, out, withs), loc, with: withs });
+          out.push({
+            x: "eq",
+            a: this.term(e.a, out, withs),
+            b: this.term(e.b, out, withs),
+            loc,
+            with: withs,
+          });
         break;
       case "call":
-        callExpr(e.fn, e.args, e.out);
+        this.callExpr(e.fn, e.args, e.out, withs, loc, out);
         break;
       case "term":
-        if (e.t.t === "call") callExpr(e.t.fn, e.t.args, undefined);
-        else push({ x: "term", t: this.term(e.t, out, withs), loc, with: withs });
+        if (e.t.t === "call") this.callExpr(e.t.fn, e.t.args, undefined, withs, loc, out);
+        else out.push({ x: "term", t: this.term(e.t, out, withs), loc, with: withs });
         break;
       case "somein": {
         // OPA declares `some k, v in xs` as `v = xs[k]` (k generated when absent)
@@ -141,7 +166,7 @@ export class Flattener {
         const value = this.term(e.value, out, withs);
         let coll = this.term(e.coll, out, withs);
         if (coll.c !== "ref" && coll.c !== "var" && !isScalar(coll)) {
-          const v = this.gen(render(coll));
+          const v = this.gen("", coll);
           out.push({ x: "eq", a: v, b: coll, loc, with: withs });
           coll = v;
         }
@@ -149,7 +174,7 @@ export class Flattener {
           coll.c === "ref"
             ? { ...coll, path: [...coll.path, key] }
             : { c: "ref", head: coll, path: [key], loc };
-        push({ x: "eq", a: value, b: ref, loc, with: withs });
+        out.push({ x: "eq", a: value, b: ref, loc, with: withs });
         break;
       }
       case "every": {
@@ -158,12 +183,12 @@ export class Flattener {
         const d = this.term(e.dom, domSupport, withs);
         out.push(...domSupport, { x: "eq", a: dom, b: d, loc, with: withs });
         const terms = [e.value, ...(e.key ? [e.key] : [])].map((t) => this.term(t, out, withs));
-        push({ x: "closure", terms: [...terms, dom], bodies: [this.body(e.body)], loc, with: withs });
+        out.push({ x: "closure", terms: [...terms, dom], bodies: [this.body(e.body)], loc, with: withs });
         break;
       }
       case "logic":
         // like every's, OPA checks only the refs and closures in these bodies (not-bodies too)
-        push({
+        out.push({
           x: "closure",
           terms: [],
           bodies: [this.body(e.left), ...(e.right ? [this.body(e.right)] : [])],
@@ -174,7 +199,6 @@ export class Flattener {
       case "true":
         break;
     }
-    return out;
   }
 
   /** `print(x)` checks x as `{v | v = x}` would be checked. */
@@ -190,7 +214,7 @@ export class Flattener {
     let value = this.term(w.value, support, []);
     if (value.c === "ref" && value.head.c === "var") {
       // a ref into a local is computed ahead of its expression (OPA's rewriteWithModifiers), checked there
-      const v = this.gen(render(value));
+      const v = this.gen("", value);
       support.push({ x: "eq", a: v, b: value, loc: w.loc, with: [] });
       value = v;
     }
@@ -222,7 +246,7 @@ export class Flattener {
         if (head.c === "ref") return { c: "ref", head: head.head, path: [...head.path, ...path], loc: t.loc };
         if (head.c !== "var" && head.c !== "root" && !isScalar(head)) {
           // a literal, comprehension or constant as the subject: assigned to a local first
-          const v = this.gen(render(head));
+          const v = this.gen("", head);
           support.push({ x: "eq", a: v, b: head, loc: t.loc, with: withs });
           head = v;
         }
@@ -253,7 +277,10 @@ export class Flattener {
         return out;
       }
       case "template":
-        for (const p of t.parts) if (typeof p !== "string") this.term(p, support, withs);
+        for (let i = 0; i < t.parts.length; i++) {
+          const p = t.parts[i];
+          if (typeof p !== "string") this.term(p, support, withs);
+        }
         return { c: "str" };
     }
   }
@@ -264,12 +291,13 @@ export class Flattener {
     key: IRTerm | undefined,
     head: IRTerm,
   ): CTerm {
-    const phase1 = body.flatMap((x) => this.expr(x));
+    const phase1: CExpr[] = [];
+    for (let i = 0; i < body.length; i++) this.expr(body[i], phase1);
     const support: CExpr[] = [];
     const hoist = (t: IRTerm): CTerm => {
       const ct = this.term(t, support, []);
       if (!requiresEval(ct)) return ct;
-      const v = this.gen(render(ct));
+      const v = this.gen("", ct);
       support.push({ x: "eq", a: v, b: ct, loc: termLoc(ct) ?? anyLoc(t), with: [] });
       return v;
     };
@@ -282,19 +310,19 @@ export class Flattener {
 
   private dynamics(body: CExpr[]): CExpr[] {
     const out: CExpr[] = [];
-    for (const e of body) {
-      const one = (t: CTerm): CTerm => this.one(t, e, out);
-      const inTerm = (t: CTerm): CTerm =>
-        t.c === "ref" ? { ...t, path: t.path.map(one) } : t.c === "compr" ? t : one(t);
+    for (let i = 0; i < body.length; i++) {
+      const e = body[i];
       switch (e.x) {
-        case "eq":
-          out.push({ ...e, a: inTerm(e.a), b: inTerm(e.b) });
+        case "eq": {
+          const a = this.inTerm(e.a, e, out);
+          out.push({ ...e, a, b: this.inTerm(e.b, e, out) });
           break;
+        }
         case "call":
-          out.push({ ...e, args: e.args.map(one) });
+          out.push({ ...e, args: this.oneAll(e.args, e, out) });
           break;
         case "term":
-          out.push({ ...e, t: inTerm(e.t) });
+          out.push({ ...e, t: this.inTerm(e.t, e, out) });
           break;
         case "closure":
           out.push(e);
@@ -304,11 +332,23 @@ export class Flattener {
     return out;
   }
 
+  /** A top-level term: a ref stays (its operands are rewritten), a comprehension too. */
+  private inTerm(t: CTerm, original: CExpr, out: CExpr[]): CTerm {
+    if (t.c === "ref") return { ...t, path: this.oneAll(t.path, original, out) };
+    return t.c === "compr" ? t : this.one(t, original, out);
+  }
+
+  private oneAll(ts: CTerm[], original: CExpr, out: CExpr[]): CTerm[] {
+    const r: CTerm[] = [];
+    for (let i = 0; i < ts.length; i++) r.push(this.one(ts[i], original, out));
+    return r;
+  }
+
   private one(t: CTerm, original: CExpr, out: CExpr[]): CTerm {
     switch (t.c) {
       case "ref": {
         const ref: CTerm = { ...t, path: t.path.map((p) => this.one(p, original, out)) };
-        const v = this.gen(render(ref));
+        const v = this.gen("", ref);
         out.push({ x: "eq", a: v, b: ref, loc: t.loc, with: original.with });
         return v;
       }
@@ -324,7 +364,7 @@ export class Flattener {
           ),
         };
       case "compr": {
-        const v = this.gen(render(t));
+        const v = this.gen("", t);
         out.push({ x: "eq", a: v, b: t, loc: original.loc, with: original.with });
         return v;
       }
@@ -366,17 +406,26 @@ function requiresEval(t: CTerm): boolean {
 }
 
 /** Source-like text of a term, for messages (`input.x[i]`, `[1, 2]`, `s.foo`). */
+/**
+ * A var's name; one generated for a term is that term rendered (most are never
+ * shown or compared, so the string is not built when the var is made).
+ */
+export function varName(v: CTerm & { c: "var" }): string {
+  return v.of ? render(v.of) : v.name;
+}
+
 export function render(t: CTerm): string {
   switch (t.c) {
     case "const":
       return termString(t.v);
     case "var":
-      return t.name;
+      return varName(t);
     case "root":
       return t.root;
     case "ref": {
       let s = render(t.head);
-      for (const p of t.path) {
+      for (let i = 0; i < t.path.length; i++) {
+        const p = t.path[i];
         if (p.c === "const" && typeof p.v === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p.v))
           s += `.${p.v}`;
         else s += `[${render(p)}]`;

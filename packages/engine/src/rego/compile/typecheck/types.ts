@@ -168,7 +168,10 @@ function anyMerge(a: Extract<Type, { k: "any" }>, other: Type): Type {
     if (a.of.length === 0) return a;
     if (other.of.length === 0) return other;
     const out = [...a.of];
-    for (const t of other.of) if (!out.some((x) => compareTypes(x, t) === 0)) out.push(t);
+    for (let i = 0; i < other.of.length; i++) {
+      const t = other.of[i];
+      if (!out.some((x) => compareTypes(x, t) === 0)) out.push(t);
+    }
     return newAny(out);
   }
   if (anyContains(a, other)) return a;
@@ -259,7 +262,10 @@ export function select(a: T, x: Value): T {
     case "any": {
       if (a.of.length === 0) return ANY;
       let out: T;
-      for (const m of a.of) out = or(select(m, x), out);
+      for (let i = 0; i < a.of.length; i++) {
+        const m = a.of[i];
+        out = or(select(m, x), out);
+      }
       return out;
     }
     default:
@@ -275,7 +281,10 @@ export function keys(a: T): T {
       return NUM;
     case "object": {
       let out: T;
-      for (const s of a.static) out = or(out, typeOfJSON(s.key));
+      for (let i = 0; i < a.static.length; i++) {
+        const s = a.static[i];
+        out = or(out, typeOfJSON(s.key));
+      }
       if (a.dynamic) out = or(out, a.dynamic.key);
       return out;
     }
@@ -284,7 +293,10 @@ export function keys(a: T): T {
     case "any": {
       if (a.of.length === 0) return ANY;
       let out: T;
-      for (const m of a.of) out = or(keys(m), out);
+      for (let i = 0; i < a.of.length; i++) {
+        const m = a.of[i];
+        out = or(keys(m), out);
+      }
       return out;
     }
     default:
@@ -298,12 +310,18 @@ export function values(a: T): T {
   switch (a.k) {
     case "array": {
       let out: T;
-      for (const s of a.static) out = or(out, s);
+      for (let i = 0; i < a.static.length; i++) {
+        const s = a.static[i];
+        out = or(out, s);
+      }
       return or(out, a.dynamic);
     }
     case "object": {
       let out: T;
-      for (const s of a.static) out = or(out, s.value);
+      for (let i = 0; i < a.static.length; i++) {
+        const s = a.static[i];
+        out = or(out, s.value);
+      }
       if (a.dynamic) out = or(out, a.dynamic.value);
       return out;
     }
@@ -312,7 +330,10 @@ export function values(a: T): T {
     case "any": {
       if (a.of.length === 0) return ANY;
       let out: T;
-      for (const m of a.of) out = or(values(m), out);
+      for (let i = 0; i < a.of.length; i++) {
+        const m = a.of[i];
+        out = or(values(m), out);
+      }
       return out;
     }
     default:
@@ -388,7 +409,8 @@ export function unifies(a: T, b: T): boolean {
 }
 
 function objectsStatic(a: Extract<Type, { k: "object" }>, b: Extract<Type, { k: "object" }>): boolean {
-  for (const p of a.static) {
+  for (let i = 0; i < a.static.length; i++) {
+    const p = a.static[i];
     const tb = select(b, p.key);
     if (!tb) {
       if (a.dynamic?.value || b.dynamic?.value) continue;

@@ -27,7 +27,10 @@ export function unify1(ty: Typer, env: Env, term: CTerm, tpe: T, union: boolean)
           return true;
         }
         let ok = false;
-        for (const m of tpe.of) ok = unify1(ty, env, t, m, true) || ok;
+        for (let j = 0; j < tpe.of.length; j++) {
+          const m = tpe.of[j];
+          ok = unify1(ty, env, t, m, true) || ok;
+        }
         return ok;
       }
       if (t.c === "array" && tpe?.k === "array") {
@@ -36,7 +39,9 @@ export function unify1(ty: Typer, env: Env, term: CTerm, tpe: T, union: boolean)
       }
       if (t.c === "object" && tpe?.k === "object") {
         if (t.entries.length !== tpe.static.length && !tpe.dynamic?.value) return false;
-        for (const [k, v] of t.entries) {
+        for (let j = 0; j < t.entries.length; j++) {
+          const k = t.entries[j][0];
+          const v = t.entries[j][1];
           if (k.c === "const") {
             const child = select(tpe, k.v);
             if (!child || !unify1(ty, env, v, child, union)) return false;
@@ -113,7 +118,9 @@ function unify2Array(ty: Typer, env: Env, a: CTerm & { c: "array" }, b: CTerm): 
 function unify2Object(ty: Typer, env: Env, a: CTerm & { c: "object" }, b: CTerm): boolean {
   if (b.c === "object") {
     const common: [CTerm, CTerm][] = [];
-    for (const [k, v] of a.entries) {
+    for (let i = 0; i < a.entries.length; i++) {
+      const k = a.entries[i][0];
+      const v = a.entries[i][1];
       const other = b.entries.find(([k2]) => sameTerm(k, k2));
       if (other) common.push([v, other[1]]);
     }
