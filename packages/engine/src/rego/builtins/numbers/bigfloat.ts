@@ -7,7 +7,7 @@
  * The result goes back to a Value: integral results stay exact (bigint when
  * unsafe), others round to the nearest double.
  */
-import { type Num, normInt } from "../../value.ts";
+import { type Num, NumText, normInt, numberText } from "../../value.ts";
 
 /** value = (neg ? -1 : 1) * m * 2^e, with m < 2^p (p defaults to 64). */
 export interface BF {
@@ -195,11 +195,13 @@ export function cmp(a: BF, b: BF): number {
 }
 
 /**
- * Back to a Value the way OPA does: the float is printed with the fewest
- * decimal digits that identify it at 64-bit precision (Go's Text(fmt, -1)),
- * and that text is the number. Integral results stay exact (bigint when unsafe).
+ * Back to a Value the way OPA does (FloatToNumber): an integral result is
+ * its exact integer (bigint when unsafe); any other is the text Go's
+ * Text('g', -1) prints, i.e. the fewest decimal digits that identify it at
+ * its precision, which is a NumText whenever that differs from the text of
+ * the nearest double (2 / 7 is 0.28571428571428571428, 1e-6 * 5 is 5e-06).
  */
-export function toNum(a: BF): Num {
+export function toNum(a: BF): Num | NumText {
   if (a.m === 0n) return a.neg ? -0 : 0;
   const prec = a.p ?? PREC;
   const bl = bitLen(a.m);
@@ -208,18 +210,9 @@ export function toNum(a: BF): Num {
     const i = a.m << BigInt(a.e);
     return normInt(a.neg ? -i : i);
   }
-  if (a.e < 0 && a.e > -1000 && bl + a.e > -1000) {
+  if (a.e < 0) {
     const t = trunc(a);
     if (t.exact) return normInt(t.i);
-    // The shortest decimal lies within half a ulp of the value, so it reads back as the
-    // same double unless the value sits next to a midpoint between two doubles.
-    if (prec === PREC) {
-      const low = bl <= 53 ? 0 : Number((a.m << BigInt(PREC - bl)) & 0x7ffn);
-      if (low < 0x3ff || low > 0x401) {
-        const v = Number(a.m) * 2 ** a.e;
-        return a.neg ? -v : v;
-      }
-    }
   }
   const { digits, dp } = shortest(a);
   const sign = a.neg ? "-" : "";
@@ -227,7 +220,21 @@ export function toNum(a: BF): Num {
     const i = BigInt(sign + digits) * pow10(dp - digits.length);
     return normInt(i);
   }
-  return Number(`${sign}0.${digits}e${dp}`);
+  const n = Number(`${sign}0.${digits}e${dp}`);
+  const text = sign + goG(digits, dp);
+  return Number.isFinite(n) && text === numberText(n) ? n : new NumText(n, text);
+}
+
+/** Go's %g for shortest digits 0.d1d2... * 10^dp: exponent form below 1e-4 and from 1e6 (two-digit exponent at least). */
+function goG(digits: string, dp: number): string {
+  const exp = dp - 1;
+  if (exp < -4 || exp >= 6) {
+    const frac = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    const ae = Math.abs(exp);
+    return `${digits[0]}${frac}e${exp < 0 ? "-" : "+"}${ae < 10 ? "0" : ""}${ae}`;
+  }
+  if (dp <= 0) return `0.${"0".repeat(-dp)}${digits}`;
+  return `${digits.slice(0, dp)}.${digits.slice(dp)}`;
 }
 
 /** Decimal digits (no leading/trailing zeros) and decimal point position of n * 10^-k. */
