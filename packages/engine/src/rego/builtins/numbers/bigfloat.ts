@@ -213,7 +213,60 @@ export function toNum(a: BF): Num | NumText {
   if (a.e < 0) {
     const t = trunc(a);
     if (t.exact) return normInt(t.i);
+    if (bl <= 53 && a.e > -64) {
+      const fast = exactDouble(a);
+      if (fast !== undefined) return fast;
+    }
   }
+  // Policies repeat their arithmetic, and the digit search costs bigint work each time.
+  // Keyed by precision and exponent, then by the signed mantissa (Map compares bigints by value).
+  const slot = a.e * 2 + (prec === PREC ? 0 : 1);
+  let byM = shortestCache.get(slot);
+  if (byM === undefined) {
+    if (shortestCache.size >= 256) shortestCache.clear();
+    byM = new Map();
+    shortestCache.set(slot, byM);
+  }
+  const km = a.neg ? -a.m : a.m;
+  let r = byM.get(km);
+  if (r === undefined) {
+    r = fromShortest(a);
+    if (byM.size >= 1024) byM.clear();
+    byM.set(km, r);
+  }
+  return r;
+}
+
+const shortestCache = new Map<number, Map<bigint, Num | NumText>>();
+
+/**
+ * A value that is a double whose JS text is its exact decimal (2.5, 3.75,
+ * 1234.5): that text is also its shortest at 64 bits (no shorter decimal
+ * rounds to it at 53 bits, let alone 64, and an exact one is the closest),
+ * so only the notation can differ from Go's %g. Undefined when not so.
+ */
+function exactDouble(a: BF): Num | NumText | undefined {
+  const d = Number(a.m) * 2 ** a.e;
+  const v = a.neg ? -d : d;
+  const s = String(d);
+  const dot = s.indexOf(".");
+  if (dot < 0 || s.includes("e")) return undefined;
+  // d's fraction bits, by doubling (exact for a double) until it is an integer
+  let fracBits = 0;
+  for (let y = d; !Number.isInteger(y); y *= 2) fracBits++;
+  // a dyadic fraction of k bits has exactly k decimal places
+  if (s.length - dot - 1 !== fracBits) return undefined;
+  // %g and JS agree between 1e-4 and 1e6 (plain notation); outside, Go writes an exponent
+  if (d >= 1e-4 && d < 1e6) return v;
+  const all = s.slice(0, dot) + s.slice(dot + 1);
+  const digits = all.replace(/^0+/, "");
+  // 0.<digits> * 10^dp: the integer part's length less the leading zeros stripped
+  const dp = dot - (all.length - digits.length);
+  return new NumText(v, (a.neg ? "-" : "") + goG(digits, dp));
+}
+
+/** The slow way: Go's shortest digits at the value's precision. */
+function fromShortest(a: BF): Num | NumText {
   const { digits, dp } = shortest(a);
   const sign = a.neg ? "-" : "";
   if (dp >= digits.length) {
