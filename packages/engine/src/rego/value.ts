@@ -28,7 +28,21 @@ const EXACT: unique symbol = Symbol("exact");
  * the exact number: read them with numOf and textOf. Only made where the text differs (see numtext.ts), so
  * ordinary numbers stay plain JS numbers.
  */
-export class NumText {
+/**
+ * The Rego values held in JS class instances that are not Rego objects (sets,
+ * texted numbers): one instanceof tells a plain object from both, so the
+ * object tests on the hot path cost what they did before NumText.
+ */
+export class Boxed {
+  hash(): number {
+    throw new Error("Boxed.hash");
+  }
+  canonicalKey(): string {
+    throw new Error("Boxed.canonicalKey");
+  }
+}
+
+export class NumText extends Boxed {
   // Symbol-keyed, so that a NumText has no string keys: code that reads a
   // value as a plain object (a field read, iterating members) finds nothing
   // in it, as in any number, without testing for it on the hot path.
@@ -39,8 +53,15 @@ export class NumText {
   /** whether the number is the exact (64-bit) value of the text; undefined until known */
   [EXACT]: boolean | undefined = undefined;
   constructor(n: Num, text: string) {
+    super();
     this[NUM] = n;
     this[TEXT] = text;
+  }
+  override hash(): number {
+    return numTextHash(this);
+  }
+  override canonicalKey(): string {
+    return numTextKey(this);
   }
 }
 
@@ -79,14 +100,12 @@ function nestedKey(v: Value): string {
       return v ? "T" : "F";
     case "object":
       if (v === null) return "N";
-      if (v instanceof NumText) return numTextKey(v);
       if (Array.isArray(v)) {
         let s = "[";
         for (let i = 0; i < v.length; i++) s += (i ? "," : "") + nestedKey(v[i]);
         return `${s}]`;
       }
-      if (v instanceof RSet) return v.canonicalKey();
-      if (v instanceof RObj) return v.canonicalKey();
+      if (v instanceof Boxed || v instanceof RObj) return v.canonicalKey();
       return plainObjectKey(v);
   }
   throw new Error(`not a Rego value: ${String(v)}`);
@@ -273,16 +292,12 @@ export function hashOf(v: Value): number {
       return v ? H_TRUE : H_FALSE;
   }
   if (v === null) return H_NULL;
-  if (v instanceof NumText) {
-    if (numTextHooks.exact(v)) return typeof v[NUM] === "bigint" ? hashBig(v[NUM]) : hashNumber(v[NUM]);
-    return hashString(v[CANON] as string);
-  }
   if (Array.isArray(v)) {
     let h = 0x6a09e667 ^ v.length;
     for (let i = 0; i < v.length; i++) h = Math.imul(h ^ hashOf(v[i]), FNV_PRIME);
     return mix(h);
   }
-  if (v instanceof RSet || v instanceof RObj) return v.hash();
+  if (v instanceof Boxed || v instanceof RObj) return v.hash();
   let h = 0x510e527f;
   for (const k in v) {
     if (!Object.hasOwn(v, k)) continue;
@@ -290,6 +305,12 @@ export function hashOf(v: Value): number {
     if (x !== undefined) h = (h + entryHash(hashString(k), hashOf(x))) | 0;
   }
   return h;
+}
+
+/** A NumText hashes as the plain number of its value, or by its exact-value key. */
+function numTextHash(t: NumText): number {
+  if (numTextHooks.exact(t)) return typeof t[NUM] === "bigint" ? hashBig(t[NUM]) : hashNumber(t[NUM]);
+  return hashString(t[CANON] as string);
 }
 
 /** One object entry's share of the object's (order-independent) hash. */
@@ -368,7 +389,7 @@ export class ValueMap<T> {
  * comparing them is cheaper than hashing either whole, now that compare
  * takes each object's key order from the shape cache instead of sorting.
  */
-export class RSet {
+export class RSet extends Boxed {
   /** items[0, clean) is sorted and duplicate-free; the rest was added since */
   private items: Value[];
   private clean: number;
@@ -377,6 +398,7 @@ export class RSet {
   private keyCache: string | undefined;
 
   constructor(items?: Iterable<Value>) {
+    super();
     this.items = items === undefined ? [] : Array.from(items);
     this.clean = this.items.length <= 1 ? this.items.length : 0;
   }
@@ -442,7 +464,7 @@ export class RSet {
     return xs;
   }
   /** Order-independent: the sum of the members' hashes. */
-  hash(): number {
+  override hash(): number {
     if (!this.hashed) {
       let h = 0x1f83d9ab;
       const xs = this.sorted();
@@ -452,7 +474,7 @@ export class RSet {
     }
     return this.h;
   }
-  canonicalKey(): string {
+  override canonicalKey(): string {
     if (this.keyCache === undefined) {
       // member keys in the nested (self-delimiting) form, so that joining them is unambiguous
       const xs = this.sorted();
@@ -543,13 +565,7 @@ export const isString = (v: Value | undefined): v is string => typeof v === "str
 export const isArray = (v: Value | undefined): v is Value[] => Array.isArray(v);
 export const isSet = (v: Value | undefined): v is RSet => v instanceof RSet;
 export function isObject(v: Value | undefined): v is RegoObject {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof RSet) &&
-    !(v instanceof NumText)
-  );
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Boxed);
 }
 export function isPlainObject(v: Value | undefined): v is PlainObject {
   return isObject(v) && !(v instanceof RObj);
@@ -761,8 +777,8 @@ function rankOf(v: Value): number {
   }
   if (v === null) return 0;
   if (Array.isArray(v)) return 4;
-  if (v instanceof RSet) return 6;
-  return v instanceof NumText ? 2 : 5;
+  if (v instanceof Boxed) return v instanceof RSet ? 6 : 2;
+  return 5;
 }
 
 // OPA: compare sorted keys pairwise (key, then value), then by size.
@@ -861,23 +877,25 @@ export function equal(a: Value, b: Value): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if (a instanceof NumText || b instanceof NumText)
-    return a instanceof NumText && b instanceof NumText && numTextHooks.compare(a, b) === 0;
-  if (a instanceof RSet) {
-    if (!(b instanceof RSet) || a.size !== b.size) return false;
-    // both sorted by the same order: equal sets are equal member by member
-    const x = a.sorted();
-    const y = b.sorted();
-    for (let i = 0; i < x.length; i++) if (!equal(x[i], y[i])) return false;
-    return true;
-  }
-  if (b instanceof RSet) return false;
+  if (a instanceof Boxed || b instanceof Boxed) return equalBoxed(a, b);
   if (!(a instanceof RObj) && !(b instanceof RObj)) return equalPlain(a as PlainObject, b as PlainObject);
   if (objSize(a as RegoObject) !== objSize(b as RegoObject)) return false;
   for (const [k, v] of objEntries(a as RegoObject)) {
     const w = objGet(b as RegoObject, k);
     if (w === undefined || !equal(v, w)) return false;
   }
+  return true;
+}
+
+/** equal when either is a set or a NumText. */
+function equalBoxed(a: Value, b: Value): boolean {
+  if (a instanceof NumText || b instanceof NumText)
+    return a instanceof NumText && b instanceof NumText && numTextHooks.compare(a, b) === 0;
+  if (!(a instanceof RSet) || !(b instanceof RSet) || a.size !== b.size) return false;
+  // both sorted by the same order: equal sets are equal member by member
+  const x = a.sorted();
+  const y = b.sorted();
+  for (let i = 0; i < x.length; i++) if (!equal(x[i], y[i])) return false;
   return true;
 }
 
