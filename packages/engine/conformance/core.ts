@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type BuiltinDef, compile, RegoError, type Value } from "../src/index.ts";
 import { compileParsed } from "../src/rego/index.ts";
-import { isObject, objEntries, RSet, compare as regoCompare } from "../src/rego/value.ts";
+import { isObject, NumText, numOf, objEntries, RSet, compare as regoCompare } from "../src/rego/value.ts";
 
 /** Builtins OPA's own test harness provides to the conformance cases. */
 const TEST_BUILTINS: BuiltinDef[] = [
@@ -81,6 +81,8 @@ export function loadCases(file: string): Case[] {
 
 /** Result values to plain comparable form: sets → sorted arrays, objects → plain maps. */
 function norm(v: Value): unknown {
+  // the expected YAML numbers are JS numbers: compare a NumText (1.0, 100.10) by its value
+  if (v instanceof NumText) return numOf(v);
   if (Array.isArray(v)) return v.map(norm);
   if (v instanceof RSet) return v.sorted().map(norm);
   if (isObject(v)) {

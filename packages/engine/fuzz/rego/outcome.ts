@@ -5,7 +5,7 @@
  * print them), or the error codes it failed with (parse, compile, type,
  * safety, recursion, conflict, builtin, …).
  */
-import { isObject, numberText, objEntries, RSet, type Value } from "../../src/rego/value.ts";
+import { isObject, NumText, numberText, objEntries, RSet, textOf, type Value } from "../../src/rego/value.ts";
 
 export type Outcome =
   | { kind: "value"; text: string }
@@ -67,6 +67,7 @@ export function canonValue(v: Value): string {
       return String(v);
   }
   if (v === null) return "null";
+  if (v instanceof NumText) return canonNumber(textOf(v));
   if (Array.isArray(v)) return `[${v.map(canonValue).join(",")}]`;
   if (v instanceof RSet) return `[${v.sorted().map(canonValue).join(",")}]`;
   if (isObject(v)) {
@@ -103,6 +104,7 @@ function toJSONLike(v: Value): string {
       return String(v);
   }
   if (v === null) return "null";
+  if (v instanceof NumText) return textOf(v);
   if (Array.isArray(v)) return `[${v.map(toJSONLike).join(",")}]`;
   if (v instanceof RSet) return `[${v.sorted().map(toJSONLike).join(",")}]`;
   const ents: [string, string][] = [];

@@ -18,7 +18,17 @@
 import { type BuiltinContext, type BuiltinDef, BuiltinError } from "./builtins/builtin.ts";
 import { validateHttpRequest } from "./builtins/http/request.ts";
 import { BUILTINS } from "./builtins/index.ts";
-import { isObject, keyOf, makeObject, objEntries, objGet, RSet, type Value } from "./value.ts";
+import {
+  isObject,
+  keyOf,
+  makeObject,
+  NumText,
+  numOf,
+  objEntries,
+  objGet,
+  RSet,
+  type Value,
+} from "./value.ts";
 
 /** Builtins Gatekeeper's Rego driver leaves out of its capabilities. */
 export const GATEKEEPER_DISABLED_BUILTINS: readonly string[] = ["http.send", "net.lookup_ip_addr"];
@@ -84,6 +94,7 @@ function bool(req: Value, key: string, dflt: boolean): boolean {
 function timeoutMs(v: Value | undefined, ctx: BuiltinContext): number {
   if (v === undefined) return DEFAULT_TIMEOUT_MS;
   if (typeof v === "number" || typeof v === "bigint") return Math.max(0, Number(v) / 1e6);
+  if (v instanceof NumText) return Math.max(0, Number(numOf(v)) / 1e6);
   if (typeof v === "string") {
     try {
       return Number(call("time.parse_duration_ns", [v], ctx)) / 1e6;

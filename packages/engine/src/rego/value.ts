@@ -13,7 +13,72 @@
 
 export type Num = number | bigint;
 export type PlainObject = { [key: string]: Value };
-export type Value = null | boolean | number | bigint | string | Value[] | PlainObject | RObj | RSet;
+export type Value = null | boolean | number | bigint | NumText | string | Value[] | PlainObject | RObj | RSet;
+
+export const NUM: unique symbol = Symbol("num");
+export const TEXT: unique symbol = Symbol("text");
+const CANON: unique symbol = Symbol("canon");
+const EXACT: unique symbol = Symbol("exact");
+
+/**
+ * A number whose OPA text differs from the engine's own text for its value:
+ * a literal written `1.0` or `1e3`, a float result carrying big.Float's 64-bit
+ * digits (`2 / 7` is 0.28571428571428571428), `to_number("2.50")`. `n` is the
+ * nearest engine number (a double, or a bigint for big integers), the text
+ * the exact number: read them with numOf and textOf. Only made where the text differs (see numtext.ts), so
+ * ordinary numbers stay plain JS numbers.
+ */
+/**
+ * The Rego values held in JS class instances that are not Rego objects (sets,
+ * texted numbers): one instanceof tells a plain object from both, so the
+ * object tests on the hot path cost what they did before NumText.
+ */
+export class Boxed {
+  hash(): number {
+    throw new Error("Boxed.hash");
+  }
+  canonicalKey(): string {
+    throw new Error("Boxed.canonicalKey");
+  }
+}
+
+export class NumText extends Boxed {
+  // Symbol-keyed, so that a NumText has no string keys: code that reads a
+  // value as a plain object (a field read, iterating members) finds nothing
+  // in it, as in any number, without testing for it on the hot path.
+  readonly [NUM]: Num;
+  readonly [TEXT]: string;
+  /** equality key, when the text's value is not exactly the number (worked out once) */
+  [CANON]: string | undefined = undefined;
+  /** whether the number is the exact (64-bit) value of the text; undefined until known */
+  [EXACT]: boolean | undefined = undefined;
+  constructor(n: Num, text: string) {
+    super();
+    this[NUM] = n;
+    this[TEXT] = text;
+  }
+  override hash(): number {
+    return numTextHash(this);
+  }
+  override canonicalKey(): string {
+    return numTextKey(this);
+  }
+}
+
+/** Hooks set by numtext.ts (which needs bigfloat): value.ts stays free of an import cycle at load. */
+export const numTextHooks: {
+  /** whether t's value is exactly t.n (so it is equal to, and keyed like, the plain number) */
+  exact: (t: NumText) => boolean;
+  /** compare numbers when either is a NumText */
+  compare: (a: Num | NumText, b: Num | NumText) => number;
+} = {
+  exact: notLoaded,
+  compare: notLoaded,
+};
+
+function notLoaded(): never {
+  throw new Error("numtext.ts is not loaded");
+}
 export type RegoObject = PlainObject | RObj;
 
 /** Canonical string for a value: equal values (in Rego's sense, 1 == 1.0) have equal keys. */
@@ -40,8 +105,7 @@ function nestedKey(v: Value): string {
         for (let i = 0; i < v.length; i++) s += (i ? "," : "") + nestedKey(v[i]);
         return `${s}]`;
       }
-      if (v instanceof RSet) return v.canonicalKey();
-      if (v instanceof RObj) return v.canonicalKey();
+      if (v instanceof Boxed || v instanceof RObj) return v.canonicalKey();
       return plainObjectKey(v);
   }
   throw new Error(`not a Rego value: ${String(v)}`);
@@ -50,6 +114,12 @@ function nestedKey(v: Value): string {
 /** A length-prefixed string: injective and self-delimiting without scanning or escaping it. */
 function quoteKey(s: string): string {
   return `${s.length}"${s}`;
+}
+
+/** Equal to the plain number's key when the text's value is that number; else a key of the exact value. */
+function numTextKey(t: NumText): string {
+  if (numTextHooks.exact(t)) return typeof t[NUM] === "bigint" ? `#${t[NUM].toString()}` : numKey(t[NUM]);
+  return t[CANON] as string;
 }
 
 function numKey(n: number): string {
@@ -227,7 +297,7 @@ export function hashOf(v: Value): number {
     for (let i = 0; i < v.length; i++) h = Math.imul(h ^ hashOf(v[i]), FNV_PRIME);
     return mix(h);
   }
-  if (v instanceof RSet || v instanceof RObj) return v.hash();
+  if (v instanceof Boxed || v instanceof RObj) return v.hash();
   let h = 0x510e527f;
   for (const k in v) {
     if (!Object.hasOwn(v, k)) continue;
@@ -235,6 +305,12 @@ export function hashOf(v: Value): number {
     if (x !== undefined) h = (h + entryHash(hashString(k), hashOf(x))) | 0;
   }
   return h;
+}
+
+/** A NumText hashes as the plain number of its value, or by its exact-value key. */
+function numTextHash(t: NumText): number {
+  if (numTextHooks.exact(t)) return typeof t[NUM] === "bigint" ? hashBig(t[NUM]) : hashNumber(t[NUM]);
+  return hashString(t[CANON] as string);
 }
 
 /** One object entry's share of the object's (order-independent) hash. */
@@ -313,7 +389,7 @@ export class ValueMap<T> {
  * comparing them is cheaper than hashing either whole, now that compare
  * takes each object's key order from the shape cache instead of sorting.
  */
-export class RSet {
+export class RSet extends Boxed {
   /** items[0, clean) is sorted and duplicate-free; the rest was added since */
   private items: Value[];
   private clean: number;
@@ -322,6 +398,7 @@ export class RSet {
   private keyCache: string | undefined;
 
   constructor(items?: Iterable<Value>) {
+    super();
     this.items = items === undefined ? [] : Array.from(items);
     this.clean = this.items.length <= 1 ? this.items.length : 0;
   }
@@ -420,7 +497,7 @@ export class RSet {
     this.clean = xs.length;
   }
   /** Order-independent: the sum of the members' hashes. */
-  hash(): number {
+  override hash(): number {
     if (!this.hashed) {
       let h = 0x1f83d9ab;
       const xs = this.sorted();
@@ -430,7 +507,7 @@ export class RSet {
     }
     return this.h;
   }
-  canonicalKey(): string {
+  override canonicalKey(): string {
     if (this.keyCache === undefined) {
       // member keys in the nested (self-delimiting) form, so that joining them is unambiguous
       const xs = this.sorted();
@@ -497,12 +574,34 @@ export class RObj {
 
 // ---- type tests -----------------------------------------------------------
 
-export const isNumber = (v: Value | undefined): v is Num => typeof v === "number" || typeof v === "bigint";
+export const isNumber = (v: Value | undefined): v is Num | NumText =>
+  typeof v === "number" || typeof v === "bigint" || v instanceof NumText;
+
+/** v, or a NumText's engine number: for code that reads numbers as JS numbers (times, ids). */
+export function plainNum<T extends Value | undefined>(v: T): Exclude<T, NumText> | Num {
+  return v instanceof NumText ? v[NUM] : (v as Exclude<T, NumText>);
+}
+
+/** A NumText's text, as OPA prints it. */
+export const textOf = (t: NumText): string => t[TEXT];
+
+/** Whether a NumText's value is exactly its engine number; else its equality key is recorded. */
+export function numTextExact(t: NumText, decide: (t: NumText) => string | undefined): boolean {
+  if (t[EXACT] === undefined) {
+    const canon = decide(t);
+    t[EXACT] = canon === undefined;
+    t[CANON] = canon;
+  }
+  return t[EXACT];
+}
+
+/** The engine number of a number value (a NumText's nearest double or bigint). */
+export const numOf = (v: Num | NumText): Num => (v instanceof NumText ? v[NUM] : v);
 export const isString = (v: Value | undefined): v is string => typeof v === "string";
 export const isArray = (v: Value | undefined): v is Value[] => Array.isArray(v);
 export const isSet = (v: Value | undefined): v is RSet => v instanceof RSet;
 export function isObject(v: Value | undefined): v is RegoObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof RSet);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Boxed);
 }
 export function isPlainObject(v: Value | undefined): v is PlainObject {
   return isObject(v) && !(v instanceof RObj);
@@ -522,6 +621,7 @@ export function typeName(v: Value): "null" | "boolean" | "number" | "string" | "
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
   if (v instanceof RSet) return "set";
+  if (v instanceof NumText) return "number";
   return "object";
 }
 
@@ -583,7 +683,8 @@ export function normInt(b: bigint): Num {
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
 }
 
-export function compareNumbers(a: Num, b: Num): number {
+export function compareNumbers(a: Num | NumText, b: Num | NumText): number {
+  if (a instanceof NumText || b instanceof NumText) return numTextHooks.compare(a, b);
   // JS compares bigint and number exactly.
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -639,7 +740,7 @@ export function compare(a: Value, b: Value): number {
     case 1: // boolean
       return a === b ? 0 : a ? 1 : -1;
     case 2:
-      return compareNumbers(a as Num, b as Num);
+      return compareNumbers(a as Num | NumText, b as Num | NumText);
     case 3:
       return compareStrings(a as string, b as string);
     case 4: {
@@ -712,7 +813,8 @@ function rankOf(v: Value): number {
   }
   if (v === null) return 0;
   if (Array.isArray(v)) return 4;
-  return v instanceof RSet ? 6 : 5;
+  if (v instanceof Boxed) return v instanceof RSet ? 6 : 2;
+  return 5;
 }
 
 // OPA: compare sorted keys pairwise (key, then value), then by size.
@@ -790,11 +892,18 @@ export function equal(a: Value, b: Value): boolean {
   if (a === b) return true;
   const t = typeof a;
   if (t === "string" || t === "boolean" || typeof b === "string" || typeof b === "boolean") return false;
-  if ((t === "number" || t === "bigint") && (typeof b === "number" || typeof b === "bigint")) {
+  if (t === "number" || t === "bigint") {
     // biome-ignore lint/suspicious/noDoubleEquals: exact cross-type numeric equality
-    return a == b;
+    if (typeof b === "number" || typeof b === "bigint") return a == b;
+    return b instanceof NumText && numTextHooks.compare(a as Num, b) === 0;
   }
-  if (a === null || b === null || t !== "object" || typeof b !== "object") return false;
+  if (a === null || b === null || t !== "object") return false;
+  if (typeof b !== "object")
+    return (
+      (typeof b === "number" || typeof b === "bigint") &&
+      a instanceof NumText &&
+      numTextHooks.compare(a, b) === 0
+    );
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     const memo = a.length >= PROVEN_MIN;
@@ -804,21 +913,25 @@ export function equal(a: Value, b: Value): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if (a instanceof RSet) {
-    if (!(b instanceof RSet) || a.size !== b.size) return false;
-    // both sorted by the same order: equal sets are equal member by member
-    const x = a.sorted();
-    const y = b.sorted();
-    for (let i = 0; i < x.length; i++) if (!equal(x[i], y[i])) return false;
-    return true;
-  }
-  if (b instanceof RSet) return false;
+  if (a instanceof Boxed || b instanceof Boxed) return equalBoxed(a, b);
   if (!(a instanceof RObj) && !(b instanceof RObj)) return equalPlain(a as PlainObject, b as PlainObject);
   if (objSize(a as RegoObject) !== objSize(b as RegoObject)) return false;
   for (const [k, v] of objEntries(a as RegoObject)) {
     const w = objGet(b as RegoObject, k);
     if (w === undefined || !equal(v, w)) return false;
   }
+  return true;
+}
+
+/** equal when either is a set or a NumText. */
+function equalBoxed(a: Value, b: Value): boolean {
+  if (a instanceof NumText || b instanceof NumText)
+    return a instanceof NumText && b instanceof NumText && numTextHooks.compare(a, b) === 0;
+  if (!(a instanceof RSet) || !(b instanceof RSet) || a.size !== b.size) return false;
+  // both sorted by the same order: equal sets are equal member by member
+  const x = a.sorted();
+  const y = b.sorted();
+  for (let i = 0; i < x.length; i++) if (!equal(x[i], y[i])) return false;
   return true;
 }
 
@@ -845,12 +958,13 @@ function equalPlain(a: PlainObject, b: PlainObject): boolean {
  */
 export function toJSON(v: Value): unknown {
   if (v === null || typeof v !== "object") return typeof v === "bigint" ? Number(v) : v;
+  if (v instanceof NumText) return Number(v[NUM]);
   if (Array.isArray(v)) return v.map(toJSON);
   if (v instanceof RSet) return v.sorted().map(toJSON);
   // keys in OPA's output order (sorted as JSON strings), so serialised results match `opa eval`
   const ents: [string, Value][] = [];
   for (const [k, val] of objEntries(v))
-    ents.push([typeof k === "string" ? k : JSON.stringify(toJSON(k)), val]);
+    ents.push([typeof k === "string" ? k : k instanceof NumText ? k[TEXT] : JSON.stringify(toJSON(k)), val]);
   ents.sort((x, y) => compareStrings(x[0], y[0]));
   const out: Record<string, unknown> = {};
   for (const [key, val] of ents) {
@@ -879,6 +993,7 @@ export function toJSONText(v: Value): string {
       return v ? "true" : "false";
   }
   if (v === null) return "null";
+  if (v instanceof NumText) return v[TEXT];
   if (Array.isArray(v)) return `[${v.map(toJSONText).join(",")}]`;
   if (v instanceof RSet) return `[${v.sorted().map(toJSONText).join(",")}]`;
   const parts = sortedEntries(v).map(
@@ -911,6 +1026,7 @@ export function termString(v: Value): string {
       return v ? "true" : "false";
   }
   if (v === null) return "null";
+  if (v instanceof NumText) return v[TEXT];
   if (Array.isArray(v)) return `[${v.map(termString).join(", ")}]`;
   if (v instanceof RSet) return v.size === 0 ? "set()" : `{${v.sorted().map(termString).join(", ")}}`;
   return `{${sortedEntries(v)

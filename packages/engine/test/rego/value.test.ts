@@ -11,6 +11,7 @@ import {
   compare,
   equal,
   hashOf,
+  NumText,
   type PlainObject,
   RObj,
   RSet,
@@ -101,7 +102,7 @@ class Gen {
   clone(v: Value): Value {
     if (v === 2 ** 60) return 2n ** 60n;
     if (v === 2n ** 60n) return 2 ** 60;
-    if (v === null || typeof v !== "object") return v;
+    if (v === null || typeof v !== "object" || v instanceof NumText) return v;
     if (Array.isArray(v)) return v.map((x) => this.clone(x));
     if (v instanceof RSet) return new RSet(this.shuffle([...v.sorted()]).map((x) => this.clone(x)));
     if (v instanceof RObj)
@@ -122,7 +123,8 @@ class Gen {
       typeof v === "object" &&
       !Array.isArray(v) &&
       !(v instanceof RSet) &&
-      !(v instanceof RObj)
+      !(v instanceof RObj) &&
+      !(v instanceof NumText)
     ) {
       const ks = Object.keys(v);
       if (ks.length) {

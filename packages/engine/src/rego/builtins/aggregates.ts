@@ -1,5 +1,16 @@
 /** count, sum, product, max, min, sort, all, any. */
-import { compare, isObject, type Num, normInt, objSize, RSet, typeName, type Value } from "../value.ts";
+import { bigIntOf, isIntegralNum, numBF } from "../numtext.ts";
+import {
+  compare,
+  isObject,
+  type Num,
+  NumText,
+  normInt,
+  objSize,
+  RSet,
+  typeName,
+  type Value,
+} from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import * as bf from "./numbers/bigfloat.ts";
 import { operandErr, typeErr } from "./support/operands.ts";
@@ -27,7 +38,7 @@ function countCodePoints(s: string): number {
   return n;
 }
 
-function fold(name: string, coll: Value, init: number, isSum: boolean): Num {
+function fold(name: string, coll: Value, init: number, isSum: boolean): Value {
   const xs = members(name, coll);
   // Fast path: safe integers whose running result stays safe.
   let acc = init;
@@ -43,25 +54,25 @@ function fold(name: string, coll: Value, init: number, isSum: boolean): Num {
   if (i === xs.length) return acc + 0;
   let exact = true;
   for (const x of xs) {
-    if ((typeof x !== "number" && typeof x !== "bigint") || !bf.isIntegral(x)) {
+    if ((typeof x !== "number" && typeof x !== "bigint" && !(x instanceof NumText)) || !isIntegralNum(x)) {
       exact = false;
       break;
     }
   }
   if (exact) {
     let b = BigInt(init);
-    for (const x of xs) b = isSum ? b + bf.toBigInt(x as Num) : b * bf.toBigInt(x as Num);
+    for (const x of xs) b = isSum ? b + bigIntOf(x as Num | NumText) : b * bigIntOf(x as Num | NumText);
     return normInt(b);
   }
   // OPA sums into a fresh big.Float (64-bit) but multiplies into big.NewFloat(1), which has 53 bits.
   let f = isSum ? bf.fromNum(init) : bf.fromDouble53(init);
   for (const x of xs) {
-    if (typeof x !== "number" && typeof x !== "bigint")
+    if (typeof x !== "number" && typeof x !== "bigint" && !(x instanceof NumText))
       throw typeErr(
         name,
         `operand 1 must be ${typeName(coll)} of numbers but got ${typeName(coll)} containing ${typeName(x)}`,
       );
-    f = isSum ? bf.add(f, bf.fromNum(x)) : bf.mul(f, bf.fromNum(x), 53);
+    f = isSum ? bf.add(f, numBF(x)) : bf.mul(f, numBF(x), 53);
   }
   return bf.toNum(f);
 }

@@ -1,15 +1,16 @@
 /** bits.*: arbitrary-precision two's-complement integer operations (Go big.Int semantics). */
-import { type Num, normInt, type Value } from "../value.ts";
+import { bigIntOf, isIntegralNum } from "../numtext.ts";
+import { type Num, NumText, normInt, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
-import { isIntegral, toBigInt } from "./numbers/bigfloat.ts";
 import { builtinErr, operandErr, typeErr } from "./support/operands.ts";
 
 function int(name: string, args: Value[], i: number): bigint {
   const v = args[i];
-  if (typeof v !== "number" && typeof v !== "bigint") throw operandErr(name, i + 1, v, "integer");
-  if (!isIntegral(v))
+  if (typeof v !== "number" && typeof v !== "bigint" && !(v instanceof NumText))
+    throw operandErr(name, i + 1, v, "integer");
+  if (!isIntegralNum(v))
     throw typeErr(name, `operand ${i + 1} must be integer number but got floating-point number`);
-  return toBigInt(v);
+  return bigIntOf(v);
 }
 
 /** Both operands within int32: JS's 32-bit bitwise operators are exact there. */

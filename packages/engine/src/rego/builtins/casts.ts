@@ -1,5 +1,6 @@
 /** to_number and the deprecated cast_* builtins. */
-import { isObject, RSet, type Value } from "../value.ts";
+import { withText } from "../numtext.ts";
+import { isObject, NumText, RSet, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { goQuote } from "./go/quote.ts";
 import { builtinErr, operandErr, typeErr } from "./support/operands.ts";
@@ -10,14 +11,14 @@ const GO_HEX_FLOAT = /^[+-]?0[xX](?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?(?:\.[0-9a-fA
 const INF_NAN = /^[+-]?(?:inf|infinity|nan)$/i;
 const INTEGER = /^[+-]?\d+$/;
 
-/** Parse a number string as OPA's to_number does (strconv.ParseFloat, then exact text). */
+/** Parse a number string as OPA's to_number does (strconv.ParseFloat checks it, then the number is the text). */
 export function parseNumber(s: string): Value {
   if (INF_NAN.test(s)) throw typeErr("to_number", "operand 1 must be valid number string but got string");
   if (INTEGER.test(s)) {
-    // OPA keeps the text, so "-0" stays -0
-    if (s.length < 16) return Number(s);
+    // OPA keeps the text, so "-0" stays -0 and "1.0"-like spellings print as given
+    if (s.length < 16) return withText(Number(s), s);
     const b = BigInt(s);
-    return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
+    return withText(b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b, s);
   }
   let f: number;
   if (GO_FLOAT.test(s)) f = Number(s.replaceAll("_", ""));
@@ -25,7 +26,7 @@ export function parseNumber(s: string): Value {
   else throw builtinErr("to_number", `strconv.ParseFloat: parsing ${goQuote(s)}: invalid syntax`);
   if (!Number.isFinite(f))
     throw builtinErr("to_number", `strconv.ParseFloat: parsing ${goQuote(s)}: value out of range`);
-  return f;
+  return withText(f, s);
 }
 
 function hexFloat(s: string): number {
@@ -45,6 +46,9 @@ export const builtins: BuiltinDef[] = [
         case "number":
         case "bigint":
           return v;
+        case "object":
+          if (v instanceof NumText) return v;
+          break;
         case "boolean":
           return v ? 1 : 0;
         case "string":

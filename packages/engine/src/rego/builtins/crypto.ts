@@ -7,7 +7,7 @@ import {
   type KeyObject,
   timingSafeEqual,
 } from "node:crypto";
-import { normInt, objEntries, type PlainObject, RSet, type Value } from "../value.ts";
+import { normInt, objEntries, type PlainObject, plainNum, RSet, type Value } from "../value.ts";
 import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
 import { pemDecode, pemDecodeAll } from "./crypto/pem.ts";
 import {
@@ -132,13 +132,15 @@ function verifyCertificates(name: string, args: Value[], ctx: BuiltinContext, wi
           if (typeof v !== "string") throw new CryptoError("'DNSName' should be a string");
           opts.dnsName = v.replace(/^"+|"+$/g, "");
           break;
-        case "CurrentTime":
-          if (typeof v !== "number" && typeof v !== "bigint")
+        case "CurrentTime": {
+          const t = plainNum(v);
+          if (typeof t !== "number" && typeof t !== "bigint")
             throw new CryptoError("'CurrentTime' should be a number");
-          if (typeof v === "number" && !Number.isInteger(v))
+          if (typeof t === "number" && !Number.isInteger(t))
             throw new CryptoError("'CurrentTime' should be a valid int64 number");
-          opts.currentTimeMs = Number(BigInt(v) / 1_000_000n);
+          opts.currentTimeMs = Number(BigInt(t) / 1_000_000n);
           break;
+        }
         case "MaxConstraintComparisons":
           if (typeof v !== "number" && typeof v !== "bigint")
             throw new CryptoError("'MaxConstraintComparisons' should be a number");

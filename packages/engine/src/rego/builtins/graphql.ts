@@ -1,5 +1,14 @@
 /** graphql.* builtins: gqlparser-compatible parsing (graphql/parse.ts) and validation (graphql/validate.ts). */
-import { isObject, objEntries, type PlainObject, RSet, setOwn, type Value } from "../value.ts";
+import {
+  isObject,
+  NumText,
+  numOf,
+  objEntries,
+  type PlainObject,
+  RSet,
+  setOwn,
+  type Value,
+} from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { GqlError } from "./graphql/errors.ts";
 import { type Node, parseQueryDoc, parseSchemaDoc } from "./graphql/parse.ts";
@@ -58,6 +67,7 @@ function toNode(v: Value): Node {
       for (const [k, y] of objEntries(x)) o[String(k)] = conv(y);
       return o;
     }
+    if (x instanceof NumText) return Number(numOf(x));
     return typeof x === "bigint" ? Number(x) : x;
   };
   return conv(v) as Node;

@@ -1,6 +1,6 @@
 /** io.jwt.* builtins: decoding, verification (HS/RS/PS/ES/EdDSA, PEM or JWK keys) and signing. */
 import { createSecretKey } from "node:crypto";
-import { isObject, objEntries, objGet, type RegoObject, type Value } from "../value.ts";
+import { isObject, objEntries, objGet, plainNum, type RegoObject, type Value } from "../value.ts";
 import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
 import { opaBase64UrlDecode } from "./go/base64.ts";
 import { goMarshal, parseGoJSON, validGoJSON } from "./go/json.ts";
@@ -168,7 +168,8 @@ interface Constraints {
   time: number;
 }
 
-function timeFromValue(v: Value): number {
+function timeFromValue(x: Value): number {
+  const v = plainNum(x);
   if (typeof v !== "number" && typeof v !== "bigint")
     throw new JwtError("token time constraint: must be a number");
   const f = Number(v);
@@ -259,12 +260,12 @@ function decodeVerify(args: Value[], ctx: BuiltinContext): Value {
     if (!ok) return unverified;
   } else if (c.aud !== "") return unverified;
   const now = c.time / 1e9;
-  const exp = objGet(payload, "exp");
+  const exp = plainNum(objGet(payload, "exp"));
   if (exp !== undefined) {
     if (typeof exp !== "number" && typeof exp !== "bigint") throw new JwtError("exp value must be a number");
     if (now >= Number(exp)) return unverified;
   }
-  const nbf = objGet(payload, "nbf");
+  const nbf = plainNum(objGet(payload, "nbf"));
   if (nbf !== undefined) {
     if (typeof nbf !== "number" && typeof nbf !== "bigint") throw new JwtError("nbf value must be a number");
     if (now < Number(nbf)) return unverified;

@@ -4,15 +4,16 @@
  * 64-bit-mantissa big float (see numbers/bigfloat.ts) so results match OPA's
  * (0.1 + 0.2 == 0.3, 3 - 2.9 is 0.09999999999999999991...).
  */
-import { type Num, normInt, RSet, type Value } from "../value.ts";
+import { bigIntOf, isIntegralNum, numBF } from "../numtext.ts";
+import { type Num, NumText, normInt, RSet, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import * as bf from "./numbers/bigfloat.ts";
-import { builtinErr, num, operandErr, typeErr } from "./support/operands.ts";
+import { builtinErr, num, numOrText, operandErr, typeErr } from "./support/operands.ts";
 
 const MIN_SMALL = -(2 ** 31);
 const MAX_SMALL = 2 ** 31 - 1;
 
-function small(n: Num): n is number {
+function small(n: Num | NumText): n is number {
   return typeof n === "number" && Number.isInteger(n) && n >= MIN_SMALL && n <= MAX_SMALL;
 }
 
@@ -23,15 +24,15 @@ interface ArithOp {
   noFloat?: string;
 }
 
-function arith(name: string, op: ArithOp, x: Num, y: Num): Num {
+function arith(name: string, op: ArithOp, x: Num | NumText, y: Num | NumText): Value {
   if (small(x) && small(y)) {
     const r = op.small(x, y);
     if (r !== undefined) return r;
   }
-  if (op.exact && bf.isIntegral(x) && bf.isIntegral(y))
-    return normInt(op.exact(bf.toBigInt(x), bf.toBigInt(y)));
+  // a NumText is read by its text: 1e30 is the integer 10^30, 2.50 the float
+  if (op.exact && isIntegralNum(x) && isIntegralNum(y)) return normInt(op.exact(bigIntOf(x), bigIntOf(y)));
   if (!op.float) throw builtinErr(name, op.noFloat ?? "");
-  return bf.toNum(op.float(bf.fromNum(x), bf.fromNum(y)));
+  return bf.toNum(op.float(numBF(x), numBF(y)));
 }
 
 const opPlus: ArithOp = { small: (x, y) => x + y + 0, exact: (x, y) => x + y, float: bf.add };
@@ -62,26 +63,26 @@ const opRem: ArithOp = {
 };
 
 function binary(name: string, op: ArithOp): BuiltinDef {
-  return { name, arity: 2, impl: (a) => arith(name, op, num(name, a, 0), num(name, a, 1)) };
+  return { name, arity: 2, impl: (a) => arith(name, op, numOrText(name, a, 0), numOrText(name, a, 1)) };
 }
 
-export function plus(x: Num, y: Num): Num {
+export function plus(x: Num | NumText, y: Num | NumText): Value {
   return arith("plus", opPlus, x, y);
 }
 
-export function mul(x: Num, y: Num): Num {
+export function mul(x: Num | NumText, y: Num | NumText): Value {
   return arith("mul", opMul, x, y);
 }
 
-function unary(name: string, smallFn: (x: number) => number, floatFn: (x: bf.BF) => Num): BuiltinDef {
+function unary(name: string, smallFn: (x: number) => number, floatFn: (x: bf.BF) => Value): BuiltinDef {
   return {
     name,
     arity: 1,
     impl: (a) => {
-      const x = num(name, a, 0);
+      const x = numOrText(name, a, 0);
       // + 0: OPA's int path never yields -0 (floor(-0.0) is 0)
       if (small(x)) return smallFn(x) + 0;
-      return floatFn(bf.fromNum(x));
+      return floatFn(numBF(x));
     },
   };
 }
@@ -107,17 +108,18 @@ function floorBF(a: bf.BF): Num {
   return normInt(!(t.i < 0n) || t.exact ? t.i : t.i - 1n);
 }
 
-function absBF(a: bf.BF): Num {
+function absBF(a: bf.BF): Value {
   return bf.toNum({ neg: false, m: a.m, e: a.e });
 }
 
 /** An integer operand as a bigint, with OPA's "integer number" error. */
 function intOperand(name: string, args: Value[], i: number): bigint {
   const n = args[i];
-  if (typeof n !== "number" && typeof n !== "bigint") throw operandErr(name, i + 1, n, "integer");
-  if (!bf.isIntegral(n))
+  if (typeof n !== "number" && typeof n !== "bigint" && !(n instanceof NumText))
+    throw operandErr(name, i + 1, n, "integer");
+  if (!isIntegralNum(n))
     throw typeErr(name, `operand ${i + 1} must be integer number but got floating-point number`);
-  return bf.toBigInt(n);
+  return bigIntOf(n);
 }
 
 function range(a: bigint, b: bigint, step: bigint): Value[] {
@@ -143,8 +145,8 @@ export const builtins: BuiltinDef[] = [
     arity: 2,
     impl: (a) => {
       const [x, y] = a;
-      const xn = typeof x === "number" || typeof x === "bigint";
-      const yn = typeof y === "number" || typeof y === "bigint";
+      const xn = typeof x === "number" || typeof x === "bigint" || x instanceof NumText;
+      const yn = typeof y === "number" || typeof y === "bigint" || y instanceof NumText;
       if (xn && yn) return arith("minus", opMinus, x, y);
       if (x instanceof RSet && y instanceof RSet) {
         const out = new RSet();

@@ -6,6 +6,7 @@ import {
   makeObject,
   objEntries,
   objGet,
+  plainNum,
   type RegoObject,
   RSet,
   type Value,
@@ -44,7 +45,7 @@ function signReq(args: Value[]): Value {
   const secretKey = strOf(objGet(cfg, "aws_secret_access_key"));
   const region = strOf(objGet(cfg, "aws_region"));
   const token = strOf(objGet(cfg, "aws_session_token"));
-  const ts = args[2];
+  const ts = plainNum(args[2]);
   if (typeof ts !== "number" && typeof ts !== "bigint") throw operandErr(NAME, 1, ts, "number");
   if (typeof ts === "number" && !Number.isInteger(ts))
     throw operandMsg(NAME, 3, "could not convert time_ns value into a unix timestamp");

@@ -1,5 +1,5 @@
 /** time.* builtins with Go's time semantics (see time/: calendar, zones, wall, layouts, durations). */
-import { type Num, normInt, type Value } from "../value.ts";
+import { type Num, NumText, normInt, numOf, plainNum, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import { builtinErr, num, operandErr, operandMsg, str } from "./support/operands.ts";
 import { LONG_DAYS, MAX_NS, MIN_NS } from "./time/calendar.ts";
@@ -18,7 +18,7 @@ function tzTime(name: string, v: Value): { ns: bigint; zone: Zone; layout: strin
   let layout = "";
   if (Array.isArray(v)) {
     if (v.length === 0) throw operandErr(name, 1, v, SHAPE);
-    nVal = v[0];
+    nVal = plainNum(v[0]);
     if (typeof nVal !== "number" && typeof nVal !== "bigint") throw operandErr(name, 1, nVal, "number");
     if (v.length > 1) {
       if (typeof v[1] !== "string") throw operandErr(name, 1, v[1], "string");
@@ -34,6 +34,7 @@ function tzTime(name: string, v: Value): { ns: bigint; zone: Zone; layout: strin
       layout = v[2];
     }
   } else if (typeof v === "number" || typeof v === "bigint") nVal = v;
+  else if (v instanceof NumText) nVal = numOf(v);
   else throw operandErr(name, 1, v, SHAPE);
   return { ns: exactInt64(name, nVal as Num), zone, layout };
 }

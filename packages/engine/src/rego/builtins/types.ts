@@ -1,5 +1,5 @@
 /** is_* type tests and type_name. */
-import { isObject, RSet, typeName, type Value } from "../value.ts";
+import { isNumber, isObject, RSet, typeName, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 
 function test(name: string, pred: (v: Value) => boolean): BuiltinDef {
@@ -7,7 +7,7 @@ function test(name: string, pred: (v: Value) => boolean): BuiltinDef {
 }
 
 export const builtins: BuiltinDef[] = [
-  test("is_number", (v) => typeof v === "number" || typeof v === "bigint"),
+  test("is_number", isNumber),
   test("is_string", (v) => typeof v === "string"),
   test("is_boolean", (v) => typeof v === "boolean"),
   test("is_array", (v) => Array.isArray(v)),

@@ -3,6 +3,7 @@
  * and units.parse_bytes (64-bit big float, truncated to an integer).
  * OPA's messages carry the builtin name twice; kept as-is.
  */
+import { withText } from "../numtext.ts";
 import { normInt, type Value } from "../value.ts";
 import type { BuiltinDef } from "./builtin.ts";
 import * as bf from "./numbers/bigfloat.ts";
@@ -115,7 +116,7 @@ function parseRat(s: string): [bigint, bigint] | undefined {
   return exp >= 0 ? [num * 10n ** BigInt(exp), 1n] : [num, 10n ** BigInt(-exp)];
 }
 
-/** big.Rat.FloatString(10) as a number: 10 decimals, halves away from zero. */
+/** big.Rat.FloatString(10) as a number: 10 decimals, halves away from zero; OPA keeps that text (0.5000000000). */
 function ratToNumber(num: bigint, den: bigint): Value {
   const neg = num < 0n;
   const a = neg ? -num : num;
@@ -123,7 +124,8 @@ function ratToNumber(num: bigint, den: bigint): Value {
   let q = scaled / den;
   if ((scaled % den) * 2n >= den) q++;
   const s = q.toString().padStart(11, "0");
-  return Number(`${neg ? "-" : ""}${s.slice(0, -10)}.${s.slice(-10)}`);
+  const text = `${neg ? "-" : ""}${s.slice(0, -10)}.${s.slice(-10)}`;
+  return withText(Number(text), text);
 }
 
 function unitsErr(name: string, msg: string): Error {

@@ -5,6 +5,7 @@
  */
 import type { Body, Expr, Location, Term } from "../ast.ts";
 import type { RegoErrorDetail } from "../errors.ts";
+import { withText } from "../numtext.ts";
 import { makeObject, RSet, type Value } from "../value.ts";
 import { hoistCalls, hoistNegated } from "./dynamics.ts";
 import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "./ir.ts";
@@ -644,7 +645,8 @@ export class RuleResolver {
       case "boolean":
         return { t: "const", v: t.value };
       case "number":
-        return { t: "const", v: t.value };
+        // the literal as written (1.0, 1e3) is the number's text, as in OPA
+        return { t: "const", v: withText(t.value, t.raw) };
       case "string":
         return { t: "const", v: t.value };
       case "var":

@@ -6,7 +6,7 @@
  * bind, test and call `next` directly.
  */
 import type { IRBody, IRExpr, IRTerm, IRWith } from "../compile/ir.ts";
-import { equal, isObject, objGet, type PlainObject, RObj, setOwn, type Value } from "../value.ts";
+import { equal, isObject, NumText, objGet, type PlainObject, RObj, setOwn, type Value } from "../value.ts";
 import { BINARY, type Binary, callGen, isNative } from "./calls.ts";
 import { Ctx, type FnOverride, type Frame, type K, tick } from "./ctx.ts";
 import { compileOne, NOTDET, type One } from "./one.ts";
@@ -284,7 +284,7 @@ function compileExprKind(x: IRExpr): Step {
       const body = compileBody(e.body, FOUND);
       return (f, k) =>
         dg(f, (d) => {
-          if (d === null || typeof d !== "object") return false;
+          if (d === null || typeof d !== "object" || d instanceof NumText) return false;
           let ok = true;
           iterate(d, (key, val) => {
             const run = () => body(f, STOP);

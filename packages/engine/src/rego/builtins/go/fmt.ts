@@ -5,11 +5,14 @@
  */
 import {
   isObject,
+  NumText,
+  numOf,
   orderedKeys,
   type PlainObject,
   RObj,
   RSet,
   sortedEntries,
+  textOf,
   type Value,
 } from "../../value.ts";
 import { goQuote, quoteRune } from "./quote.ts";
@@ -39,6 +42,7 @@ export function termString(v: Value): string {
       return v ? "true" : "false";
   }
   if (v === null) return "null";
+  if (v instanceof NumText) return textOf(v);
   if (Array.isArray(v)) return `[${joinTerms(v)}]`;
   if (v instanceof RSet) return v.size === 0 ? "set()" : `{${joinTerms(v.sorted())}}`;
   if (v instanceof RObj) {
@@ -232,6 +236,11 @@ export function toGoArg(v: Value): GoArg {
   if (typeof v === "number") {
     if (Number.isSafeInteger(v)) return { t: "int", v: BigInt(v), big: false };
     return { t: "float", v };
+  }
+  // 1.0 or 1e3 is no integer text to OPA: it goes to fmt as its float64, or as its text past float64
+  if (v instanceof NumText) {
+    const f = Number(numOf(v));
+    return Number.isFinite(f) ? { t: "float", v: f } : { t: "string", v: textOf(v) };
   }
   return { t: "string", v: termString(v) };
 }

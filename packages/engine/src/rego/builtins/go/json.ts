@@ -5,33 +5,28 @@
  * MarshalIndent layout.
  */
 
+import { withText } from "../../numtext.ts";
 import { numberValue } from "../../syntax/parse-helpers.ts";
 import { SIMPLE_ESCAPES } from "../../syntax/strings.ts";
 import {
   compareStrings,
   isPlainObject,
-  normInt,
+  type Num,
+  NumText,
   numberText,
   type PlainObject,
   RSet,
   setOwn,
   sortedEntries,
+  textOf,
   type Value,
 } from "../../value.ts";
 
 export class GoJSONError extends Error {}
 
-/** A JSON number literal as a Rego number: plain integers beyond 2^53 stay exact. */
-export function numberFromText(text: string): number | bigint {
-  if (/^-?\d+$/.test(text)) {
-    const n = Number(text);
-    if (Number.isSafeInteger(n)) return n === 0 ? 0 : n;
-    return normInt(BigInt(text));
-  }
-  const n = Number(text);
-  if (n === 0) return 0;
-  // past the double range (1e400) the value stays exact, as the literal does, rather than becoming Infinity
-  return Number.isFinite(n) ? n : numberValue(text);
+/** A JSON number literal as a Rego number: the literal's text is kept (as OPA's json.Number), big integers exactly. */
+export function numberFromText(text: string): Num | NumText {
+  return withText(numberValue(text), text);
 }
 
 /** Go's quoteChar for the byte at a position: printable runes quoted, others escaped. */
@@ -104,7 +99,7 @@ class Parser {
     }
     return v;
   }
-  number(): number | bigint {
+  number(): Value {
     const start = this.i;
     const s = this.s;
     if (s.charCodeAt(this.i) === 0x2d) {
@@ -227,12 +222,20 @@ export function parseGoJSON(text: string): Value {
   // and escaped lone surrogates, which we leave to the exact parser.
   if (!UNSAFE_FOR_JSON_PARSE.test(text)) {
     try {
+      // a fraction or exponent may be written otherwise than JS prints it (1.0, 2.50, 1e3): keep the text
+      if (MAYBE_NUMBER_TEXT.test(text)) return JSON.parse(text, keepNumberText) as Value;
       return JSON.parse(text) as Value;
     } catch {
       /* report Go's error (or accept Go's quirks) below */
     }
   }
   return parseGoJSONExact(text);
+}
+
+const MAYBE_NUMBER_TEXT = /\d[.eE]/;
+
+function keepNumberText(_k: string, v: unknown, ctx?: { source?: string }): unknown {
+  return typeof v === "number" && ctx?.source !== undefined ? withText(v, ctx.source) : v;
 }
 
 const UNSAFE_FOR_JSON_PARSE = /(?<![\d.])\d{16,}(?![\d.eE])|\d[eE][+-]?\d{3}|\\u[dD][89a-fA-F]/;
@@ -313,6 +316,7 @@ export function goMarshal(v: Value): string {
       return v ? "true" : "false";
   }
   if (v === null) return "null";
+  if (v instanceof NumText) return textOf(v);
   if (Array.isArray(v)) return `[${v.map(goMarshal).join(",")}]`;
   if (v instanceof RSet) return `[${v.sorted().map(goMarshal).join(",")}]`;
   if (isPlainObject(v)) {
@@ -327,7 +331,9 @@ export function goMarshal(v: Value): string {
 }
 
 /** Go sorts map keys by their final string form. */
-function sortedMarshalEntries(v: Exclude<Value, null | boolean | number | bigint | string | Value[] | RSet>) {
+function sortedMarshalEntries(
+  v: Exclude<Value, null | boolean | number | bigint | NumText | string | Value[] | RSet>,
+) {
   const entries = sortedEntries(v).map(([k, val]) => [keyText(k), val] as [string, Value]);
   entries.sort((a, b) => compareStrings(a[0], b[0]));
   return entries;
@@ -348,7 +354,7 @@ export function goMarshalIndent(
 ): string {
   const nl = (depth: number) => `\n${prefix}${indent.repeat(depth)}`;
   const rec = (x: Value, depth: number): string => {
-    if (x === null || typeof x !== "object") return goMarshal(x);
+    if (x === null || typeof x !== "object" || x instanceof NumText) return goMarshal(x);
     const items: string[] = [];
     if (Array.isArray(x) || x instanceof RSet) {
       const arr = Array.isArray(x) ? x : x.sorted();

@@ -9,10 +9,12 @@ import {
   compare,
   equal,
   isObject,
+  NumText,
   objEntries,
   objGet,
   RSet,
   sortedEntries,
+  textOf,
   type Value,
 } from "../../value.ts";
 import type { BuiltinError } from "../builtin.ts";
@@ -259,6 +261,7 @@ function show(v: TV, top: boolean): string {
   if (v === undefined || v === null) return top ? "<undefined>" : "<nil>";
   if (typeof v === "string") return v;
   if (typeof v === "boolean" || typeof v === "number" || typeof v === "bigint") return String(v);
+  if (v instanceof NumText) return textOf(v);
   if (Array.isArray(v)) return `[${v.map((x) => show(x, false)).join(" ")}]`;
   if (v instanceof RSet)
     return `[${v

@@ -9,7 +9,16 @@
  */
 import type { Alias, Document, Node } from "yaml";
 import { lazyRequire } from "../../../lazy-require.ts";
-import { normInt, type PlainObject, RSet, setOwn, sortedEntries, type Value } from "../../value.ts";
+import {
+  NumText,
+  normInt,
+  numOf,
+  type PlainObject,
+  RSet,
+  setOwn,
+  sortedEntries,
+  type Value,
+} from "../../value.ts";
 import { goMarshal } from "./json.ts";
 
 // The YAML parser loads with the first yaml.* unmarshal, not with the engine.
@@ -221,6 +230,7 @@ function mapKey(k: Value, value: unknown, doc: Document): string {
   if (typeof k === "boolean") return String(k);
   if (typeof k === "number") return Number.isInteger(k) ? String(k) : goFormatG(k);
   if (typeof k === "bigint") return k.toString();
+  if (k instanceof NumText) return mapKey(numOf(k), value, doc);
   if (k === null) {
     const v = toValue(value as Node, doc, 0);
     throw new GoYAMLError(`unsupported map key of type: %!s(<nil>), key: <nil>, value: ${goMarshal(v)}`);
@@ -482,6 +492,8 @@ function scalarText(v: Value, indent: number, simpleKey = false): string | undef
       return String(v);
   }
   if (v === null) return "null";
+  // OPA marshals YAML from Go values: a number is its float64 (1.0 is 1)
+  if (v instanceof NumText) return numberScalar(numOf(v));
   if (Array.isArray(v) && v.length === 0) return "[]";
   if (v instanceof RSet && v.size === 0) return "[]";
   if (typeof v === "object" && !Array.isArray(v) && !(v instanceof RSet) && sortedEntries(v).length === 0)

@@ -1,4 +1,5 @@
 /** json.verify_schema / json.match_schema over json/schema.ts. */
+import { plainNumbers } from "../../numtext.ts";
 import { isObject, type Value } from "../../value.ts";
 import type { BuiltinDef } from "../builtin.ts";
 import { GoJSONError, parseGoJSON, validGoJSON } from "../go/json.ts";
@@ -12,13 +13,14 @@ function load(v: Value): Value {
   if (typeof v === "string") {
     if (!validGoJSON(v)) throw new LoaderError("invalid JSON string");
     try {
-      return parseGoJSON(v);
+      return plainNumbers(parseGoJSON(v));
     } catch (e) {
       if (e instanceof GoJSONError) throw new LoaderError(e.message);
       throw e;
     }
   }
-  if (isObject(v) || Array.isArray(v)) return v;
+  // the validator reads numbers as JS numbers: literals such as 1.0 enter as their value
+  if (isObject(v) || Array.isArray(v)) return plainNumbers(v);
   throw new LoaderError("wrong type, expected string or object");
 }
 

@@ -7,7 +7,7 @@
  * The result goes back to a Value: integral results stay exact (bigint when
  * unsafe), others round to the nearest double.
  */
-import { type Num, normInt } from "../../value.ts";
+import { type Num, NumText, normInt, numberText } from "../../value.ts";
 
 /** value = (neg ? -1 : 1) * m * 2^e, with m < 2^p (p defaults to 64). */
 export interface BF {
@@ -195,11 +195,13 @@ export function cmp(a: BF, b: BF): number {
 }
 
 /**
- * Back to a Value the way OPA does: the float is printed with the fewest
- * decimal digits that identify it at 64-bit precision (Go's Text(fmt, -1)),
- * and that text is the number. Integral results stay exact (bigint when unsafe).
+ * Back to a Value the way OPA does (FloatToNumber): an integral result is
+ * its exact integer (bigint when unsafe); any other is the text Go's
+ * Text('g', -1) prints, i.e. the fewest decimal digits that identify it at
+ * its precision, which is a NumText whenever that differs from the text of
+ * the nearest double (2 / 7 is 0.28571428571428571428, 1e-6 * 5 is 5e-06).
  */
-export function toNum(a: BF): Num {
+export function toNum(a: BF): Num | NumText {
   if (a.m === 0n) return a.neg ? -0 : 0;
   const prec = a.p ?? PREC;
   const bl = bitLen(a.m);
@@ -208,26 +210,84 @@ export function toNum(a: BF): Num {
     const i = a.m << BigInt(a.e);
     return normInt(a.neg ? -i : i);
   }
-  if (a.e < 0 && a.e > -1000 && bl + a.e > -1000) {
+  if (a.e < 0) {
     const t = trunc(a);
     if (t.exact) return normInt(t.i);
-    // The shortest decimal lies within half a ulp of the value, so it reads back as the
-    // same double unless the value sits next to a midpoint between two doubles.
-    if (prec === PREC) {
-      const low = bl <= 53 ? 0 : Number((a.m << BigInt(PREC - bl)) & 0x7ffn);
-      if (low < 0x3ff || low > 0x401) {
-        const v = Number(a.m) * 2 ** a.e;
-        return a.neg ? -v : v;
-      }
+    if (bl <= 53 && a.e > -64) {
+      const fast = exactDouble(a);
+      if (fast !== undefined) return fast;
     }
   }
+  // Policies repeat their arithmetic, and the digit search costs bigint work each time.
+  // Keyed by precision and exponent, then by the signed mantissa (Map compares bigints by value).
+  const slot = a.e * 2 + (prec === PREC ? 0 : 1);
+  let byM = shortestCache.get(slot);
+  if (byM === undefined) {
+    if (shortestCache.size >= 256) shortestCache.clear();
+    byM = new Map();
+    shortestCache.set(slot, byM);
+  }
+  const km = a.neg ? -a.m : a.m;
+  let r = byM.get(km);
+  if (r === undefined) {
+    r = fromShortest(a);
+    if (byM.size >= 1024) byM.clear();
+    byM.set(km, r);
+  }
+  return r;
+}
+
+const shortestCache = new Map<number, Map<bigint, Num | NumText>>();
+
+/**
+ * A value that is a double whose JS text is its exact decimal (2.5, 3.75,
+ * 1234.5): that text is also its shortest at 64 bits (no shorter decimal
+ * rounds to it at 53 bits, let alone 64, and an exact one is the closest),
+ * so only the notation can differ from Go's %g. Undefined when not so.
+ */
+function exactDouble(a: BF): Num | NumText | undefined {
+  const d = Number(a.m) * 2 ** a.e;
+  const v = a.neg ? -d : d;
+  const s = String(d);
+  const dot = s.indexOf(".");
+  if (dot < 0 || s.includes("e")) return undefined;
+  // d's fraction bits, by doubling (exact for a double) until it is an integer
+  let fracBits = 0;
+  for (let y = d; !Number.isInteger(y); y *= 2) fracBits++;
+  // a dyadic fraction of k bits has exactly k decimal places
+  if (s.length - dot - 1 !== fracBits) return undefined;
+  // %g and JS agree between 1e-4 and 1e6 (plain notation); outside, Go writes an exponent
+  if (d >= 1e-4 && d < 1e6) return v;
+  const all = s.slice(0, dot) + s.slice(dot + 1);
+  const digits = all.replace(/^0+/, "");
+  // 0.<digits> * 10^dp: the integer part's length less the leading zeros stripped
+  const dp = dot - (all.length - digits.length);
+  return new NumText(v, (a.neg ? "-" : "") + goG(digits, dp));
+}
+
+/** The slow way: Go's shortest digits at the value's precision. */
+function fromShortest(a: BF): Num | NumText {
   const { digits, dp } = shortest(a);
   const sign = a.neg ? "-" : "";
   if (dp >= digits.length) {
     const i = BigInt(sign + digits) * pow10(dp - digits.length);
     return normInt(i);
   }
-  return Number(`${sign}0.${digits}e${dp}`);
+  const n = Number(`${sign}0.${digits}e${dp}`);
+  const text = sign + goG(digits, dp);
+  return Number.isFinite(n) && text === numberText(n) ? n : new NumText(n, text);
+}
+
+/** Go's %g for shortest digits 0.d1d2... * 10^dp: exponent form below 1e-4 and from 1e6 (two-digit exponent at least). */
+function goG(digits: string, dp: number): string {
+  const exp = dp - 1;
+  if (exp < -4 || exp >= 6) {
+    const frac = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    const ae = Math.abs(exp);
+    return `${digits[0]}${frac}e${exp < 0 ? "-" : "+"}${ae < 10 ? "0" : ""}${ae}`;
+  }
+  if (dp <= 0) return `0.${"0".repeat(-dp)}${digits}`;
+  return `${digits.slice(0, dp)}.${digits.slice(dp)}`;
 }
 
 /** Decimal digits (no leading/trailing zeros) and decimal point position of n * 10^-k. */

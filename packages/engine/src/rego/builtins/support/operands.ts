@@ -2,7 +2,16 @@
  * Operand checks shared by the encoding/json/time/crypto/net/... builtins.
  * Messages follow OPA's runtime form: "<name>: operand N must be T but got U".
  */
-import { isObject, type Num, type RegoObject, RSet, typeName, type Value } from "../../value.ts";
+import {
+  isObject,
+  type Num,
+  NumText,
+  numOf,
+  type RegoObject,
+  RSet,
+  typeName,
+  type Value,
+} from "../../value.ts";
 import { BuiltinError } from "../builtin.ts";
 import { goBytesToString } from "../go/utf8.ts";
 
@@ -29,10 +38,19 @@ export function str(name: string, args: Value[], i: number): string {
   return v;
 }
 
+/** A number operand as the engine's number (a NumText's nearest double or bigint). */
 export function num(name: string, args: Value[], i: number): Num {
   const v = args[i];
-  if (typeof v !== "number" && typeof v !== "bigint") throw operandErr(name, i + 1, v, "number");
-  return v;
+  if (typeof v === "number" || typeof v === "bigint") return v;
+  if (v instanceof NumText) return numOf(v);
+  throw operandErr(name, i + 1, v, "number");
+}
+
+/** A number operand as given: a NumText keeps its text (for builtins that compute on OPA's exact value). */
+export function numOrText(name: string, args: Value[], i: number): Num | NumText {
+  const v = args[i];
+  if (typeof v === "number" || typeof v === "bigint" || v instanceof NumText) return v;
+  throw operandErr(name, i + 1, v, "number");
 }
 
 export function obj(name: string, args: Value[], i: number): RegoObject {

@@ -1,5 +1,5 @@
 /** Rego term text as OPA's Value.String() prints it inside error messages. */
-import { numberText, RSet, sortedEntries, type Value } from "../../value.ts";
+import { NumText, numberText, RSet, sortedEntries, textOf, type Value } from "../../value.ts";
 import { goQuote } from "../go/quote.ts";
 
 export function termString(v: Value): string {
@@ -14,6 +14,7 @@ export function termString(v: Value): string {
       return String(v);
   }
   if (v === null) return "null";
+  if (v instanceof NumText) return textOf(v);
   if (Array.isArray(v)) return `[${v.map(termString).join(", ")}]`;
   if (v instanceof RSet) return v.size === 0 ? "set()" : `{${v.sorted().map(termString).join(", ")}}`;
   return `{${sortedEntries(v)
@@ -33,6 +34,7 @@ export function goTypeName(v: Value): string {
       return "ast.Boolean";
   }
   if (v === null) return "ast.Null";
+  if (v instanceof NumText) return "ast.Number";
   if (Array.isArray(v)) return "*ast.Array";
   if (v instanceof RSet) return "*ast.set";
   return "*ast.object";
