@@ -24,6 +24,7 @@ import {
 } from "../value.ts";
 import { compileBody } from "./body.ts";
 import { type Ctx, FnMemo, Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
+import { isLightFunction } from "./fn-light.ts";
 import { bindLeaves, NEVER, type PreBind, preBind } from "./key-pattern.ts";
 import { compileOne, NOTDET } from "./one.ts";
 import {
@@ -418,6 +419,8 @@ interface NodePlan {
   isSet: boolean;
   /** functions: definitions by constant first argument */
   fnIndex?: FnIndex;
+  /** functions: light enough to run again rather than memoise a call with a composite argument (fn-light.ts) */
+  light?: boolean;
 }
 
 function nodePlan(node: RNode): NodePlan {
@@ -494,6 +497,11 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
 
 export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
   if (!c.sh.memoFns) return callFunctionUncached(node, args, c, loc);
+  if (hasComposite(args)) {
+    const np = nodePlan(node);
+    np.light ??= isLightFunction(node, c.sh.policy.root);
+    if (np.light) return callFunctionUncached(node, args, c, loc);
+  }
   // Per-evaluation memo, as OPA's virtual cache: keyed by argument identity
   // (values are immutable; equal but distinct arguments merely miss).
   const memos = (c.fnMemo ??= new Map());
@@ -507,6 +515,14 @@ export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location):
   const v = callFunctionUncached(node, args, c, loc);
   m.put(args, v === undefined ? UNDEF : v);
   return v;
+}
+
+function hasComposite(args: Value[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === "object" && a !== null) return true;
+  }
+  return false;
 }
 
 function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
