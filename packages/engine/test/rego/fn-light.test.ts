@@ -4,9 +4,10 @@
  * give the same results, errors and conflicts either way.
  */
 import { describe, expect, it } from "vitest";
+import type { CompiledPolicy } from "../../src/rego/compile/compiler.ts";
 import type { RNode } from "../../src/rego/compile/tree.ts";
 import { nodeAt } from "../../src/rego/compile/tree.ts";
-import { isLightFunction } from "../../src/rego/eval/fn-light.ts";
+import { isLightFunction, skipsMemo } from "../../src/rego/eval/fn-light.ts";
 import { compile, type Value } from "../../src/rego/index.ts";
 
 const SRC = `package v
@@ -56,6 +57,20 @@ describe("light functions", () => {
     expect(light("uses_every")).toBe(false);
     expect(light("calls_heavy")).toBe(false);
     expect(light("noisy")).toBe(false);
+  });
+
+  it("only a light function called from one place skips the memo", () => {
+    const src = `package v
+import rego.v1
+once(x) if x.a
+twice(x) if x.a
+r1 contains c if { some c in input.cs; once(c) }
+r2 contains c if { some c in input.cs; twice(c) }
+r3 contains c if { some c in input.cs; not twice(c) }
+`;
+    const cp = (compile([{ file: "v.rego", source: src }]) as unknown as { cp: CompiledPolicy }).cp;
+    expect(skipsMemo(nodeAt(cp.root, ["v", "once"], false)!, cp)).toBe(true);
+    expect(skipsMemo(nodeAt(cp.root, ["v", "twice"], false)!, cp)).toBe(false);
   });
 
   it("a long body is not light", () => {

@@ -8,14 +8,62 @@
  * exempt_container lib). Skipping the memo never changes a result: within an
  * evaluation a function gives the same value for the same arguments (print is
  * handled by turning the memo off altogether).
+ *
+ * Only a function called from one place in the policy qualifies: one called
+ * from several rules with the same container (`is_exempt(container)` in each
+ * of containerlimits' rules) gains more from the memo's hits than the stores
+ * cost.
  */
-import type { IRBody, IRTerm } from "../compile/ir.ts";
+import type { CompiledPolicy } from "../compile/compiler.ts";
+import type { FnRef, IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
 import { irExprChildren, irTermChildren } from "../compile/ir-walk.ts";
 import { type CompiledRule, nodeAt, type RNode } from "../compile/tree.ts";
 import { nondeterministic } from "./quiet.ts";
 
 /** Expressions (over all definitions, callees included) above which a function is not light. */
 const MAX_EXPRS = 24;
+
+/** Whether calls of the function at `node` with a composite argument should skip the memo. */
+export function skipsMemo(node: RNode, policy: CompiledPolicy): boolean {
+  return (callSites(policy).get(node.key) ?? 0) <= 1 && isLightFunction(node, policy.root);
+}
+
+const SITES = new WeakMap<CompiledPolicy, Map<string, number>>();
+
+/** How many call sites (and `with … as f` uses) each user function has in the policy, by node key. */
+function callSites(policy: CompiledPolicy): Map<string, number> {
+  let m = SITES.get(policy);
+  if (m !== undefined) return m;
+  const sites = new Map<string, number>();
+  const add = (fn: FnRef | undefined, n = 1) => {
+    if (fn?.kind === "user" && fn.path) {
+      const k = fn.path.join("\0");
+      sites.set(k, (sites.get(k) ?? 0) + n);
+    }
+  };
+  const term = (t: IRTerm): void => {
+    if (t.t === "call") add(t.fn);
+    irTermChildren(t, term, body);
+  };
+  const expr = (x: IRExpr): void => {
+    if (x.e.k === "call") add(x.e.fn);
+    for (const w of x.with) add(w.valueFn, 2);
+    irExprChildren(x, term, body);
+  };
+  const body = (b: IRBody): void => {
+    for (const x of b) expr(x);
+  };
+  for (const r of policy.rules)
+    for (let link: CompiledRule | undefined = r; link; link = link.else) {
+      for (const a of link.args ?? []) term(a);
+      for (const k of link.keys) term(k);
+      term(link.value);
+      body(link.body);
+    }
+  m = sites;
+  SITES.set(policy, m);
+  return m;
+}
 
 /** Whether the function at `node` is light (see above); `root` resolves the functions it calls. */
 export function isLightFunction(node: RNode, root: RNode): boolean {

@@ -24,7 +24,7 @@ import {
 } from "../value.ts";
 import { compileBody } from "./body.ts";
 import { type Ctx, FnMemo, Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
-import { isLightFunction } from "./fn-light.ts";
+import { skipsMemo } from "./fn-light.ts";
 import { bindLeaves, NEVER, type PreBind, preBind } from "./key-pattern.ts";
 import { compileOne, NOTDET } from "./one.ts";
 import {
@@ -419,7 +419,7 @@ interface NodePlan {
   isSet: boolean;
   /** functions: definitions by constant first argument */
   fnIndex?: FnIndex;
-  /** functions: light enough to run again rather than memoise a call with a composite argument (fn-light.ts) */
+  /** functions: cheaper to run again than to memoise a call with a composite argument (fn-light.ts) */
   light?: boolean;
 }
 
@@ -499,7 +499,7 @@ export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location):
   if (!c.sh.memoFns) return callFunctionUncached(node, args, c, loc);
   if (hasComposite(args)) {
     const np = nodePlan(node);
-    np.light ??= isLightFunction(node, c.sh.policy.root);
+    np.light ??= skipsMemo(node, c.sh.policy);
     if (np.light) return callFunctionUncached(node, args, c, loc);
   }
   // Per-evaluation memo, as OPA's virtual cache: keyed by argument identity
