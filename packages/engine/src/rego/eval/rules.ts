@@ -24,6 +24,7 @@ import {
 } from "../value.ts";
 import { compileBody } from "./body.ts";
 import { type Ctx, FnMemo, Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
+import { skipsMemo } from "./fn-light.ts";
 import { bindLeaves, NEVER, type PreBind, preBind } from "./key-pattern.ts";
 import { compileOne, NOTDET } from "./one.ts";
 import {
@@ -490,6 +491,8 @@ interface NodePlan {
   fnIndex?: FnIndex;
   /** complete rules / functions: stop at the first definition that gives a value (see sameConstValue) */
   earlyExit: boolean;
+  /** functions: cheaper to run again than to memoise a call with a composite argument (fn-light.ts) */
+  light?: boolean;
 }
 
 function nodePlan(node: RNode): NodePlan {
@@ -605,6 +608,11 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
 
 export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
   if (!c.sh.memoFns) return callFunctionUncached(node, args, c, loc);
+  if (hasComposite(args)) {
+    const np = nodePlan(node);
+    np.light ??= skipsMemo(node, c.sh.policy);
+    if (np.light) return callFunctionUncached(node, args, c, loc);
+  }
   // Per-evaluation memo, as OPA's virtual cache: keyed by argument identity
   // (values are immutable; equal but distinct arguments merely miss).
   const memos = (c.fnMemo ??= new Map());
@@ -618,6 +626,14 @@ export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location):
   const v = callFunctionUncached(node, args, c, loc);
   m.put(args, v === undefined ? UNDEF : v);
   return v;
+}
+
+function hasComposite(args: Value[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === "object" && a !== null) return true;
+  }
+  return false;
 }
 
 function callFunctionUncached(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
