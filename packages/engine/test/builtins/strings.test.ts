@@ -75,6 +75,38 @@ describe("sprintf", () => {
   });
 });
 
+describe("sprintf of text and bare verbs (the split-once path)", () => {
+  const sp = (f: string, ...args: unknown[]) => call("sprintf", f, args as never);
+  it("formats each bare verb as the general path does", () => {
+    expect(sp("container <%v> has image <%s>, repos %v", "app", "r/x:1", ["a/", "b/"])).toBe(
+      'container <app> has image <r/x:1>, repos ["a/", "b/"]',
+    );
+    expect(sp("%v%v", "", "")).toBe("");
+    expect(sp("100%% of %v", "x")).toBe("100% of x");
+    expect(sp("%%%v%%", 1)).toBe("%1%");
+    expect(sp("no verbs")).toBe("no verbs");
+    expect(sp("%d", "s")).toBe("%!d(string=s)");
+    expect(sp("%d|%v|%s", 7, 1.5, 2)).toBe("7|1.5|%!s(int64=2)");
+    expect(sp("%v %d", 18446744073709551616n, 18446744073709551616n)).toBe(
+      "18446744073709551616 18446744073709551616",
+    );
+    expect(sp("%v|%s|%v", true, null, new RSet(["b", "a"]))).toBe('true|null|{"a", "b"}');
+    expect(sp("%v", { k: "é\u0001" })).toBe('{"k": "é\\x01"}');
+  });
+  it("falls back to Go's forms when verbs and arguments do not pair up", () => {
+    expect(sp("%v %v", "a")).toBe("a %!v(MISSING)");
+    expect(sp("%v", "a", "b")).toBe("a%!(EXTRA string=b)");
+    expect(sp("%v %")).toBe("%!v(MISSING) %!(NOVERB)");
+    expect(sp("%s and %s", "a", "b", 3)).toBe("a and b%!(EXTRA int64=3)");
+  });
+  it("splits each format once and keeps the result per format", () => {
+    // the same format with different arguments, and formats that differ only after a verb
+    for (let i = 0; i < 3; i++) expect(sp("<%v>", i)).toBe(`<${i}>`);
+    expect(sp("<%v>!", "x")).toBe("<x>!");
+    expect(sp("<%5v>", "x")).toBe("<    x>");
+  });
+});
+
 describe("sprintf flags and float forms (fuzzed against opa)", () => {
   const sp = (f: string, ...args: unknown[]) => call("sprintf", f, args as never);
   it("%#v, %+v, %#q", () => {

@@ -1,5 +1,7 @@
 /** Semantics the evaluator's fast paths must keep (see eval/body.ts, eval/walk.ts, value.ts RSet). */
 import { describe, expect, it } from "vitest";
+import type { IRTerm } from "../../src/rego/compile/ir.ts";
+import { iteratesAlways } from "../../src/rego/eval/one.ts";
 import { type BuiltinDef, compile } from "../../src/rego/index.ts";
 import { RSet, toJSON, type Value } from "../../src/rego/value.ts";
 import { errorOf, run } from "./helpers.ts";
@@ -84,5 +86,79 @@ r := v if v := q with data.t.b as 5`;
 lt_always(_, _) := true
 p if { 2 < 1 with lt as lt_always }`;
     expect(run(src, "x := data.t.p")).toEqual([{ x: true }]);
+  });
+  it("knows which terms can never be single-valued (a `_` operand)", () => {
+    const input: IRTerm = { t: "input" };
+    const wild: IRTerm = { t: "local", slot: 0, name: "_", wildcard: true };
+    const x: IRTerm = { t: "local", slot: 1, name: "x" };
+    const c = (v: Value): IRTerm => ({ t: "const", v });
+    const ref = (...path: IRTerm[]): IRTerm => ({ t: "ref", head: input, path });
+    const call = (...args: IRTerm[]): IRTerm =>
+      ({
+        t: "call",
+        fn: { kind: "builtin", name: "startswith" },
+        args,
+        loc: { file: "t.rego", row: 1, col: 1 },
+      }) as IRTerm;
+    expect(iteratesAlways(ref(c("repos"), wild))).toBe(true);
+    expect(iteratesAlways(ref(c("a"), wild, c("b")))).toBe(true);
+    expect(iteratesAlways(call(x, ref(c("repos"), wild)))).toBe(true);
+    expect(iteratesAlways(call(x, call(ref(c("a"), wild))))).toBe(true);
+    // a named var may be bound by then; constants and plain refs are single-valued
+    expect(iteratesAlways(ref(c("repos"), x))).toBe(false);
+    expect(iteratesAlways(ref(c("repos"), c(0)))).toBe(false);
+    expect(iteratesAlways(call(x, ref(c("repos"))))).toBe(false);
+    expect(iteratesAlways(wild)).toBe(false);
+  });
+
+  it("calls, bindings and tests over `coll[_]` iterate every member in order", () => {
+    const src = `package t
+import rego.v1
+input_repos := input.repos
+hits contains img if {
+  img := input.images[_]
+  startswith(img, input.repos[_])
+}
+misses contains img if {
+  img := input.images[_]
+  not any_repo(img)
+}
+any_repo(img) if startswith(img, input.repos[_])
+firsts := [p | p := input.repos[_]]
+outs contains s if {
+  concat("+", [input.repos[_], "x"], s)
+}
+keyed := [v | v := input.obj[_]]
+members := [v | v := input.set[_]]
+bound if {
+  x := "b/"
+  x = input.repos[_]
+}
+unbound if {
+  x := "zz/"
+  x = input.repos[_]
+}
+count_calls := count([1 | startswith("a/x", input.repos[_])])`;
+    const input = {
+      images: ["a/x", "b/y", "c/z"],
+      repos: ["a/", "b/", "a/"],
+      obj: { z: 1, a: 2, m: 3 },
+      set: ["q", "p"],
+    };
+    expect(run(src, "x := data.t", { input })).toEqual([
+      {
+        x: {
+          input_repos: ["a/", "b/", "a/"],
+          hits: ["a/x", "b/y"],
+          misses: ["c/z"],
+          firsts: ["a/", "b/", "a/"],
+          outs: ["a/+x", "b/+x"],
+          keyed: [2, 3, 1],
+          members: ["q", "p"],
+          bound: true,
+          count_calls: 2,
+        },
+      },
+    ]);
   });
 });

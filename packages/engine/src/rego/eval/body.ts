@@ -9,7 +9,7 @@ import type { IRBody, IRExpr, IRTerm, IRWith } from "../compile/ir.ts";
 import { equal, isObject, NumText, objGet, type PlainObject, RObj, setOwn, type Value } from "../value.ts";
 import { BINARY, type Binary, callGen, isNative } from "./calls.ts";
 import { Ctx, type FnOverride, type Frame, type K, tick } from "./ctx.ts";
-import { compileOne, NOTDET, type One } from "./one.ts";
+import { compileOne, iteratesAlways, NOTDET, type One } from "./one.ts";
 import {
   compileArgs,
   type Gen,
@@ -74,9 +74,10 @@ function core(x: IRExpr, next: Step): Step {
 
 /** `t` must be defined and not false. */
 function testStep(t: IRTerm, next: Step): Step {
-  const one = t.t === "ref" || t.t === "call" ? compileOne(t) : undefined;
   const op =
     t.t === "call" && t.fn.kind === "builtin" && t.args.length === 2 ? BINARY.get(t.fn.name) : undefined;
+  // comparisons keep their pairwise path below even when an operand always iterates
+  const one = (t.t === "ref" || t.t === "call") && (op || !iteratesAlways(t)) ? compileOne(t) : undefined;
   if (one && op && t.t === "call") {
     // `x == coll[_]` and the like: compare each pair of operand values, no argument arrays
     const slow = genSlow(t);
@@ -193,6 +194,14 @@ function eqStep(a: IRTerm, b: IRTerm, next: Step): Step {
   if (!structuralPairs(a, b)) {
     if (a.t !== "local" && b.t === "local") [a, b] = [b, a];
     if (a.t === "local" && !a.wildcard && b.t !== "local" && b.t !== "array" && b.t !== "object") {
+      if (iteratesAlways(b)) {
+        const each = genSlow(b);
+        const slot = a.slot;
+        return (f, k) => {
+          tick(f.c.sh);
+          return bindEach(each, slot, next, f, k);
+        };
+      }
       const one = compileOne(b);
       if (one) return bindOrCompare(one, genSlow(b), a.slot, next);
     }
@@ -206,7 +215,7 @@ function eqStep(a: IRTerm, b: IRTerm, next: Step): Step {
 
 /** A call with an output term: `f(x, out)`, as `out = f(x)` evaluated call-first. */
 function outStep(out: IRTerm, call: IRTerm, next: Step): Step {
-  if (out.t === "local" && !out.wildcard) {
+  if (out.t === "local" && !out.wildcard && !iteratesAlways(call)) {
     const one = compileOne(call);
     if (one) return bindOrCompare(one, genSlow(call), out.slot, next);
   }

@@ -21,6 +21,22 @@ const MULTI_BUILTINS = new Set(["walk", "print"]);
 
 const cache = new WeakMap<IRTerm, One | null>();
 
+/**
+ * Whether the term can never be single-valued: a ref with a `_` operand
+ * (each `_` is a var of its own, which nothing binds before its ref is
+ * walked), or a call with such an argument. Its One would answer NOTDET on
+ * every call after walking the ref's prefix, so callers go straight to the
+ * generator path.
+ */
+export function iteratesAlways(t: IRTerm): boolean {
+  if (t.t === "ref") {
+    for (const p of t.path) if (p.t === "local") return true;
+    return false;
+  }
+  if (t.t === "call") for (const a of t.args) if (iteratesAlways(a)) return true;
+  return false;
+}
+
 export function compileOne(t: IRTerm): One | undefined {
   const c = cache.get(t);
   if (c !== undefined) return c ?? undefined;

@@ -27,7 +27,7 @@ import {
 import { compileBody, withStep } from "./body.ts";
 import { type CallArgs, callGen } from "./calls.ts";
 import { type Frame, fail, type K, type VK } from "./ctx.ts";
-import { compileOne, NOTDET, type One } from "./one.ts";
+import { compileOne, iteratesAlways, NOTDET, type One } from "./one.ts";
 import { walkData } from "./rules.ts";
 import { RefPath } from "./walk.ts";
 
@@ -173,7 +173,7 @@ function unboundVar(t: IRTerm & { t: "local" }): never {
 
 /** A generator of the term's values. */
 export function gen(t: IRTerm): Gen {
-  if (t.t === "ref" || t.t === "call") {
+  if ((t.t === "ref" || t.t === "call") && !iteratesAlways(t)) {
     const one = compileOne(t);
     if (one) {
       const slow = genSlow(t);
@@ -336,7 +336,11 @@ export class ObjBuilder {
 
 export function compileArgs(args: IRTerm[]): CallArgs {
   const ones = args.map(compileOne);
-  if (ones.every((o) => o) && !args.every((a) => a.t === "const" || a.t === "local")) {
+  if (
+    ones.every((o) => o) &&
+    !args.every((a) => a.t === "const" || a.t === "local") &&
+    !args.some(iteratesAlways)
+  ) {
     const os = ones as One[];
     const n = os.length;
     const slow = compileArgsSlow(args);
@@ -377,7 +381,9 @@ function compileArgsSlow(args: IRTerm[]): CallArgs {
     };
   }
   const items = args.map(gen);
-  const ones = args.map((a) => (a.t === "ref" || a.t === "call" ? compileOne(a) : undefined));
+  const ones = args.map((a) =>
+    (a.t === "ref" || a.t === "call") && !iteratesAlways(a) ? compileOne(a) : undefined,
+  );
   const n = items.length;
   /** Arguments from i on: single values are filled in place; only generating ones take a continuation. */
   const from = (i: number, f: Frame, out: Value[], k: (args: Value[]) => boolean): boolean => {

@@ -518,8 +518,68 @@ function parseNum(format: string, i: number): { num: number; end: number } {
   return { num, end: i };
 }
 
+/**
+ * A format made only of text, `%%` and bare `%v` / `%s` / `%d` verbs (what
+ * policies' messages use): `lits` around `verbs`, with `%%` already folded
+ * into the text. Formats are policy constants, so each is split once.
+ */
+interface SimpleFormat {
+  lits: string[];
+  verbs: string[];
+}
+
+const simpleFormats = new Map<string, SimpleFormat | null>();
+const SIMPLE_FORMATS_MAX = 512;
+
+function simpleFormat(format: string): SimpleFormat | null {
+  let f = simpleFormats.get(format);
+  if (f !== undefined) return f;
+  f = splitSimple(format);
+  if (simpleFormats.size >= SIMPLE_FORMATS_MAX) simpleFormats.clear();
+  simpleFormats.set(format, f);
+  return f;
+}
+
+function splitSimple(format: string): SimpleFormat | null {
+  const lits: string[] = [];
+  const verbs: string[] = [];
+  let lit = "";
+  let i = 0;
+  for (;;) {
+    const pct = format.indexOf("%", i);
+    if (pct < 0) break;
+    lit += format.slice(i, pct);
+    const verb = format[pct + 1];
+    if (verb === "%") lit += "%";
+    else if (verb === "v" || verb === "s" || verb === "d") {
+      lits.push(lit);
+      verbs.push(verb);
+      lit = "";
+    } else return null; // flags, width, precision, indexes, other verbs, or a trailing %
+    i = pct + 2;
+  }
+  lits.push(lit + format.slice(i));
+  return { lits, verbs };
+}
+
+/** One argument under a bare verb, as the general path formats it with an empty spec. */
+function formatBare(v: Value, verb: string): string {
+  if (typeof v === "string") return v;
+  const a = toGoArg(v);
+  const sp = plainSpec();
+  return formatArg(a, verb, sp) ?? badVerb(verb, a, sp);
+}
+
 /** fmt.Sprintf(format, args...) for OPA's converted arguments. */
 export function goSprintf(format: string, values: Value[]): string {
+  const simple = simpleFormat(format);
+  if (simple !== null && simple.verbs.length === values.length) {
+    // one verb per argument, in order: no MISSING or EXTRA forms to write
+    const { lits, verbs } = simple;
+    let out = lits[0];
+    for (let i = 0; i < verbs.length; i++) out += formatBare(values[i], verbs[i]) + lits[i + 1];
+    return out;
+  }
   const args = values.map(toGoArg);
   let out = "";
   let argNum = 0;
