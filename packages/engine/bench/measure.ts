@@ -15,6 +15,8 @@ export interface Timing {
 }
 
 const WINDOWS = 3;
+/** Warm-up time, as a share of the measuring time (outside it). */
+const WARMUP_SHARE = 0.25;
 
 /**
  * Runs one evaluation repeatedly for `ms`; returns per-eval µs samples
@@ -28,7 +30,13 @@ const WINDOWS = 3;
 export function measure(fn: (input: Value) => void, input: unknown, ms: number): Timing {
   const text = JSON.stringify(input);
   const fresh = (): Value[] => Array.from({ length: BATCH }, () => JSON.parse(text) as Value);
-  for (const x of [...fresh(), ...fresh()]) fn(x); // warm up the JIT
+  // Warm up the JIT for a while, not for a count: each template brings new closures and
+  // shapes, and on a loaded machine the optimizing compiler (a background thread) can take
+  // longer than a few evaluations to catch up, which made the first case of every template
+  // read 2-3x slow. opa bench discards its own ramp-up runs in the same way.
+  const warmEnd = performance.now() + ms * WARMUP_SHARE;
+  do for (const x of fresh()) fn(x);
+  while (performance.now() < warmEnd);
   const samples: number[] = [];
   let mean = Number.POSITIVE_INFINITY;
   for (let w = 0; w < WINDOWS; w++) {

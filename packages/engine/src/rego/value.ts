@@ -852,19 +852,50 @@ function allPlainObjects(xs: Value[]): boolean {
  * cost of sorting a set of small objects such as violations.
  */
 function sortPlainObjects(xs: PlainObject[]): void {
-  const keyed = xs.map((o) => ({ o, ks: presentKeys(o) }));
-  keyed.sort((p, q) => compareKeyed(p.o, p.ks, q.o, q.ks));
+  const keyed = xs.map(keyedMember);
+  keyed.sort(compareKeyedMembers);
   for (let i = 0; i < keyed.length; i++) xs[i] = keyed[i].o;
 }
 
-/** comparePlain with both sides' present keys already in Rego order. */
-function compareKeyed(a: PlainObject, ka: string[], b: PlainObject, kb: string[]): number {
+interface KeyedMember {
+  o: PlainObject;
+  ks: string[];
+  /** no key or string member holds a unit >= U+D800: its strings order as JS orders them */
+  low: boolean;
+}
+
+function keyedMember(o: PlainObject): KeyedMember {
+  const ks = presentKeys(o);
+  let low = true;
+  for (let i = 0; i < ks.length && low; i++) {
+    const v = o[ks[i]];
+    low = !HIGH_UNIT.test(ks[i]) && (typeof v !== "string" || !HIGH_UNIT.test(v));
+  }
+  return { o, ks, low };
+}
+
+/**
+ * comparePlain with both sides' present keys already in Rego order. Where
+ * both members' keys and string values were checked once for high units,
+ * those strings compare natively: a sort compares each member about log2(n)
+ * times, and compareStrings scans a string for high units on every call.
+ */
+function compareKeyedMembers(p: KeyedMember, q: KeyedMember): number {
+  const a = p.o;
+  const b = q.o;
   if (a === b) return 0;
+  const ka = p.ks;
+  const kb = q.ks;
+  const low = p.low && q.low;
   const n = Math.min(ka.length, kb.length);
   for (let i = 0; i < n; i++) {
-    const ck = ka[i] === kb[i] ? 0 : compareStrings(ka[i], kb[i]);
-    if (ck) return ck;
-    const cv = compare(a[ka[i]], b[kb[i]]);
+    const x = ka[i];
+    const y = kb[i];
+    if (x !== y) return low ? (x < y ? -1 : 1) : compareStrings(x, y);
+    const u = a[x];
+    const v = b[y];
+    if (u === v) continue;
+    const cv = low && typeof u === "string" && typeof v === "string" ? (u < v ? -1 : 1) : compare(u, v);
     if (cv) return cv;
   }
   return ka.length - kb.length;

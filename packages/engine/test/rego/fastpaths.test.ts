@@ -92,7 +92,8 @@ p if { 2 < 1 with lt as lt_always }`;
     const wild: IRTerm = { t: "local", slot: 0, name: "_", wildcard: true };
     const x: IRTerm = { t: "local", slot: 1, name: "x" };
     const c = (v: Value): IRTerm => ({ t: "const", v });
-    const ref = (...path: IRTerm[]): IRTerm => ({ t: "ref", head: input, path });
+    const loc = { file: "t.rego", row: 1, col: 1 };
+    const ref = (...path: IRTerm[]): IRTerm => ({ t: "ref", head: input, path, loc });
     const call = (...args: IRTerm[]): IRTerm =>
       ({
         t: "call",
@@ -160,5 +161,25 @@ count_calls := count([1 | startswith("a/x", input.repos[_])])`;
         },
       },
     ]);
+  });
+  it("sprintf reuses a composite's text within one evaluation only", () => {
+    const src = `package t
+import rego.v1
+msgs contains sprintf("<%v> not in %v (%s)", [c, input.repos, {"n": count(input.repos)}]) if some c in input.cs
+other := sprintf("%v %v %d", [input.repos, [input.repos], input.repos])`;
+    const q = compile([{ file: "t.rego", source: src }]).prepare("x := data.t");
+    const input = { cs: ["a", "b"], repos: ["r/", "s/"] };
+    const run1 = () => q.eval({ input: input as unknown as Value }).map((r) => toJSON(r as Value));
+    expect(run1()).toEqual([
+      {
+        x: {
+          msgs: ['<a> not in ["r/", "s/"] ({"n": 2})', '<b> not in ["r/", "s/"] ({"n": 2})'],
+          other: '["r/", "s/"] [["r/", "s/"]] %!d(string=["r/", "s/"])',
+        },
+      },
+    ]);
+    // the same array object, changed between evaluations: the next evaluation prints it anew
+    input.repos.push("t/");
+    expect((run1()[0] as { x: { other: string } }).x.other).toBe('["r/", "s/", "t/"] [["r/", "s/", "t/"]] %!d(string=["r/", "s/", "t/"])');
   });
 });

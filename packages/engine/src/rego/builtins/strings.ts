@@ -1,7 +1,7 @@
 /** String builtins, with Go's strings-package semantics (code points, simple case mapping). */
 import { compare, isObject, objEntries, RSet, typeName, type Value } from "../value.ts";
-import type { BuiltinDef } from "./builtin.ts";
-import { goSprintf } from "./go/fmt.ts";
+import type { BuiltinContext, BuiltinDef } from "./builtin.ts";
+import { goSprintf, type TermTexts } from "./go/fmt.ts";
 import { renderTemplate } from "./go/template.ts";
 import { builtinErr, num, obj, operandErr, str, typeErr } from "./support/operands.ts";
 
@@ -149,6 +149,23 @@ function prefixList(name: string, v: Value, pos: number): string[] {
   throw operandErr(name, pos, v, "string", "set", "array");
 }
 
+function hasComposite(xs: Value[]): boolean {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (Array.isArray(x) || x instanceof RSet || isObject(x)) return true;
+  }
+  return false;
+}
+
+const TERM_TEXTS = "sprintf.termTexts";
+
+/** This evaluation's texts of composite sprintf arguments (see TermTexts). */
+function termTexts(ctx: BuiltinContext): TermTexts {
+  let m = ctx.cache.get(TERM_TEXTS) as TermTexts | undefined;
+  if (m === undefined) ctx.cache.set(TERM_TEXTS, (m = new WeakMap()));
+  return m;
+}
+
 function reverse(s: string): string {
   if (ASCII.test(s)) {
     let out = "";
@@ -263,14 +280,14 @@ export const builtins: BuiltinDef[] = [
   {
     name: "sprintf",
     arity: 2,
-    impl: (a) => {
+    impl: (a, ctx) => {
       const f = str("sprintf", a, 0);
       const xs = a[1];
       if (!Array.isArray(xs)) throw operandErr("sprintf", 2, xs, "array");
       // The common to-string case.
       if (f === "%d" && xs.length === 1 && typeof xs[0] === "number" && Number.isSafeInteger(xs[0]))
         return String(xs[0]);
-      return goSprintf(f, xs);
+      return goSprintf(f, xs, hasComposite(xs) ? termTexts(ctx) : undefined);
     },
   },
   {

@@ -30,7 +30,7 @@ const cache = new WeakMap<IRTerm, One | null>();
  */
 export function iteratesAlways(t: IRTerm): boolean {
   if (t.t === "ref") {
-    for (const p of t.path) if (p.t === "local") return true;
+    for (const p of t.path) if (p.t === "local" && p.wildcard) return true;
     return false;
   }
   if (t.t === "call") for (const a of t.args) if (iteratesAlways(a)) return true;

@@ -562,22 +562,37 @@ function splitSimple(format: string): SimpleFormat | null {
   return { lits, verbs };
 }
 
+/**
+ * Texts of composite arguments already formatted in this evaluation, by
+ * identity: a message that prints a parameter list (`repos are %v`) prints
+ * the same array once per container. Values do not change during an
+ * evaluation, so a text stays right for its whole evaluation; the map is
+ * made per evaluation and dropped with it.
+ */
+export type TermTexts = WeakMap<object, string>;
+
 /** One argument under a bare verb, as the general path formats it with an empty spec. */
-function formatBare(v: Value, verb: string): string {
-  if (typeof v === "string") return v;
+function formatBare(v: Value, verb: string, texts: TermTexts | undefined): string {
+  if (typeof v === "string" && verb !== "d") return v;
+  if (texts !== undefined && verb !== "d" && typeof v === "object" && v !== null && !(v instanceof NumText)) {
+    // %v and %s of a composite are its term text (toGoArg's string case)
+    let t = texts.get(v);
+    if (t === undefined) texts.set(v, (t = termString(v)));
+    return t;
+  }
   const a = toGoArg(v);
   const sp = plainSpec();
   return formatArg(a, verb, sp) ?? badVerb(verb, a, sp);
 }
 
 /** fmt.Sprintf(format, args...) for OPA's converted arguments. */
-export function goSprintf(format: string, values: Value[]): string {
+export function goSprintf(format: string, values: Value[], texts?: TermTexts): string {
   const simple = simpleFormat(format);
   if (simple !== null && simple.verbs.length === values.length) {
     // one verb per argument, in order: no MISSING or EXTRA forms to write
     const { lits, verbs } = simple;
     let out = lits[0];
-    for (let i = 0; i < verbs.length; i++) out += formatBare(values[i], verbs[i]) + lits[i + 1];
+    for (let i = 0; i < verbs.length; i++) out += formatBare(values[i], verbs[i], texts) + lits[i + 1];
     return out;
   }
   const args = values.map(toGoArg);
