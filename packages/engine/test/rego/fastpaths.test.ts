@@ -180,6 +180,8 @@ other := sprintf("%v %v %d", [input.repos, [input.repos], input.repos])`;
     ]);
     // the same array object, changed between evaluations: the next evaluation prints it anew
     input.repos.push("t/");
-    expect((run1()[0] as { x: { other: string } }).x.other).toBe('["r/", "s/", "t/"] [["r/", "s/", "t/"]] %!d(string=["r/", "s/", "t/"])');
+    expect((run1()[0] as { x: { other: string } }).x.other).toBe(
+      '["r/", "s/", "t/"] [["r/", "s/", "t/"]] %!d(string=["r/", "s/", "t/"])',
+    );
   });
 });
