@@ -86,9 +86,8 @@ p if { 2 < 1 with lt as lt_always }`;
     expect(run(src, "x := data.t.p")).toEqual([{ x: true }]);
   });
 
-  it("a function's reused frame starts clean on every call", () => {
-    // rules.ts takeFrame/giveFrame: argument bindings, values, conflicts and errors of one call
-    // must not reach the next
+  it("a function's calls do not see each other's bindings", () => {
+    // argument bindings, values, conflicts and errors of one call must not reach the next
     const src = `package t
 import rego.v1
 inc(x) := y if y := x + 1

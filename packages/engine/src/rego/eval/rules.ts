@@ -55,8 +55,6 @@ interface RulePlan {
    * pattern each must match, checked before making a frame
    */
   guards: Guard[];
-  /** a frame for evalChain to reuse: taken while in use, given back cleared (see spareFrame) */
-  spare: Frame | undefined;
 }
 
 /**
@@ -331,7 +329,6 @@ function planOf(r: CompiledRule): RulePlan {
     valueU: unifyV(r.value),
     nslots: r.nslots,
     guards: guardsOf(r),
-    spare: undefined,
   };
   r.plan = p;
   return p;
@@ -580,7 +577,7 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
   for (let link: CompiledRule | undefined = r; link; link = link.else) {
     const p = planOf(link);
     if (!guardsPass(p, c, args)) continue;
-    const f = takeFrame(p, c);
+    const f = new Frame(new Array(p.nslots), c);
     f.args = args;
     try {
       p.run(f, NOOP_K);
@@ -593,9 +590,7 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
       conflict(r.loc);
     }
     // a body whose head value is undefined (an undefined ref, a builtin error) did not succeed: try the next else
-    const out = f.found ? f.out : undefined;
-    giveFrame(p, f);
-    if (out !== undefined) return out;
+    if (f.found && f.out !== undefined) return f.out;
   }
   return undefined;
 }
@@ -612,32 +607,6 @@ function rerunLink(e: unknown, p: RulePlan, c: Ctx, args: Value[] | undefined): 
     },
     true,
   );
-}
-
-/**
- * A complete rule's or function's frame, reused from its last call: the body
- * has returned by then and nothing keeps a frame (values are copied out of
- * slots, closures over a frame live only while it runs), so a function called
- * per container allocates no frame per call. A call nested in a call of the
- * same rule finds no spare and makes its own; a frame whose run threw is not
- * given back.
- */
-function takeFrame(p: RulePlan, c: Ctx): Frame {
-  const f = p.spare;
-  if (f === undefined) return new Frame(new Array(p.nslots), c);
-  p.spare = undefined;
-  f.c = c;
-  return f;
-}
-
-function giveFrame(p: RulePlan, f: Frame): void {
-  f.s.fill(undefined);
-  f.args = undefined;
-  f.found = false;
-  f.out = undefined;
-  f.conflict = false;
-  f.sink = undefined;
-  p.spare = f;
 }
 
 // ---- functions -------------------------------------------------------------------
