@@ -519,47 +519,47 @@ function parseNum(format: string, i: number): { num: number; end: number } {
 }
 
 /**
- * A format made only of text, `%%` and bare `%v` / `%s` / `%d` verbs (what
- * policies' messages use): `lits` around `verbs`, with `%%` already folded
- * into the text. Formats are policy constants, so each is split once.
+ * A format made only of text, `%%` and bare `%v` / `%s` verbs (no flags,
+ * width, precision or index): its literal pieces, and per verb whether it is
+ * `s`. Such formats are nearly every policy message; they are parsed once.
  */
-interface SimpleFormat {
-  lits: string[];
-  verbs: string[];
+interface PlainFormat {
+  texts: string[];
+  isS: boolean[];
 }
 
-const simpleFormats = new Map<string, SimpleFormat | null>();
-const SIMPLE_FORMATS_MAX = 512;
+const plainFormats = new Map<string, PlainFormat | null>();
+const PLAIN_FORMATS_MAX = 512;
 
-function simpleFormat(format: string): SimpleFormat | null {
-  let f = simpleFormats.get(format);
-  if (f !== undefined) return f;
-  f = splitSimple(format);
-  if (simpleFormats.size >= SIMPLE_FORMATS_MAX) simpleFormats.clear();
-  simpleFormats.set(format, f);
-  return f;
+function plainFormat(format: string): PlainFormat | null {
+  let pf = plainFormats.get(format);
+  if (pf !== undefined) return pf;
+  pf = parsePlainFormat(format);
+  if (plainFormats.size >= PLAIN_FORMATS_MAX) plainFormats.clear();
+  plainFormats.set(format, pf);
+  return pf;
 }
 
-function splitSimple(format: string): SimpleFormat | null {
-  const lits: string[] = [];
-  const verbs: string[] = [];
-  let lit = "";
+function parsePlainFormat(format: string): PlainFormat | null {
+  const texts: string[] = [];
+  const isS: boolean[] = [];
+  let text = "";
   let i = 0;
   for (;;) {
     const pct = format.indexOf("%", i);
     if (pct < 0) break;
-    lit += format.slice(i, pct);
+    text += format.slice(i, pct);
     const verb = format[pct + 1];
-    if (verb === "%") lit += "%";
-    else if (verb === "v" || verb === "s" || verb === "d") {
-      lits.push(lit);
-      verbs.push(verb);
-      lit = "";
-    } else return null; // flags, width, precision, indexes, other verbs, or a trailing %
+    if (verb === "%") text += "%";
+    else if (verb === "v" || verb === "s") {
+      texts.push(text);
+      isS.push(verb === "s");
+      text = "";
+    } else return null;
     i = pct + 2;
   }
-  lits.push(lit + format.slice(i));
-  return { lits, verbs };
+  texts.push(text + format.slice(i));
+  return { texts, isS };
 }
 
 /**
@@ -571,30 +571,46 @@ function splitSimple(format: string): SimpleFormat | null {
  */
 export type TermTexts = WeakMap<object, string>;
 
-/** One argument under a bare verb, as the general path formats it with an empty spec. */
-function formatBare(v: Value, verb: string, texts: TermTexts | undefined): string {
-  if (typeof v === "string" && verb !== "d") return v;
-  if (texts !== undefined && verb !== "d" && typeof v === "object" && v !== null && !(v instanceof NumText)) {
-    // %v and %s of a composite are its term text (toGoArg's string case)
-    let t = texts.get(v);
-    if (t === undefined) texts.set(v, (t = termString(v)));
-    return t;
+function termText(v: object, texts: TermTexts | undefined): string {
+  if (texts === undefined) return termString(v as Value);
+  let t = texts.get(v);
+  if (t === undefined) texts.set(v, (t = termString(v as Value)));
+  return t;
+}
+
+/**
+ * goSprintf for a plain format whose arguments match its verbs one to one
+ * and print without fmt's number formatting: strings as they are, safe
+ * integers under %v in decimal, other non-numbers as their term text (what
+ * toGoArg hands fmt as a string). Anything else: undefined, for the full path.
+ */
+function plainSprintf(format: string, values: Value[], texts: TermTexts | undefined): string | undefined {
+  const pf = plainFormat(format);
+  if (pf === null || pf.isS.length !== values.length) return undefined;
+  let out = pf.texts[0];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === "string") out += v;
+    else if (typeof v === "number") {
+      if (pf.isS[i] || !Number.isSafeInteger(v)) return undefined;
+      out += String(v);
+    } else if (typeof v === "bigint" || v instanceof NumText) return undefined;
+    else if (v === null || typeof v === "boolean") out += termString(v);
+    else out += termText(v, texts);
+    out += pf.texts[i + 1];
   }
-  const a = toGoArg(v);
-  const sp = plainSpec();
-  return formatArg(a, verb, sp) ?? badVerb(verb, a, sp);
+  return out;
 }
 
 /** fmt.Sprintf(format, args...) for OPA's converted arguments. */
 export function goSprintf(format: string, values: Value[], texts?: TermTexts): string {
-  const simple = simpleFormat(format);
-  if (simple !== null && simple.verbs.length === values.length) {
-    // one verb per argument, in order: no MISSING or EXTRA forms to write
-    const { lits, verbs } = simple;
-    let out = lits[0];
-    for (let i = 0; i < verbs.length; i++) out += formatBare(values[i], verbs[i], texts) + lits[i + 1];
-    return out;
-  }
+  const plain = plainSprintf(format, values, texts);
+  if (plain !== undefined) return plain;
+  return fullSprintf(format, values);
+}
+
+/** The whole of fmt (exported for the plain path's differential test). */
+export function fullSprintf(format: string, values: Value[]): string {
   const args = values.map(toGoArg);
   let out = "";
   let argNum = 0;
