@@ -10,6 +10,7 @@
  */
 import type { Body, Expr, ExprKind, Location, Rule, RuleHead, Term, With } from "../ast.ts";
 import { RegoError } from "../errors.ts";
+import { BASE_KEYWORDS, FUTURE_KEYWORDS } from "./keywords.ts";
 import type { Token, TokenKind } from "./lexer.ts";
 import { MAX_PARSE_DEPTH, NestingError } from "./limits.ts";
 import {
@@ -27,24 +28,8 @@ import {
   valueName,
 } from "./parse-helpers.ts";
 
-/** Keywords in every Rego version. */
-export const BASE_KEYWORDS = new Set([
-  "package",
-  "import",
-  "as",
-  "default",
-  "else",
-  "not",
-  "some",
-  "with",
-  "null",
-  "true",
-  "false",
-]);
 /** Keyword-spelled values: a ref head only where a literal starts (`false.foo == 1`), as in OPA. */
 const SCALAR_WORDS = new Set(["null", "true", "false"]);
-/** Keywords that v0 needs `future.keywords` / `rego.v1` for; always on in v1. */
-export const FUTURE_KEYWORDS = ["contains", "every", "if", "in"];
 
 const RELATIONS: Record<string, string> = {
   "==": "equal",
@@ -170,7 +155,8 @@ export class Parser {
    */
   kwAt(idx: number): string | undefined {
     const t = this.tokens[idx];
-    if (t.kind !== "ident" || !this.isKeywordName(t.text)) return undefined;
+    // kw: an identifier spelled like some keyword (set by the lexer), the only ones worth looking up
+    if (!t.kw || !this.isKeywordName(t.text)) return undefined;
     const n = this.tokens[idx + 1];
     if (n && !n.ws && (n.kind === "." || n.kind === "[")) return undefined;
     return t.text;
