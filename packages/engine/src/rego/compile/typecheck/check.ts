@@ -10,6 +10,7 @@ import { builtinSignature } from "./signatures.ts";
 import {
   ANY,
   arrayOf,
+  type FnType,
   isEmptyCollection,
   isNil,
   keys,
@@ -59,6 +60,16 @@ const constElem = (v: Value): PathElem => ({
   v,
   scalar: !(isArray(v) || isSet(v) || isObject(v)),
 });
+
+/** A call's argument error (a function, not a closure made for every call checked). */
+function argErr(e: CExpr & { x: "call" }, ft: FnType, msg: string, have: T[]): TypeErr {
+  return {
+    message: `${e.fn.name}: ${msg}`,
+    location: e.loc,
+    details: [`have: (${have.map(sprint).join(", ")})`, `want: ${sprintArgs(ft, true)}`],
+    nilCause: have.some(isNil),
+  };
+}
 
 function pathElem(t: CTerm): PathElem {
   return t.c === "const" ? constElem(t.v) : { const: false };
@@ -354,23 +365,22 @@ class Checker implements Typer {
   private checkCall(env: Env, e: CExpr & { x: "call" }): TypeErr | undefined {
     const ft = this.fnType(env, e.fn);
     if (ft?.k !== "function") return undefined; // any: replaced, erroneous or undeclared
-    const name = e.fn.name;
-    const fargs: T[] = ft.result ? [...ft.args, ft.result] : [...ft.args];
+    // the declared operands are the args and then the result, if any (no copy of them per call)
+    const nargs = ft.args.length;
+    const nfargs = ft.result ? nargs + 1 : nargs;
     const args = e.args;
-    const argErr = (msg: string, have: T[]): TypeErr => ({
-      message: `${name}: ${msg}`,
-      location: e.loc,
-      details: [`have: (${have.map(sprint).join(", ")})`, `want: ${sprintArgs(ft, true)}`],
-      nilCause: have.some(isNil),
-    });
-    const pre = args.map((a) => this.typeOf(env, a));
-    if (args.length > fargs.length && !ft.variadic) return argErr("too many arguments", pre);
-    if (args.length < ft.args.length) return argErr("too few arguments", pre);
+    const pre: T[] = new Array(args.length);
+    for (let i = 0; i < args.length; i++) pre[i] = this.typeOf(env, args[i]);
+    if (args.length > nfargs && !ft.variadic) return argErr(e, ft, "too many arguments", pre);
+    if (args.length < nargs) return argErr(e, ft, "too few arguments", pre);
     for (let i = 0; i < args.length; i++) {
-      const want = i < fargs.length ? fargs[i] : ft.variadic;
-      if (pre[i] && !isNil(pre[i]) && !unifies(pre[i], want)) return argErr("invalid argument(s)", pre);
+      const want = i < nargs ? ft.args[i] : i < nfargs ? ft.result : ft.variadic;
+      if (pre[i] && !isNil(pre[i]) && !unifies(pre[i], want))
+        return argErr(e, ft, "invalid argument(s)", pre);
       if (!unify1(this, env, args[i], want, false))
         return argErr(
+          e,
+          ft,
           "invalid argument(s)",
           args.map((a) => this.typeOf(env, a)),
         );
