@@ -98,7 +98,7 @@ class Checker implements Typer {
   }
 
   run(): TypeErr[] {
-    for (const r of this.rules) for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
+    this.typeRules(this.rules);
     return this.errors;
   }
 
@@ -123,16 +123,20 @@ class Checker implements Typer {
     // all typed or in progress, walking it again changes nothing
     if (this.deepDone.has(n) || (!deep && this.shallowDone.has(n))) return;
     if (!this.shallowDone.has(n)) {
-      for (const rs of [n.complete, n.defaults, n.partial, n.funcs])
-        for (let i = 0; i < rs.length; i++) {
-          const r = rs[i];
-          for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
-        }
+      this.typeRules(n.complete);
+      this.typeRules(n.defaults);
+      this.typeRules(n.partial);
+      this.typeRules(n.funcs);
       this.shallowDone.add(n);
     }
     if (!deep) return;
     for (const c of n.children.values()) this.ensureNode(c, true);
     this.deepDone.add(n);
+  }
+
+  private typeRules(rs: CompiledRule[]): void {
+    for (let i = 0; i < rs.length; i++)
+      for (let l: CompiledRule | undefined = rs[i]; l; l = l.else) this.typeRule(l);
   }
 
   private typeRule(link: CompiledRule): void {
