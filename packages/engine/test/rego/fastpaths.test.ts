@@ -85,4 +85,29 @@ lt_always(_, _) := true
 p if { 2 < 1 with lt as lt_always }`;
     expect(run(src, "x := data.t.p")).toEqual([{ x: true }]);
   });
+
+  it("a function's calls do not see each other's bindings", () => {
+    // argument bindings, values, conflicts and errors of one call must not reach the next
+    const src = `package t
+import rego.v1
+inc(x) := y if y := x + 1
+pick(x) := "one" if x == 1
+else := "two" if x == 2
+part(x) := x if x > 0
+part(x) := 0 if x <= 0
+clash(x) := 1 if x.a
+clash(x) := 2 if x.b
+p := [inc(1), inc(2), inc(1), pick(1), pick(2), pick(1)]
+q := [v | some x in [3, -1, 5]; v := part(x)]
+r := [v | some x in [{"a": true}, {"c": true}]; v := clash(x)]
+s := [inc(inc(1)), count([1 | inc(input.n) == 0])]`;
+    expect(run(src, "x := data.t", { input: { n: -1 } })).toEqual([
+      { x: { p: [2, 3, 2, "one", "two", "one"], q: [3, 0, 5], r: [1], s: [3, 1] } },
+    ]);
+    const q = compile([{ file: "t.rego", source: src }]).prepare("x := data.t.clash(input.x)");
+    expect(errorOf(() => q.eval({ input: { x: { a: true, b: true } } })).errors[0].code).toBe(
+      "eval_conflict_error",
+    );
+    expect(q.eval({ input: { x: { b: true } } }).map((r) => toJSON(r as Value))).toEqual([{ x: 2 }]);
+  });
 });

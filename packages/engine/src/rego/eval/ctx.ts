@@ -11,6 +11,7 @@ import type { FnRef } from "../compile/ir.ts";
 import type { RNode } from "../compile/tree.ts";
 import { RegoError, type RegoErrorCode } from "../errors.ts";
 import type { Value, ValueMap } from "../value.ts";
+import type { ComprEntry } from "./compr-memo.ts";
 
 export type Slots = (Value | undefined)[];
 /** Continuation: return true to stop enumerating. */
@@ -54,6 +55,8 @@ export class Ctx {
   keyMemo: Map<unknown, ValueMap<Value | typeof UNDEF>> | undefined;
   /** function results per function node (made on first call) */
   fnMemo: Map<unknown, FnMemo> | undefined;
+  /** the last result of each comprehension (compr-memo.ts; made on first use) */
+  comprMemo: Map<object, ComprEntry> | undefined;
   private derived: Map<string, Ctx> | undefined;
 
   constructor(

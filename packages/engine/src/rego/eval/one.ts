@@ -96,6 +96,13 @@ function build(t: IRTerm): One | undefined {
     }
     case "array":
     case "set": {
+      if (t.items.every((x) => x.t === "const")) {
+        // a constant literal (`["securityContext", "appArmorProfile"]`): one shared value, as
+        // values are immutable
+        const vs = t.items.map((x) => (x as { v: Value }).v);
+        const v = t.t === "set" ? new RSet(vs) : vs;
+        return () => v;
+      }
       const items = t.items.map(compileOne);
       if (items.some((a) => !a)) return undefined;
       const is = items as One[];
@@ -111,6 +118,10 @@ function build(t: IRTerm): One | undefined {
       };
     }
     case "object": {
+      if (t.entries.every(([k, v]) => k.t === "const" && v.t === "const")) {
+        const v = makeObject(t.entries.map(([k, v]) => [(k as { v: Value }).v, (v as { v: Value }).v]));
+        return () => v;
+      }
       if (t.entries.every(([k]) => k.t === "const" && typeof k.v === "string")) {
         // the usual `{"msg": msg}`: build the plain object directly
         const names = t.entries.map(([k]) => (k as { v: string }).v);

@@ -26,6 +26,7 @@ import {
 } from "../value.ts";
 import { compileBody, withStep } from "./body.ts";
 import { type CallArgs, callGen } from "./calls.ts";
+import { memoCompr } from "./compr-memo.ts";
 import { type Frame, fail, type K, type VK } from "./ctx.ts";
 import { compileOne, NOTDET, type One } from "./one.ts";
 import { walkData } from "./rules.ts";
@@ -173,7 +174,9 @@ function unboundVar(t: IRTerm & { t: "local" }): never {
 
 /** A generator of the term's values. */
 export function gen(t: IRTerm): Gen {
-  if (t.t === "ref" || t.t === "call") {
+  // composites too: `[label, value]` in a comprehension head is built directly, not through
+  // a chain of per-item continuations
+  if (t.t === "ref" || t.t === "call" || t.t === "array" || t.t === "set" || t.t === "object") {
     const one = compileOne(t);
     if (one) {
       const slow = genSlow(t);
@@ -249,7 +252,7 @@ export function genSlow(t: IRTerm): Gen {
     case "arraycompr": {
       const body = compileBody(t.body);
       const head = gen(t.head);
-      return (f, k) => {
+      const v = memoCompr(t, t.free, (f) => {
         const acc: Value[] = [];
         body(f, () => {
           head(f, (v) => {
@@ -258,13 +261,14 @@ export function genSlow(t: IRTerm): Gen {
           });
           return false;
         });
-        return k(acc);
-      };
+        return acc;
+      });
+      return (f, k) => k(v(f));
     }
     case "setcompr": {
       const body = compileBody(t.body);
       const head = gen(t.head);
-      return (f, k) => {
+      const v = memoCompr(t, t.free, (f) => {
         const acc = new RSet();
         body(f, () => {
           head(f, (v) => {
@@ -273,15 +277,16 @@ export function genSlow(t: IRTerm): Gen {
           });
           return false;
         });
-        return k(acc);
-      };
+        return acc;
+      });
+      return (f, k) => k(v(f));
     }
     case "objectcompr": {
       const body = compileBody(t.body);
       const kg = gen(t.key);
       const vg = gen(t.value);
       const loc = locOfBody(t.body);
-      return (f, k) => {
+      const v = memoCompr(t, t.free, (f) => {
         const acc = new ObjBuilder();
         body(f, () => {
           kg(f, (key) =>
@@ -292,8 +297,9 @@ export function genSlow(t: IRTerm): Gen {
           );
           return false;
         });
-        return k(acc.build());
-      };
+        return acc.build();
+      });
+      return (f, k) => k(v(f));
     }
     case "call":
       if (t.fn.kind === "builtin" && t.fn.name === "print") return printGen(t.args);

@@ -582,16 +582,7 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
     try {
       p.run(f, NOOP_K);
     } catch (e) {
-      rerunPinned(
-        e,
-        c,
-        () => {
-          const g = new Frame(new Array(p.nslots), c);
-          g.args = args;
-          p.run(g, NOOP_K);
-        },
-        true,
-      );
+      rerunLink(e, p, c, args);
     }
     if (f.conflict) {
       if (args)
@@ -602,6 +593,20 @@ function evalChain(r: CompiledRule, c: Ctx, args?: Value[]): Value | undefined {
     if (f.found && f.out !== undefined) return f.out;
   }
   return undefined;
+}
+
+/** evalChain's rerun on a conflict, in a helper: a closure in the loop would cost a context per link. */
+function rerunLink(e: unknown, p: RulePlan, c: Ctx, args: Value[] | undefined): never {
+  return rerunPinned(
+    e,
+    c,
+    () => {
+      const g = new Frame(new Array(p.nslots), c);
+      g.args = args;
+      p.run(g, NOOP_K);
+    },
+    true,
+  );
 }
 
 // ---- functions -------------------------------------------------------------------

@@ -518,8 +518,82 @@ function parseNum(format: string, i: number): { num: number; end: number } {
   return { num, end: i };
 }
 
+/**
+ * A format made only of text, `%%` and bare `%v` / `%s` verbs (no flags,
+ * width, precision or index): its literal pieces, and per verb whether it is
+ * `s`. Such formats are nearly every policy message; they are parsed once.
+ */
+interface PlainFormat {
+  texts: string[];
+  isS: boolean[];
+}
+
+const plainFormats = new Map<string, PlainFormat | null>();
+const PLAIN_FORMATS_MAX = 512;
+
+function plainFormat(format: string): PlainFormat | null {
+  let pf = plainFormats.get(format);
+  if (pf !== undefined) return pf;
+  pf = parsePlainFormat(format);
+  if (plainFormats.size >= PLAIN_FORMATS_MAX) plainFormats.clear();
+  plainFormats.set(format, pf);
+  return pf;
+}
+
+function parsePlainFormat(format: string): PlainFormat | null {
+  const texts: string[] = [];
+  const isS: boolean[] = [];
+  let text = "";
+  let i = 0;
+  for (;;) {
+    const pct = format.indexOf("%", i);
+    if (pct < 0) break;
+    text += format.slice(i, pct);
+    const verb = format[pct + 1];
+    if (verb === "%") text += "%";
+    else if (verb === "v" || verb === "s") {
+      texts.push(text);
+      isS.push(verb === "s");
+      text = "";
+    } else return null;
+    i = pct + 2;
+  }
+  texts.push(text + format.slice(i));
+  return { texts, isS };
+}
+
+/**
+ * goSprintf for a plain format whose arguments match its verbs one to one
+ * and print without fmt's number formatting: strings as they are, safe
+ * integers under %v in decimal, other non-numbers as their term text (what
+ * toGoArg hands fmt as a string). Anything else: undefined, for the full path.
+ */
+function plainSprintf(format: string, values: Value[]): string | undefined {
+  const pf = plainFormat(format);
+  if (pf === null || pf.isS.length !== values.length) return undefined;
+  let out = pf.texts[0];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === "string") out += v;
+    else if (typeof v === "number") {
+      if (pf.isS[i] || !Number.isSafeInteger(v)) return undefined;
+      out += String(v);
+    } else if (typeof v === "bigint" || v instanceof NumText) return undefined;
+    else out += termString(v);
+    out += pf.texts[i + 1];
+  }
+  return out;
+}
+
 /** fmt.Sprintf(format, args...) for OPA's converted arguments. */
 export function goSprintf(format: string, values: Value[]): string {
+  const plain = plainSprintf(format, values);
+  if (plain !== undefined) return plain;
+  return fullSprintf(format, values);
+}
+
+/** The whole of fmt (exported for the plain path's differential test). */
+export function fullSprintf(format: string, values: Value[]): string {
   const args = values.map(toGoArg);
   let out = "";
   let argNum = 0;
