@@ -27,10 +27,11 @@
  */
 import type { Body, Term } from "../ast.ts";
 import { RegoError } from "../errors.ts";
+import { FUTURE_KEYWORDS } from "./keywords.ts";
 import { lex } from "./lexer.ts";
 import { checkDepth, guardStack, MAX_AST_DEPTH, MAX_PARSE_DEPTH } from "./limits.ts";
 import { parseModuleSource } from "./module.ts";
-import { FUTURE_KEYWORDS, Parser } from "./parser.ts";
+import { Parser } from "./parser.ts";
 
 export type { Module } from "../ast.ts";
 

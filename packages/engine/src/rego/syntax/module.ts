@@ -6,14 +6,12 @@
 import type { Expr, Import, Location, Module, Rule, Term } from "../ast.ts";
 import { RegoError, type RegoErrorDetail } from "../errors.ts";
 import { attachAnnotations } from "./annotations.ts";
+import { BASE_KEYWORDS, EXPERIMENTAL_KEYWORDS, FUTURE_KEYWORDS } from "./keywords.ts";
 import { lex } from "./lexer.ts";
 import { checkDepth, MAX_AST_DEPTH } from "./limits.ts";
 import { termToJSON } from "./opa-json.ts";
 import { opName, termString, toRuleHead, trueExpr, valueName } from "./parse-helpers.ts";
-import { BASE_KEYWORDS, FUTURE_KEYWORDS, Parser, type RuleFlags } from "./parser.ts";
-
-/** Experimental keywords (OPA's logic operators); only enabled one by one. */
-const EXPERIMENTAL_KEYWORDS = ["and", "or", "not"];
+import { Parser, type RuleFlags } from "./parser.ts";
 
 /** Operators that cannot name a rule (`x == 1` at top level is not a rule). */
 const OPERATOR_NAMES = new Set([

@@ -10,6 +10,7 @@
  */
 import type { Body, Expr, ExprKind, Location, Rule, RuleHead, Term, With } from "../ast.ts";
 import { RegoError } from "../errors.ts";
+import { BASE_KEYWORDS, FUTURE_KEYWORDS } from "./keywords.ts";
 import type { Token, TokenKind } from "./lexer.ts";
 import { MAX_PARSE_DEPTH, NestingError } from "./limits.ts";
 import {
@@ -27,24 +28,8 @@ import {
   valueName,
 } from "./parse-helpers.ts";
 
-/** Keywords in every Rego version. */
-export const BASE_KEYWORDS = new Set([
-  "package",
-  "import",
-  "as",
-  "default",
-  "else",
-  "not",
-  "some",
-  "with",
-  "null",
-  "true",
-  "false",
-]);
 /** Keyword-spelled values: a ref head only where a literal starts (`false.foo == 1`), as in OPA. */
 const SCALAR_WORDS = new Set(["null", "true", "false"]);
-/** Keywords that v0 needs `future.keywords` / `rego.v1` for; always on in v1. */
-export const FUTURE_KEYWORDS = ["contains", "every", "if", "in"];
 
 const RELATIONS: Record<string, string> = {
   "==": "equal",
@@ -137,6 +122,7 @@ export class Parser {
 
   // ---- token helpers ------------------------------------------------------
 
+  /** The current token (the parser itself reads tokens[i]: a getter call per read costs more before V8 optimises). */
   get tok(): Token {
     return this.tokens[this.i];
   }
@@ -152,7 +138,7 @@ export class Parser {
     this.i = s.i;
     this.counter.wildcard = s.wildcard;
   }
-  loc(t: Token = this.tok): Location {
+  loc(t: Token = this.tokens[this.i]): Location {
     return { file: this.file, row: t.row, col: t.col };
   }
 
@@ -170,7 +156,8 @@ export class Parser {
    */
   kwAt(idx: number): string | undefined {
     const t = this.tokens[idx];
-    if (t.kind !== "ident" || !this.isKeywordName(t.text)) return undefined;
+    // kw: an identifier spelled like some keyword (set by the lexer), the only ones worth looking up
+    if (!t.kw || !this.isKeywordName(t.text)) return undefined;
     const n = this.tokens[idx + 1];
     if (n && !n.ws && (n.kind === "." || n.kind === "[")) return undefined;
     return t.text;
@@ -179,14 +166,16 @@ export class Parser {
     return this.kwAt(this.i);
   }
   isKw(name: string): boolean {
-    return this.kw() === name;
+    // most tokens are not spelled like a keyword: answered here, without kwAt's lookups
+    const t = this.tokens[this.i];
+    return t.kw && t.text === name && this.kwAt(this.i) === name;
   }
   /** A plain identifier (not acting as a keyword). */
   isIdent(): boolean {
-    return this.tok.kind === "ident" && this.kw() === undefined;
+    return this.tokens[this.i].kind === "ident" && this.kw() === undefined;
   }
   is(kind: TokenKind): boolean {
-    return this.tok.kind === kind;
+    return this.tokens[this.i].kind === kind;
   }
 
   error(message: string, loc: Location = this.loc()): never {
@@ -195,7 +184,7 @@ export class Parser {
 
   /** OPA's `unexpected <tok> token|keyword[: note]`. */
   illegal(note = ""): never {
-    const t = this.tok;
+    const t = this.tokens[this.i];
     let name: string;
     let type = "token";
     if (t.kind === "ident") {
@@ -220,15 +209,15 @@ export class Parser {
   /** A body up to `end` (not consumed). Module-level statements pass requireSemi. */
   parseQuery(requireSemi: boolean, end: TokenKind): Body {
     const body: Body = [];
-    if (this.tok.kind === end) this.error("found empty body");
+    if (this.tokens[this.i].kind === end) this.error("found empty body");
     for (;;) {
       body.push(this.parseLiteral());
       if (this.is(";")) {
         this.next();
         continue;
       }
-      if (this.tok.kind === end || requireSemi) return body;
-      if (!this.tok.nl) this.illegal(`expected \\n or ; or ${end === "eof" ? "EOF" : end}`);
+      if (this.tokens[this.i].kind === end || requireSemi) return body;
+      if (!this.tokens[this.i].nl) this.illegal(`expected \\n or ; or ${end === "eof" ? "EOF" : end}`);
     }
   }
 
@@ -373,7 +362,7 @@ export class Parser {
     const s = this.save();
     const notGroup = this.isKw("not") && this.keywords.has("not");
     if (notGroup) this.next();
-    const t = this.tok;
+    const t = this.tokens[this.i];
     if (t.kind === "{" || t.kind === "(") {
       const inner = this.save();
       try {
@@ -408,7 +397,7 @@ export class Parser {
 
   parseExpr(loc: Location): Expr {
     const lhs = this.parseTermInfixCall();
-    const t = this.tok;
+    const t = this.tokens[this.i];
     if (t.kind === ":=" || t.kind === "=") {
       const op: Term = { type: "var", name: t.kind === ":=" ? "assign" : "eq", loc: this.loc(t) };
       this.next();
@@ -471,7 +460,7 @@ export class Parser {
       vars.push(this.parseVar());
       if (!this.is(",")) break;
     }
-    if (hint && !this.tok.nl && !this.is(";") && !this.is("}") && !this.is("eof") && !this.is("]"))
+    if (hint && !this.tokens[this.i].nl && !this.is(";") && !this.is("}") && !this.is("eof") && !this.is("]"))
       this.illegalWithHint("expected \\n or ; or }", hint);
     return { kind: { type: "some", vars }, negated: false, with: [], loc };
   }
@@ -599,7 +588,7 @@ export class Parser {
   private parseBinary(minPrec: number): Term {
     let lhs = this.parseTerm();
     for (;;) {
-      const op = BINARY_OPS.get(this.tok.kind);
+      const op = BINARY_OPS.get(this.tokens[this.i].kind);
       if (op === undefined || op.prec < minPrec) return lhs;
       const opTerm: Term = { type: "var", name: op.name, loc: this.loc() };
       this.next();
@@ -617,7 +606,7 @@ export class Parser {
   parseTerm(): Term {
     const start = this.i;
     // checked outside the memo: whether `false.foo` is legal depends on where the literal starts
-    const t = this.tok;
+    const t = this.tokens[this.i];
     if (
       t.kind === "ident" &&
       SCALAR_WORDS.has(t.text) &&
@@ -650,7 +639,7 @@ export class Parser {
   }
 
   private parseTermInner(): Term {
-    const t = this.tok;
+    const t = this.tokens[this.i];
     let term: Term;
     switch (t.kind) {
       case "ident": {
@@ -700,7 +689,7 @@ export class Parser {
 
   /** Continue a term into a ref or call when `.`, `[` or `(` follows without whitespace. */
   private parseTermFinish(head: Term): Term {
-    const t = this.tok;
+    const t = this.tokens[this.i];
     if (!t.ws && (t.kind === "(" || t.kind === "." || t.kind === "[")) return this.parseRef(head);
     return rootRef(head);
   }
@@ -728,9 +717,9 @@ export class Parser {
     if (this.is(".")) {
       prefix += ".";
       this.next();
-      if (!this.is("number") || this.tok.ws) this.illegal("expected number");
+      if (!this.is("number") || this.tokens[this.i].ws) this.illegal("expected number");
     }
-    const lit = this.tok.text;
+    const lit = this.tokens[this.i].text;
     if (!prefix.endsWith(".") && lit.length > 1 && lit[0] === "0") {
       const isDecimal = lit[1] === ".";
       const isScientific = lit.length > 2 && (lit[1] === "e" || lit[1] === "E");
@@ -796,11 +785,11 @@ export class Parser {
     }
     const path: Term[] = [];
     for (let first = wsFirst; ; first = false) {
-      const t = this.tok;
+      const t = this.tokens[this.i];
       if (t.ws && !first) break;
       if (t.kind === ".") {
         this.next();
-        const f = this.tok;
+        const f = this.tokens[this.i];
         if (f.ws) this.error("unexpected whitespace token: expected ident");
         if (f.kind !== "ident") this.illegal("expected ident");
         path.push({ type: "string", value: f.text, loc: this.loc(f) });
@@ -814,7 +803,7 @@ export class Parser {
       } else if (t.kind === "(") {
         const op: Term = path.length === 0 ? head : { type: "ref", head, path, loc };
         const call = this.parseCall(op, loc);
-        const n = this.tok;
+        const n = this.tokens[this.i];
         if (!n.ws && (n.kind === "." || n.kind === "[")) return this.parseRef(call);
         return call;
       } else break;
@@ -1197,7 +1186,7 @@ export class Parser {
   private parseHead(): HeadInfo | undefined {
     const loc = this.loc();
     const first = this.parseVar();
-    const t = this.tok;
+    const t = this.tokens[this.i];
     if (HEAD_ILLEGAL.has(t.kind)) this.illegal();
     let term: Term;
     if (t.kind === "(" || t.kind === "." || t.kind === "[") term = this.parseRef(first, true);

@@ -10,6 +10,7 @@ import { builtinSignature } from "./signatures.ts";
 import {
   ANY,
   arrayOf,
+  type FnType,
   isEmptyCollection,
   isNil,
   keys,
@@ -60,6 +61,16 @@ const constElem = (v: Value): PathElem => ({
   scalar: !(isArray(v) || isSet(v) || isObject(v)),
 });
 
+/** A call's argument error (a function, not a closure made for every call checked). */
+function argErr(e: CExpr & { x: "call" }, ft: FnType, msg: string, have: T[]): TypeErr {
+  return {
+    message: `${e.fn.name}: ${msg}`,
+    location: e.loc,
+    details: [`have: (${have.map(sprint).join(", ")})`, `want: ${sprintArgs(ft, true)}`],
+    nilCause: have.some(isNil),
+  };
+}
+
 function pathElem(t: CTerm): PathElem {
   return t.c === "const" ? constElem(t.v) : { const: false };
 }
@@ -87,7 +98,7 @@ class Checker implements Typer {
   }
 
   run(): TypeErr[] {
-    for (const r of this.rules) for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
+    this.typeRules(this.rules);
     return this.errors;
   }
 
@@ -112,16 +123,20 @@ class Checker implements Typer {
     // all typed or in progress, walking it again changes nothing
     if (this.deepDone.has(n) || (!deep && this.shallowDone.has(n))) return;
     if (!this.shallowDone.has(n)) {
-      for (const rs of [n.complete, n.defaults, n.partial, n.funcs])
-        for (let i = 0; i < rs.length; i++) {
-          const r = rs[i];
-          for (let l: CompiledRule | undefined = r; l; l = l.else) this.typeRule(l);
-        }
+      this.typeRules(n.complete);
+      this.typeRules(n.defaults);
+      this.typeRules(n.partial);
+      this.typeRules(n.funcs);
       this.shallowDone.add(n);
     }
     if (!deep) return;
     for (const c of n.children.values()) this.ensureNode(c, true);
     this.deepDone.add(n);
+  }
+
+  private typeRules(rs: CompiledRule[]): void {
+    for (let i = 0; i < rs.length; i++)
+      for (let l: CompiledRule | undefined = rs[i]; l; l = l.else) this.typeRule(l);
   }
 
   private typeRule(link: CompiledRule): void {
@@ -354,23 +369,22 @@ class Checker implements Typer {
   private checkCall(env: Env, e: CExpr & { x: "call" }): TypeErr | undefined {
     const ft = this.fnType(env, e.fn);
     if (ft?.k !== "function") return undefined; // any: replaced, erroneous or undeclared
-    const name = e.fn.name;
-    const fargs: T[] = ft.result ? [...ft.args, ft.result] : [...ft.args];
+    // the declared operands are the args and then the result, if any (no copy of them per call)
+    const nargs = ft.args.length;
+    const nfargs = ft.result ? nargs + 1 : nargs;
     const args = e.args;
-    const argErr = (msg: string, have: T[]): TypeErr => ({
-      message: `${name}: ${msg}`,
-      location: e.loc,
-      details: [`have: (${have.map(sprint).join(", ")})`, `want: ${sprintArgs(ft, true)}`],
-      nilCause: have.some(isNil),
-    });
-    const pre = args.map((a) => this.typeOf(env, a));
-    if (args.length > fargs.length && !ft.variadic) return argErr("too many arguments", pre);
-    if (args.length < ft.args.length) return argErr("too few arguments", pre);
+    const pre: T[] = new Array(args.length);
+    for (let i = 0; i < args.length; i++) pre[i] = this.typeOf(env, args[i]);
+    if (args.length > nfargs && !ft.variadic) return argErr(e, ft, "too many arguments", pre);
+    if (args.length < nargs) return argErr(e, ft, "too few arguments", pre);
     for (let i = 0; i < args.length; i++) {
-      const want = i < fargs.length ? fargs[i] : ft.variadic;
-      if (pre[i] && !isNil(pre[i]) && !unifies(pre[i], want)) return argErr("invalid argument(s)", pre);
+      const want = i < nargs ? ft.args[i] : i < nfargs ? ft.result : ft.variadic;
+      if (pre[i] && !isNil(pre[i]) && !unifies(pre[i], want))
+        return argErr(e, ft, "invalid argument(s)", pre);
       if (!unify1(this, env, args[i], want, false))
         return argErr(
+          e,
+          ft,
           "invalid argument(s)",
           args.map((a) => this.typeOf(env, a)),
         );

@@ -17,7 +17,7 @@
 import type { Location } from "../../ast.ts";
 import { isArray, isObject, isSet, objEntries, termString, type Value } from "../../value.ts";
 import type { FnRef, IRBody, IRExpr, IRTerm, IRWith } from "../ir.ts";
-import { irTermChildren, skipBodies } from "../ir-walk.ts";
+import { irExprChildren, irTermChildren, skipBodies } from "../ir-walk.ts";
 
 export type CTerm =
   | { c: "const"; v: Value }
@@ -461,20 +461,11 @@ function inOpaOrder(body: IRBody): IRBody {
   if (!body.some(isRefHoist)) return body;
   const out: IRExpr[] = [];
   const pending: IRExpr[] = [];
-  const reads = (x: IRExpr, slot: number): boolean => {
-    let found = false;
-    const walk = (t: IRTerm): void => {
-      if (found) return;
-      if (t.t === "local") found = t.slot === slot;
-      else irTermChildren(t, walk, skipBodies);
-    };
-    for (const t of exprTermsOf(x)) walk(t);
-    return found;
-  };
+  const reader = new SlotReader();
   for (const x of body) {
     for (let i = 0; i < pending.length; ) {
       const p = pending[i];
-      if (p.e.k === "eq" && p.e.a.t === "local" && reads(x, p.e.a.slot)) {
+      if (p.e.k === "eq" && p.e.a.t === "local" && reader.reads(x, p.e.a.slot)) {
         out.push(p);
         pending.splice(i, 1);
       } else i++;
@@ -486,23 +477,24 @@ function inOpaOrder(body: IRBody): IRBody {
   return out;
 }
 
-/** The terms an IR expression reads directly (not inside nested bodies). */
-function exprTermsOf(x: IRExpr): IRTerm[] {
-  const e = x.e;
-  const withs = x.with.map((w) => w.value);
-  switch (e.k) {
-    case "eq":
-      return [e.a, e.b, ...withs];
-    case "call":
-      return [...e.args, ...(e.out ? [e.out] : []), ...withs];
-    case "term":
-      return [e.t, ...withs];
-    case "somein":
-      return [...(e.key ? [e.key] : []), e.value, e.coll, ...withs];
-    case "every":
-      return [e.dom, ...withs];
-    default:
-      return withs;
+/**
+ * Whether an expression reads a local slot directly (not inside nested
+ * bodies). One walker per body, its callback made once, not a closure per
+ * expression and slot.
+ */
+class SlotReader {
+  private slot = -1;
+  private found = false;
+  private readonly term = (t: IRTerm): void => {
+    if (this.found) return;
+    if (t.t === "local") this.found = t.slot === this.slot;
+    else irTermChildren(t, this.term, skipBodies);
+  };
+  reads(x: IRExpr, slot: number): boolean {
+    this.slot = slot;
+    this.found = false;
+    irExprChildren(x, this.term, skipBodies);
+    return this.found;
   }
 }
 

@@ -203,6 +203,8 @@ export function or(a: T, b: T): T {
 
 /** The type of a constant term: a literal set is a set of its members' types. */
 export function typeOfValue(v: Value): Type {
+  // scalars (most constants) straight away
+  if (typeof v !== "object" || v === null) return typeOfJSON(v);
   if (isSet(v)) {
     let of: T;
     for (const x of v.sorted()) of = or(of, typeOfValue(x));
