@@ -12,9 +12,14 @@ type Alloc = () => IRTerm & { t: "local" };
 /** Returns the support expressions to run first, and rewrites `x` in place. */
 export function hoistNegated(x: IRExpr, alloc: Alloc): IRExpr[] {
   const support: IRExpr[] = [];
+  // inCall: under a nested call, which OPA moves out of the negation before its safety check
+  // (RewriteExprTerms), so the refs in its operands may bind vars; a ref outside any call may not.
+  let inCall = 0;
   const gen = (t: IRTerm): IRTerm => {
     const v = alloc();
-    support.push({ e: { k: "eq", a: v, b: t }, negated: false, with: x.with, loc: x.loc });
+    const s: IRExpr = { e: { k: "eq", a: v, b: t }, negated: false, with: x.with, loc: x.loc };
+    if (t.t === "ref" && !inCall) s.bindsOnlyLocal = true;
+    support.push(s);
     return v;
   };
   /** rewriteDynamicsOne: refs and calls are extracted; composites recurse. */
@@ -23,8 +28,12 @@ export function hoistNegated(x: IRExpr, alloc: Alloc): IRExpr[] {
       case "ref":
         if (t.head.t !== "data" && t.head.t !== "input" && t.head.t !== "local") return gen(t);
         return gen({ ...t, path: t.path.map(one) });
-      case "call":
-        return gen({ ...t, args: t.args.map(one) });
+      case "call": {
+        inCall++;
+        const args = t.args.map(one);
+        inCall--;
+        return gen({ ...t, args });
+      }
       case "array":
         return { t: "array", items: t.items.map(one) };
       case "set":

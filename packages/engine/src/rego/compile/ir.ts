@@ -61,6 +61,11 @@ export interface IRExpr {
   negated: boolean;
   with: IRWith[];
   loc: Location;
+  /**
+   * `local = ref` moved out of a negated expression (dynamics.ts): OPA checks safety before that
+   * rewrite, so the ref's vars must be bound already (`not f(input.xs[_])`: `var _ is unsafe`).
+   */
+  bindsOnlyLocal?: boolean;
 }
 
 export type IRBody = IRExpr[];

@@ -337,9 +337,15 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
     inVars(w.value, n);
     for (const m of minus(n, b)) r.missing.add(m);
   }
+  if (x.bindsOnlyLocal && e.k === "eq" && e.a.t === "local") {
+    const target = e.a.slot;
+    for (const o of r.outs) if (o !== target && !b.has(o)) r.missing.add(o);
+    r = { missing: r.missing, outs: new Set([target]) };
+  }
   if (x.negated) {
-    // A negated expression binds nothing outside; its non-wildcard outputs must already be bound.
-    for (const o of r.outs) if (!b.has(o) && !ctx.wild[o]) r.missing.add(o);
+    // A negated expression binds nothing outside: its outputs, wildcards too, must already be bound
+    // (OPA: `not input.xs[_]` is `var _ is unsafe`; a nested call was hoisted out before this).
+    for (const o of r.outs) if (!b.has(o)) r.missing.add(o);
     r = { missing: r.missing, outs: new Set() };
   }
   return r;
@@ -368,16 +374,24 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
       }
     }
     if (picked < 0) {
-      // report every unsafe var once, at the first expression that needs it
+      // report every unsafe var once, at the first expression that needs it; a generated local
+      // only when no var of the user's is unsafe (it is unbound because of that one)
       const seen = new Set<number>();
+      const generated: [number, Location][] = [];
+      let reported = false;
       for (let j = 0; j < rest.length; j++) {
         const x = rest[j];
         for (const m of exprAnalysis(x, bound, ctx).missing) {
           if (seen.has(m)) continue;
           seen.add(m);
-          unsafe(ctx, m, x.loc);
+          if (ctx.names[m]?.startsWith("$")) generated.push([m, x.loc]);
+          else {
+            unsafe(ctx, m, x.loc);
+            reported = true;
+          }
         }
       }
+      if (!reported) for (let j = 0; j < generated.length; j++) unsafe(ctx, generated[j][0], generated[j][1]);
       out.push(...rest);
       break;
     }
