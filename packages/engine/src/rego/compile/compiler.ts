@@ -292,7 +292,6 @@ function compileRule(
   // OPA checks safety only when the earlier stages (local vars, calls) passed
   const sctx = {
     names: rr.slotNames,
-    wild: rr.wild,
     errors: env.errors.length > errorsBefore ? [] : env.errors,
   };
   const b0 = new Set<number>();
@@ -694,7 +693,7 @@ export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery 
   const rr = new RuleResolver(env);
   rr.prescan(rr.top, body, []);
   const ir = rr.resolveBody(body, rr.top);
-  const sctx = { names: rr.slotNames, wild: rr.wild, errors };
+  const sctx = { names: rr.slotNames, errors };
   const ordered = orderBody(ir, new Set(), sctx);
   if (errors.length) throw new RegoError(errors);
   const vars: [string, number][] = [];

@@ -53,7 +53,7 @@ class PrintCheck {
           const a = x.e.args[i];
           this.args(a, safe, x.loc);
         }
-      for (const o of exprOutputs(x, safe, this.ctx)) safe.add(o);
+      for (const o of exprOutputs(x, safe)) safe.add(o);
     }
     return safe;
   }

@@ -81,7 +81,6 @@ class Scope {
 export class RuleResolver {
   nslots = 0;
   readonly slotNames: string[] = [];
-  readonly wild: boolean[] = [];
   private readonly owner: Scope[] = [];
   private readonly env: ResolveEnv;
   readonly top: Scope;
@@ -94,7 +93,6 @@ export class RuleResolver {
   newSlot(name: string, scope: Scope, wildcard?: boolean): IRTerm & { t: "local" } {
     const slot = this.nslots++;
     this.slotNames.push(name);
-    this.wild.push(!!wildcard);
     this.owner.push(scope);
     return wildcard ? { t: "local", slot, name, wildcard: true } : { t: "local", slot, name };
   }

@@ -12,7 +12,6 @@ type Bound = Set<number>;
 
 export interface SafetyCtx {
   names: string[];
-  wild: boolean[];
   errors: RegoErrorDetail[];
   /** slots already reported unsafe: a comprehension is checked as a head term and as a closure */
   reported?: Set<number>;
@@ -274,7 +273,7 @@ function pairwise(pairs: [IRTerm, IRTerm][], b: Bound): Analysis {
   return { missing: new Set(), outs };
 }
 
-function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
+function exprAnalysis(x: IRExpr, b: Bound): Analysis {
   const e = x.e;
   let r: Analysis;
   switch (e.k) {
@@ -352,8 +351,8 @@ function exprAnalysis(x: IRExpr, b: Bound, ctx: SafetyCtx): Analysis {
 }
 
 /** The vars an expression binds when all it needs is bound (OPA's outputVarsForExpr), else none. */
-export function exprOutputs(x: IRExpr, b: Bound, ctx: SafetyCtx): Set<number> {
-  const r = exprAnalysis(x, b, ctx);
+export function exprOutputs(x: IRExpr, b: Bound): Set<number> {
+  const r = exprAnalysis(x, b);
   return r.missing.size ? new Set() : r.outs;
 }
 
@@ -366,7 +365,7 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
     let picked = -1;
     let outs: Set<number> | undefined;
     for (let i = 0; i < rest.length; i++) {
-      const a = exprAnalysis(rest[i], bound, ctx);
+      const a = exprAnalysis(rest[i], bound);
       if (a.missing.size === 0) {
         picked = i;
         outs = a.outs;
@@ -381,7 +380,7 @@ export function orderBody(body: IRBody, b0: Bound, ctx: SafetyCtx): { body: IRBo
       let reported = false;
       for (let j = 0; j < rest.length; j++) {
         const x = rest[j];
-        for (const m of exprAnalysis(x, bound, ctx).missing) {
+        for (const m of exprAnalysis(x, bound).missing) {
           if (seen.has(m)) continue;
           seen.add(m);
           if (ctx.names[m]?.startsWith("$")) generated.push([m, x.loc]);
