@@ -240,7 +240,20 @@ function lit(c: Ctx): Lit[] {
     ];
   }
   if (roll < 74) {
-    switch (r.int(5)) {
+    switch (r.int(6)) {
+      case 5: {
+        // a ref with `_` under `not`: unsafe, unless a nested call holds it (OPA moves only
+        // nested calls out of the negation before checking safety)
+        const coll = term(c, r.pick(["arr", "obj", "set"] as Kind[]));
+        switch (r.int(3)) {
+          case 0:
+            return [`not ${coll}[_] == ${term(c, "any")}`];
+          case 1:
+            return [`not count(${coll}[_]) == ${term(c, "num")}`];
+          default:
+            return [`not startswith(${term(c, "str")}, ${coll}[_])`];
+        }
+      }
       case 0:
         return [`not ${cmp(c)}`];
       case 1:

@@ -11,6 +11,7 @@ import { checkPrintCalls } from "./print-check.ts";
 import {
   hasCall,
   nameParts,
+  pushAll,
   type ResolveEnv,
   RuleResolver,
   rootDocName,
@@ -294,6 +295,7 @@ function compileRule(
     names: rr.slotNames,
     errors: env.errors.length > errorsBefore ? [] : env.errors,
   };
+  pushAll(sctx.errors, rr.unsafe);
   const b0 = new Set<number>();
   if (args)
     for (let q = 0; q < args.length; q++) {
@@ -694,6 +696,7 @@ export function compileQuery(body: Body, policy: CompiledPolicy): CompiledQuery 
   rr.prescan(rr.top, body, []);
   const ir = rr.resolveBody(body, rr.top);
   const sctx = { names: rr.slotNames, errors };
+  if (!errors.length) pushAll(errors, rr.unsafe);
   const ordered = orderBody(ir, new Set(), sctx);
   if (errors.length) throw new RegoError(errors);
   const vars: [string, number][] = [];

@@ -81,6 +81,8 @@ class Scope {
 export class RuleResolver {
   nslots = 0;
   readonly slotNames: string[] = [];
+  /** safety errors found while resolving, reported with the safety stage's (after the earlier stages passed) */
+  readonly unsafe: RegoErrorDetail[] = [];
   private readonly owner: Scope[] = [];
   private readonly env: ResolveEnv;
   readonly top: Scope;
@@ -413,13 +415,34 @@ export class RuleResolver {
         if (k.implicit && k.body.some(nestedMetadataCall))
           this.err("expression is unsafe", e.loc, "rego_unsafe_var_error");
         const b = this.closureBody(k.body, scope);
+        if (k.implicit) this.unsafeInImplicitNot(b.body, b.inner, e.loc);
         return mk({ k: "logic", op: "not", left: b.body, free: b.free });
       }
     }
   }
 
   /** A body in its own scope (locals don't leak); `free` are the outer slots it reads. */
-  private closureBody(body: Body, scope: Scope): { body: IRBody; free: number[] } {
+  /**
+   * `not e` made a not-body (all of future.keywords): OPA still checks it as a negated expression,
+   * so a var `e` itself would bind (`_` too, even in a nested call) is unsafe; comprehensions keep theirs.
+   */
+  private unsafeInImplicitNot(body: IRBody, inner: Scope, loc: Location): void {
+    const acc: number[] = [];
+    for (let i = 0; i < body.length; i++) exprSlots(body[i], acc);
+    const seen = new Set<number>();
+    for (let i = 0; i < acc.length; i++) {
+      const s = acc[i];
+      if (seen.has(s) || this.owner[s] !== inner || this.slotNames[s].startsWith("$")) continue;
+      seen.add(s);
+      this.unsafe.push({
+        code: "rego_unsafe_var_error",
+        message: `var ${this.slotNames[s]} is unsafe`,
+        location: loc,
+      });
+    }
+  }
+
+  private closureBody(body: Body, scope: Scope): { body: IRBody; free: number[]; inner: Scope } {
     const inner = new Scope(scope);
     this.prescan(inner, body, []);
     const ir = this.resolveBody(body, inner);
@@ -431,7 +454,7 @@ export class RuleResolver {
       }
       return acc;
     });
-    return { body: ir, free };
+    return { body: ir, free, inner };
   }
 
   private declaredPattern(t: Term, scope: Scope): IRTerm {
@@ -940,7 +963,7 @@ function nestedMetadataCall(e: Expr): boolean {
 }
 
 /** Appends xs (mostly empty) to out: a spread call per expression costs more before V8 optimises. */
-function pushAll<T>(out: T[], xs: T[]): void {
+export function pushAll<T>(out: T[], xs: readonly T[]): void {
   for (let i = 0; i < xs.length; i++) out.push(xs[i]);
 }
 
@@ -1034,6 +1057,10 @@ function visitExprVars(e: Expr, f: (name: string) => void, isFn: (t: Term) => bo
       break;
     case "every":
       visitTermVars(k.domain, f);
+      break;
+    case "not":
+      // `not e` made a not-body (all of future.keywords) is still this body's expression for OPA
+      if (k.implicit) for (let i = 0; i < k.body.length; i++) visitExprVars(k.body[i], f, isFn);
       break;
   }
   for (let i = 0; i < e.with.length; i++) {
