@@ -295,7 +295,6 @@ function compileRule(
     names: rr.slotNames,
     errors: env.errors.length > errorsBefore ? [] : env.errors,
   };
-  pushAll(sctx.errors, rr.unsafe);
   const b0 = new Set<number>();
   if (args)
     for (let q = 0; q < args.length; q++) {
@@ -307,6 +306,7 @@ function compileRule(
     checkPrintCalls(body, keys, [value, ...(args ?? [])], b0, sctx, env.errors);
     if (env.errors.length > errorsBefore) sctx.errors = [];
   }
+  pushAll(sctx.errors, rr.unsafe);
   const ordered = orderBody(body, b0, sctx);
   checkHead([...keys, value], ordered.bound, sctx, r.head.loc);
   // OPA evaluates a head's calls at the end of the body, before the head's own refs

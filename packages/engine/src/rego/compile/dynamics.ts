@@ -18,7 +18,7 @@ export function hoistNegated(x: IRExpr, alloc: Alloc): IRExpr[] {
   const gen = (t: IRTerm): IRTerm => {
     const v = alloc();
     const s: IRExpr = { e: { k: "eq", a: v, b: t }, negated: false, with: x.with, loc: x.loc };
-    if (t.t === "ref" && !inCall) s.bindsOnlyLocal = true;
+    if (t.t === "ref" && !inCall && !x.negOwnVars) s.bindsOnlyLocal = true;
     support.push(s);
     return v;
   };

@@ -66,6 +66,11 @@ export interface IRExpr {
    * rewrite, so the ref's vars must be bound already (`not f(input.xs[_])`: `var _ is unsafe`).
    */
   bindsOnlyLocal?: boolean;
+  /**
+   * A negated expression holding a comprehension that calls rego.metadata: OPA 1.22 then lets its
+   * vars stay local to the negation (`not xs[i] == [1 | rego.metadata.rule()]` compiles).
+   */
+  negOwnVars?: boolean;
 }
 
 export type IRBody = IRExpr[];

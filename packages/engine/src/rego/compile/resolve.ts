@@ -227,6 +227,7 @@ export class RuleResolver {
         }
       const r = this.resolveExpr(e, scope, assigned);
       if (!r) continue;
+      if (r.negated && metadataCallInClosure(e)) r.negOwnVars = true;
       pushAll(out, r.negated ? hoistNegated(r, alloc) : hoistCalls(r, alloc));
       out.push(r);
     }
@@ -918,6 +919,42 @@ function outerCalls(t: Term): Term[] {
 }
 
 /** A rego.metadata call used as a value in the expression (outside closures). */
+/** Whether an operand of the expression is a comprehension calling rego.metadata (see IRExpr.negOwnVars). */
+function metadataCallInClosure(e: Expr): boolean {
+  const inTerm = (t: Term): boolean => {
+    switch (t.type) {
+      case "call":
+        return isMetadataCall(t) || t.args.some(inTerm);
+      case "ref":
+        return inTerm(t.head) || t.path.some(inTerm);
+      case "array":
+      case "set":
+        return t.items.some(inTerm);
+      case "object":
+        return t.entries.some(([k, v]) => inTerm(k) || inTerm(v));
+      case "arraycompr":
+      case "setcompr":
+        return inTerm(t.head) || t.body.some(inExpr);
+      case "objectcompr":
+        return inTerm(t.key) || inTerm(t.value) || t.body.some(inExpr);
+      default:
+        return false;
+    }
+  };
+  const inExpr = (x: Expr): boolean => {
+    const k = x.kind;
+    if (k.type === "term") return inTerm(k.term);
+    if (k.type === "call")
+      return isMetadataCall({ type: "call", op: k.op, args: k.args, loc: x.loc }) || k.args.some(inTerm);
+    return false;
+  };
+  const closure = (t: Term): boolean =>
+    (t.type === "arraycompr" || t.type === "setcompr" || t.type === "objectcompr") && inTerm(t);
+  const k = e.kind;
+  if (k.type === "call") return k.args.some(closure);
+  return k.type === "term" && closure(k.term);
+}
+
 function nestedMetadataCall(e: Expr): boolean {
   const inTerm = (t: Term): boolean => {
     switch (t.type) {

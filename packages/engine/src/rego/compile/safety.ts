@@ -344,7 +344,7 @@ function exprAnalysis(x: IRExpr, b: Bound): Analysis {
   if (x.negated) {
     // A negated expression binds nothing outside: its outputs, wildcards too, must already be bound
     // (OPA: `not input.xs[_]` is `var _ is unsafe`; a nested call was hoisted out before this).
-    for (const o of r.outs) if (!b.has(o)) r.missing.add(o);
+    if (!x.negOwnVars) for (const o of r.outs) if (!b.has(o)) r.missing.add(o);
     r = { missing: r.missing, outs: new Set() };
   }
   return r;
