@@ -918,59 +918,58 @@ function outerCalls(t: Term): Term[] {
   }
 }
 
-/** A rego.metadata call used as a value in the expression (outside closures). */
+/**
+ * Whether a term calls rego.metadata: outside closures, or also inside comprehensions (their heads
+ * and bodies) when `closures` is set.
+ */
+function hasMetadataCall(t: Term, closures: boolean): boolean {
+  switch (t.type) {
+    case "call":
+      return isMetadataCall(t) || t.args.some((a) => hasMetadataCall(a, closures));
+    case "ref":
+      return hasMetadataCall(t.head, closures) || t.path.some((p) => hasMetadataCall(p, closures));
+    case "array":
+    case "set":
+      return t.items.some((i) => hasMetadataCall(i, closures));
+    case "object":
+      return t.entries.some(([k, v]) => hasMetadataCall(k, closures) || hasMetadataCall(v, closures));
+    case "arraycompr":
+    case "setcompr":
+      return closures && (hasMetadataCall(t.head, true) || t.body.some(exprHasMetadataCall));
+    case "objectcompr":
+      return (
+        closures &&
+        (hasMetadataCall(t.key, true) || hasMetadataCall(t.value, true) || t.body.some(exprHasMetadataCall))
+      );
+    default: // template parts: OPA makes those comprehensions first
+      return false;
+  }
+}
+
+function exprHasMetadataCall(x: Expr): boolean {
+  const k = x.kind;
+  if (k.type === "term") return hasMetadataCall(k.term, true);
+  if (k.type === "call")
+    return (
+      isMetadataCall({ type: "call", op: k.op, args: k.args, loc: x.loc }) ||
+      k.args.some((a) => hasMetadataCall(a, true))
+    );
+  return false;
+}
+
 /** Whether an operand of the expression is a comprehension calling rego.metadata (see IRExpr.negOwnVars). */
 function metadataCallInClosure(e: Expr): boolean {
-  const inTerm = (t: Term): boolean => {
-    switch (t.type) {
-      case "call":
-        return isMetadataCall(t) || t.args.some(inTerm);
-      case "ref":
-        return inTerm(t.head) || t.path.some(inTerm);
-      case "array":
-      case "set":
-        return t.items.some(inTerm);
-      case "object":
-        return t.entries.some(([k, v]) => inTerm(k) || inTerm(v));
-      case "arraycompr":
-      case "setcompr":
-        return inTerm(t.head) || t.body.some(inExpr);
-      case "objectcompr":
-        return inTerm(t.key) || inTerm(t.value) || t.body.some(inExpr);
-      default:
-        return false;
-    }
-  };
-  const inExpr = (x: Expr): boolean => {
-    const k = x.kind;
-    if (k.type === "term") return inTerm(k.term);
-    if (k.type === "call")
-      return isMetadataCall({ type: "call", op: k.op, args: k.args, loc: x.loc }) || k.args.some(inTerm);
-    return false;
-  };
   const closure = (t: Term): boolean =>
-    (t.type === "arraycompr" || t.type === "setcompr" || t.type === "objectcompr") && inTerm(t);
+    (t.type === "arraycompr" || t.type === "setcompr" || t.type === "objectcompr") &&
+    hasMetadataCall(t, true);
   const k = e.kind;
   if (k.type === "call") return k.args.some(closure);
   return k.type === "term" && closure(k.term);
 }
 
+/** A rego.metadata call used as a value in the expression (outside closures). */
 function nestedMetadataCall(e: Expr): boolean {
-  const inTerm = (t: Term): boolean => {
-    switch (t.type) {
-      case "call":
-        return isMetadataCall(t) || t.args.some(inTerm);
-      case "ref":
-        return inTerm(t.head) || t.path.some(inTerm);
-      case "array":
-      case "set":
-        return t.items.some(inTerm);
-      case "object":
-        return t.entries.some(([k, v]) => inTerm(k) || inTerm(v));
-      default: // closures, and template parts (OPA makes those comprehensions first)
-        return false;
-    }
-  };
+  const inTerm = (t: Term): boolean => hasMetadataCall(t, false);
   // A unification operand keeps its metadata calls where OPA unifies (array items, object
   // values, ref operands): only those inside a call's args, a set or an object key are unsafe.
   const inOperand = (t: Term): boolean => {
