@@ -76,9 +76,12 @@ function core(x: IRExpr, next: Step): Step {
 function testStep(t: IRTerm, next: Step): Step {
   const op =
     t.t === "call" && t.fn.kind === "builtin" && t.args.length === 2 ? BINARY.get(t.fn.name) : undefined;
+  // A term that always iterates gets no single-value attempt: it would evaluate the operands
+  // before the iterating one (a user function call, say) and then start over on the generator path.
+  const always = iteratesAlways(t);
+  const one = (t.t === "ref" || t.t === "call") && !always ? compileOne(t) : undefined;
   // comparisons keep their pairwise path below even when an operand always iterates
-  const one = (t.t === "ref" || t.t === "call") && (op || !iteratesAlways(t)) ? compileOne(t) : undefined;
-  if (one && op && t.t === "call") {
+  if (op && t.t === "call" && (one || always)) {
     // `x == coll[_]` and the like: compare each pair of operand values, no argument arrays
     const slow = genSlow(t);
     const g0 = gen(t.args[0]);
@@ -92,8 +95,10 @@ function testStep(t: IRTerm, next: Step): Step {
     let replaced: boolean | undefined;
     return (f, k) => {
       tick(f.c.sh);
-      const v = one(f);
-      if (v !== NOTDET) return v !== undefined && v !== false && next(f, k);
+      if (one !== undefined) {
+        const v = one(f);
+        if (v !== NOTDET) return v !== undefined && v !== false && next(f, k);
+      }
       replaced ??= !isNative(name, f.c.sh);
       if (replaced || f.c.fns !== undefined) return testEach(slow, next, f, k);
       if (x0 !== undefined && y1 !== undefined) {

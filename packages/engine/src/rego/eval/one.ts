@@ -61,6 +61,9 @@ function build(t: IRTerm): One | undefined {
       return buildRef(t);
     case "call": {
       if (t.fn.kind === "builtin" && MULTI_BUILTINS.has(t.fn.name)) return undefined;
+      // an argument that always iterates would answer NOTDET only after the arguments before it
+      // were evaluated (a user function's whole body, say), and the generator path evaluates them again
+      if (t.args.some(iteratesAlways)) return undefined;
       const args = t.args.map(compileOne);
       if (args.some((a) => !a)) return undefined;
       const as = args as One[];
