@@ -9,6 +9,7 @@
 import { describe, expect, it } from "vitest";
 import {
   compare,
+  compareStrings,
   equal,
   hashOf,
   NumText,
@@ -351,5 +352,41 @@ describe("collections behave like the oracle", () => {
         ]),
       ),
     );
+  });
+});
+
+describe("string order", () => {
+  it("compareStrings orders by UTF-8 bytes, across surrogate pairs and high BMP units", () => {
+    // small alphabet so random strings share long prefixes and meet at every kind of unit
+    const units = [
+      "a",
+      "b",
+      "~",
+      "\u00e9",
+      "\ud7ff",
+      "\ue000",
+      "\uffff",
+      "\u{10000}",
+      "\u{1F600}",
+      "\u{10FFFF}",
+    ];
+    let s = 42;
+    const r = (n: number): number => {
+      // xorshift32
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return (s >>> 0) % n;
+    };
+    const str = (): string => Array.from({ length: r(6) }, () => units[r(units.length)]).join("");
+    for (let i = 0; i < 20000; i++) {
+      const a = str();
+      const b = r(4) === 0 ? a + str() : str();
+      const want = Math.sign(Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")));
+      if (Math.sign(compareStrings(a, b)) !== want)
+        expect.fail(`compareStrings(${JSON.stringify(a)}, ${JSON.stringify(b)}) != ${want}`);
+      if (Math.sign(compareStrings(b, a)) !== -want)
+        expect.fail(`compareStrings(${JSON.stringify(b)}, ${JSON.stringify(a)}) != ${-want}`);
+    }
   });
 });
