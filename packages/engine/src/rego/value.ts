@@ -694,16 +694,15 @@ export function compareNumbers(a: Num | NumText, b: Num | NumText): number {
 const HIGH_UNIT = /[\ud800-\uffff]/;
 
 /**
- * Strings order by UTF-8 bytes, i.e. by code point. UTF-16 units order the
- * same way except where a surrogate meets a unit in U+E000..U+FFFF at the
- * first difference, so only a difference with both units >= U+D800 reads
- * code points (compareCodePoints).
+ * Strings order by UTF-8 bytes, i.e. by code point. JS's native `<` orders
+ * UTF-16 units, which differs only where a surrogate meets a unit in
+ * U+E000..U+FFFF at the first difference; that needs a unit >= U+D800 in
+ * both strings, so the native comparison answers everything else.
  */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
-  // one pass to the first difference: cheaper than scanning both strings for high units first
-  // (the usual pair differs within a few units: "app-1"/"app-2", "8080"/"8081")
-  return compareCodePoints(a, b);
+  if (HIGH_UNIT.test(a) && HIGH_UNIT.test(b)) return compareCodePoints(a, b);
+  return a < b ? -1 : 1;
 }
 
 function compareCodePoints(a: string, b: string): number {
