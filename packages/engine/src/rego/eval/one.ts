@@ -5,11 +5,14 @@
  * var is unbound, so the ref would iterate): callers fall back to the
  * generator path.
  */
-import type { IRTerm } from "../compile/ir.ts";
+import { BUILTINS } from "../builtins/index.ts";
+import type { IRBody, IRTerm } from "../compile/ir.ts";
+import { irExprChildren, irTermChildren } from "../compile/ir-walk.ts";
 import { makeObject, type PlainObject, RSet, setOwn, type Value } from "../value.ts";
 import { BINARY, invoker, isNative } from "./calls.ts";
-import type { Frame } from "./ctx.ts";
+import { type Frame, UNDEF } from "./ctx.ts";
 import { compileOperand, type Gen, gen, lookup } from "./plan.ts";
+import { nondeterministic } from "./quiet.ts";
 import { walkData } from "./rules.ts";
 import { fieldReader, RefPath } from "./walk.ts";
 
@@ -60,58 +63,8 @@ function build(t: IRTerm): One | undefined {
     case "ref":
       return buildRef(t);
     case "call": {
-      if (t.fn.kind === "builtin" && MULTI_BUILTINS.has(t.fn.name)) return undefined;
-      // an argument that always iterates would answer NOTDET only after the arguments before it
-      // were evaluated (a user function's whole body, say), and the generator path evaluates them again
-      if (t.args.some(iteratesAlways)) return undefined;
-      const args = t.args.map(compileOne);
-      if (args.some((a) => !a)) return undefined;
-      const as = args as One[];
-      const call = invoker(t.fn, t.loc);
-      if (as.length === 1) {
-        const a0 = as[0];
-        return (f) => {
-          const x = a0(f);
-          if (x === undefined || x === NOTDET) return x;
-          return call([x], f);
-        };
-      }
-      const op = t.fn.kind === "builtin" ? BINARY.get(t.fn.name) : undefined;
-      if (as.length === 2 && op) {
-        // comparisons: no argument array, unless `with` or a registry builtin replaces them
-        const [a0, a1] = as;
-        const name = t.fn.name;
-        let replaced: boolean | undefined;
-        return (f) => {
-          const x = a0(f);
-          if (x === undefined || x === NOTDET) return x;
-          const y = a1(f);
-          if (y === undefined || y === NOTDET) return y;
-          replaced ??= !isNative(name, f.c.sh);
-          if (replaced || f.c.fns !== undefined) return call([x, y], f);
-          return op(x, y);
-        };
-      }
-      if (as.length === 2) {
-        const [a0, a1] = as;
-        return (f) => {
-          const x = a0(f);
-          if (x === undefined || x === NOTDET) return x;
-          const y = a1(f);
-          if (y === undefined || y === NOTDET) return y;
-          return call([x, y], f);
-        };
-      }
-      const n = as.length;
-      return (f) => {
-        const vs: Value[] = new Array(n);
-        for (let i = 0; i < n; i++) {
-          const v = as[i](f);
-          if (v === undefined || v === NOTDET) return v;
-          vs[i] = v;
-        }
-        return call(vs, f);
-      };
+      const one = buildCall(t);
+      return one !== undefined && inFunctions.has(t) && closedBuiltinCall(t) ? memoClosed(t, one) : one;
     }
     case "array":
     case "set": {
@@ -198,6 +151,125 @@ const CAPTURE = (v: Value): boolean => {
   captured = v;
   return true;
 };
+
+/** A call's single value, or undefined when some argument can have several. */
+function buildCall(t: IRTerm & { t: "call" }): One | undefined {
+  if (t.fn.kind === "builtin" && MULTI_BUILTINS.has(t.fn.name)) return undefined;
+  // an argument that always iterates would answer NOTDET only after the arguments before it
+  // were evaluated (a user function's whole body, say), and the generator path evaluates them again
+  if (t.args.some(iteratesAlways)) return undefined;
+  const args = t.args.map(compileOne);
+  if (args.some((a) => !a)) return undefined;
+  const as = args as One[];
+  const call = invoker(t.fn, t.loc);
+  if (as.length === 1) {
+    const a0 = as[0];
+    return (f) => {
+      const x = a0(f);
+      if (x === undefined || x === NOTDET) return x;
+      return call([x], f);
+    };
+  }
+  const op = t.fn.kind === "builtin" ? BINARY.get(t.fn.name) : undefined;
+  if (as.length === 2 && op) {
+    // comparisons: no argument array, unless `with` or a registry builtin replaces them
+    const [a0, a1] = as;
+    const name = t.fn.name;
+    let replaced: boolean | undefined;
+    return (f) => {
+      const x = a0(f);
+      if (x === undefined || x === NOTDET) return x;
+      const y = a1(f);
+      if (y === undefined || y === NOTDET) return y;
+      replaced ??= !isNative(name, f.c.sh);
+      if (replaced || f.c.fns !== undefined) return call([x, y], f);
+      return op(x, y);
+    };
+  }
+  if (as.length === 2) {
+    const [a0, a1] = as;
+    return (f) => {
+      const x = a0(f);
+      if (x === undefined || x === NOTDET) return x;
+      const y = a1(f);
+      if (y === undefined || y === NOTDET) return y;
+      return call([x, y], f);
+    };
+  }
+  const n = as.length;
+  return (f) => {
+    const vs: Value[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = as[i](f);
+      if (v === undefined || v === NOTDET) return v;
+      vs[i] = v;
+    }
+    return call(vs, f);
+  };
+}
+
+/** Call terms in function bodies (markFunctionBody): evaluated again on every call of the function. */
+const inFunctions = new WeakSet<IRTerm>();
+
+/** Marks the call terms of a function's body and value before they are planned (rules.ts planOf). */
+export function markFunctionBody(b: IRBody, value: IRTerm): void {
+  const term = (t: IRTerm): void => {
+    if (t.t === "call") inFunctions.add(t);
+    irTermChildren(t, term, body);
+  };
+  const body = (xs: IRBody): void => {
+    for (const x of xs) irExprChildren(x, term, body);
+  };
+  body(b);
+  term(value);
+}
+
+/**
+ * A registry builtin called on constants and input alone (`object.get(input, "parameters", {})` in
+ * the exempt_container lib, called once per container): its value cannot change within one
+ * evaluation context, so it is kept in the context's memo. Time, randomness and network builtins
+ * are left alone, as are builtins the policy replaced.
+ */
+function closedBuiltinCall(t: IRTerm & { t: "call" }): boolean {
+  return (
+    t.fn.kind === "builtin" && BUILTINS.has(t.fn.name) && !nondeterministic(t.fn.name) && t.args.every(closed)
+  );
+}
+
+/** Terms whose value depends on constants and input only. */
+function closed(t: IRTerm): boolean {
+  switch (t.t) {
+    case "const":
+    case "input":
+      return true;
+    case "ref":
+      return t.head.t === "input" && t.path.every((p) => p.t === "const");
+    case "array":
+    case "set":
+      return t.items.every(closed);
+    case "object":
+      return t.entries.every(([k, v]) => closed(k) && closed(v));
+    case "call":
+      return closedBuiltinCall(t);
+    default:
+      return false;
+  }
+}
+
+function memoClosed(t: IRTerm, one: One): One {
+  let native: boolean | undefined;
+  const name = (t as { fn: { name: string } }).fn.name;
+  return (f) => {
+    const c = f.c;
+    native ??= isNative(name, c.sh);
+    if (!native || c.fns !== undefined) return one(f);
+    const hit = c.memo.get(t);
+    if (hit !== undefined) return hit === UNDEF ? undefined : (hit as Value);
+    const v = one(f);
+    if (v !== NOTDET) c.memo.set(t, v === undefined ? UNDEF : v);
+    return v;
+  };
+}
 
 function buildRef(t: IRTerm & { t: "ref" }): One | undefined {
   // operands: constants or vars (bound at run time); anything else takes the generator path

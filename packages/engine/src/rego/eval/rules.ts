@@ -26,7 +26,7 @@ import { compileBody } from "./body.ts";
 import { type Ctx, FnMemo, Frame, fail, PENDING, UNDEF, type VK } from "./ctx.ts";
 import { skipsMemo } from "./fn-light.ts";
 import { bindLeaves, NEVER, type PreBind, preBind } from "./key-pattern.ts";
-import { compileOne, NOTDET } from "./one.ts";
+import { compileOne, markFunctionBody, NOTDET } from "./one.ts";
 import {
   type Gen,
   gen,
@@ -317,6 +317,7 @@ function guardsPass(p: RulePlan, c: Ctx, args?: Value[]): boolean {
 
 function planOf(r: CompiledRule): RulePlan {
   if (r.plan) return r.plan as RulePlan;
+  if (r.kind === "function") markFunctionBody(r.body, r.value);
   const value = gen(r.value);
   const keys = r.keys.map(gen);
   const emit =
