@@ -101,3 +101,66 @@ describe("closed builtin calls in function bodies", () => {
     expect(calls).toBe(6);
   });
 });
+
+const DEFS = `package t
+import rego.v1
+
+# three definitions read the same call over the argument, as apparmor's get_apparmor_profile does
+profile(c) := "set" if object.get(c, ["sc", "profile"], null) != null
+profile(c) := "annotated" if {
+  object.get(c, ["sc", "profile"], null) == null
+  input.annotations[c.name]
+}
+profile(c) := "default" if {
+  object.get(c, ["sc", "profile"], null) == null
+  not input.annotations[c.name]
+}
+
+# the same call on another argument position is another value
+other(a, b) := [x, y] if {
+  x := object.get(a, ["sc", "profile"], "none")
+  y := object.get(b, ["sc", "profile"], "none")
+}
+
+profiles contains [c.name, profile(c)] if some c in input.containers
+pairs contains other(c, d) if {
+  some c in input.containers
+  some d in input.containers
+  c.name < d.name
+}
+`;
+
+const CONTAINERS: Value = {
+  annotations: { b: "x" },
+  containers: [{ name: "a", sc: { profile: "p" } }, { name: "b" }, { name: "c", sc: {} }],
+};
+
+describe("calls over a function's arguments", () => {
+  it("are evaluated once per function call, whatever the number of definitions reading them", () => {
+    const q = compile([{ file: "t.rego", source: DEFS }]).prepare("x := data.t.profiles");
+    expect(toJSON(q.eval({ input: CONTAINERS }) as Value)).toEqual([
+      {
+        x: [
+          ["a", "set"],
+          ["b", "annotated"],
+          ["c", "default"],
+        ],
+      },
+    ]);
+    // once per container, not once per definition
+    expect(calls).toBe(3);
+  });
+
+  it("keep calls on different arguments apart", () => {
+    const q = compile([{ file: "t.rego", source: DEFS }]).prepare("x := data.t.pairs");
+    expect(toJSON(q.eval({ input: CONTAINERS }) as Value)).toEqual([
+      {
+        x: [
+          ["none", "none"],
+          ["p", "none"],
+        ],
+      },
+    ]);
+    expect(calls).toBe(6);
+  });
+});

@@ -64,7 +64,10 @@ function build(t: IRTerm): One | undefined {
       return buildRef(t);
     case "call": {
       const one = buildCall(t);
-      return one !== undefined && inFunctions.has(t) && closedBuiltinCall(t) ? memoClosed(t, one) : one;
+      if (one === undefined || !inFunctions.has(t)) return one;
+      if (closedBuiltinCall(t)) return memoClosed(t, one);
+      const key = argKeys.get(t);
+      return key === undefined ? one : memoOnArgs(key, one);
     }
     case "array":
     case "set": {
@@ -211,10 +214,26 @@ function buildCall(t: IRTerm & { t: "call" }): One | undefined {
 /** Call terms in function bodies (markFunctionBody): evaluated again on every call of the function. */
 const inFunctions = new WeakSet<IRTerm>();
 
+/**
+ * Call terms in function bodies that read only constants, input and the function's arguments
+ * (refs into them by constant keys), by a key naming the function and the call's shape with the
+ * arguments by position: `object.get($1, ["securityContext", "appArmorProfile"], null)` in each of
+ * apparmor's three get_apparmor_profile definitions is one key, evaluated once per call.
+ */
+const argKeys = new WeakMap<IRTerm, string>();
+
 /** Marks the call terms of a function's body and value before they are planned (rules.ts planOf). */
-export function markFunctionBody(b: IRBody, value: IRTerm): void {
+export function markFunctionBody(fnKey: string, args: IRTerm[], b: IRBody, value: IRTerm): void {
+  const argOf = new Map<number, number>();
+  args.forEach((a, i) => {
+    if (a.t === "local" && !a.wildcard && !argOf.has(a.slot)) argOf.set(a.slot, i);
+  });
   const term = (t: IRTerm): void => {
-    if (t.t === "call") inFunctions.add(t);
+    if (t.t === "call") {
+      inFunctions.add(t);
+      const k = shapeKey(t, argOf);
+      if (k?.includes("$")) argKeys.set(t, `${fnKey}\0${k}`);
+    }
     irTermChildren(t, term, body);
   };
   const body = (xs: IRBody): void => {
@@ -231,9 +250,13 @@ export function markFunctionBody(b: IRBody, value: IRTerm): void {
  * are left alone, as are builtins the policy replaced.
  */
 function closedBuiltinCall(t: IRTerm & { t: "call" }): boolean {
-  return (
-    t.fn.kind === "builtin" && BUILTINS.has(t.fn.name) && !nondeterministic(t.fn.name) && t.args.every(closed)
-  );
+  return memoBuiltin(t) && t.args.every(closed);
+}
+
+/** A registry builtin worth remembering: deterministic, and dearer than a map lookup. */
+function memoBuiltin(t: IRTerm & { t: "call" }): boolean {
+  const name = t.fn.name;
+  return t.fn.kind === "builtin" && BUILTINS.has(name) && !BINARY.has(name) && !nondeterministic(name);
 }
 
 /** Terms whose value depends on constants and input only. */
@@ -254,6 +277,73 @@ function closed(t: IRTerm): boolean {
     default:
       return false;
   }
+}
+
+/** A term's shape over constants, input and the arguments (`$i`), or undefined if it reads anything else. */
+function shapeKey(t: IRTerm, argOf: Map<number, number>): string | undefined {
+  switch (t.t) {
+    case "const":
+      return constKey(t.v);
+    case "input":
+      return "input";
+    case "local": {
+      const i = argOf.get(t.slot);
+      return i === undefined ? undefined : `$${i}`;
+    }
+    case "ref": {
+      let k = t.head.t === "input" || t.head.t === "local" ? shapeKey(t.head, argOf) : undefined;
+      for (let i = 0; k !== undefined && i < t.path.length; i++) {
+        const p = t.path[i];
+        const pk = p.t === "const" ? constKey(p.v) : undefined;
+        k = pk === undefined ? undefined : `${k}[${pk}]`;
+      }
+      return k;
+    }
+    case "array": {
+      const ks = t.items.map((x) => shapeKey(x, argOf));
+      return ks.every((x) => x !== undefined) ? `[${ks.join(",")}]` : undefined;
+    }
+    case "call": {
+      if (!memoBuiltin(t)) return undefined;
+      const ks = t.args.map((x) => shapeKey(x, argOf));
+      return ks.every((x) => x !== undefined) ? `${t.fn.name}(${ks.join(",")})` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Scalars and arrays of them (a constant path), spelled so that 1 and "1" differ. */
+function constKey(v: Value): string | undefined {
+  if (v === null || typeof v === "string" || typeof v === "boolean" || typeof v === "number")
+    return JSON.stringify(v);
+  if (!Array.isArray(v)) return undefined;
+  const ks = v.map(constKey);
+  return ks.every((x) => x !== undefined) ? `[${ks.join(",")}]` : undefined;
+}
+
+/**
+ * The value of an argument-shaped call (argKeys) for the function call in progress: the
+ * definitions of one call share its argument array (rules.ts evalChain), so an entry made by
+ * one definition answers the others.
+ */
+function memoOnArgs(key: string, one: One): One {
+  return (f) => {
+    const c = f.c;
+    const a = f.args;
+    if (a === undefined || c.fns !== undefined) return one(f);
+    const m = (c.argMemo ??= new Map());
+    const e = m.get(key);
+    if (e !== undefined && e.args === a) return e.v === UNDEF ? undefined : e.v;
+    const v = one(f);
+    if (v === NOTDET) return v;
+    const w = v === undefined ? UNDEF : v;
+    if (e !== undefined) {
+      e.args = a;
+      e.v = w;
+    } else m.set(key, { args: a, v: w });
+    return v;
+  };
 }
 
 function memoClosed(t: IRTerm, one: One): One {

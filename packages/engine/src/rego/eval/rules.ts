@@ -317,7 +317,7 @@ function guardsPass(p: RulePlan, c: Ctx, args?: Value[]): boolean {
 
 function planOf(r: CompiledRule): RulePlan {
   if (r.plan) return r.plan as RulePlan;
-  if (r.kind === "function") markFunctionBody(r.body, r.value);
+  if (r.kind === "function") markFunctionBody(r.node.key, r.args ?? [], r.body, r.value);
   const value = gen(r.value);
   const keys = r.keys.map(gen);
   const emit =
