@@ -2,7 +2,7 @@
  * Builtin calls on constants and input alone inside a function body
  * (`object.get(object.get(input, "parameters", {}), "exemptImages", [])` in
  * the library's exempt_container lib) are evaluated once per evaluation
- * context (eval/one.ts memoClosed), not once per call of the function; a
+ * context (eval/one.ts memoCall), not once per call of the function; a
  * `with` gets a context of its own. The registry's object.get is wrapped to
  * count its calls: a memo that stopped working, or one shared across
  * contexts, fails these tests.

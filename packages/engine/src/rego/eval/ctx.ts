@@ -55,7 +55,7 @@ export class Ctx {
   keyMemo: Map<unknown, ValueMap<Value | typeof UNDEF>> | undefined;
   /** function results per function node (made on first call) */
   fnMemo: Map<unknown, FnMemo> | undefined;
-  /** calls over a function's arguments, by shape, for the function call in progress (one.ts memoOnArgs) */
+  /** calls over a function's arguments, by shape, for the function call in progress (one.ts memoCall) */
   argMemo: Map<string, { args: Value[]; v: Value | typeof UNDEF }> | undefined;
   /** the last result of each comprehension (compr-memo.ts; made on first use) */
   comprMemo: Map<object, ComprEntry> | undefined;

@@ -8,7 +8,7 @@
 import { BUILTINS } from "../builtins/index.ts";
 import type { IRBody, IRTerm } from "../compile/ir.ts";
 import { irExprChildren, irTermChildren } from "../compile/ir-walk.ts";
-import { makeObject, type PlainObject, RSet, setOwn, type Value } from "../value.ts";
+import { makeObject, type PlainObject, RSet, setOwn, termString, type Value } from "../value.ts";
 import { BINARY, invoker, isNative } from "./calls.ts";
 import { type Frame, UNDEF } from "./ctx.ts";
 import { compileOperand, type Gen, gen, lookup } from "./plan.ts";
@@ -64,10 +64,8 @@ function build(t: IRTerm): One | undefined {
       return buildRef(t);
     case "call": {
       const one = buildCall(t);
-      if (one === undefined || !inFunctions.has(t)) return one;
-      if (closedBuiltinCall(t)) return memoClosed(t, one);
-      const key = argKeys.get(t);
-      return key === undefined ? one : memoOnArgs(key, one);
+      const memo = one && memoCalls.get(t);
+      return memo ? memoCall(t, memo, one) : one;
     }
     case "array":
     case "set": {
@@ -211,18 +209,24 @@ function buildCall(t: IRTerm & { t: "call" }): One | undefined {
   };
 }
 
-/** Call terms in function bodies (markFunctionBody): evaluated again on every call of the function. */
-const inFunctions = new WeakSet<IRTerm>();
-
 /**
- * Call terms in function bodies that read only constants, input and the function's arguments
- * (refs into them by constant keys), by a key naming the function and the call's shape with the
- * arguments by position: `object.get($1, ["securityContext", "appArmorProfile"], null)` in each of
- * apparmor's three get_apparmor_profile definitions is one key, evaluated once per call.
+ * A call in a function body that reads only constants, input and the function's arguments (refs
+ * into them by constant keys), calling deterministic registry builtins: its value is remembered
+ * (memoCall). `key` names the function and the call's shape with the arguments by position, so
+ * `object.get($1, ["securityContext", "appArmorProfile"], null)` in each of apparmor's three
+ * get_apparmor_profile definitions is one key.
  */
-const argKeys = new WeakMap<IRTerm, string>();
+interface MemoCall {
+  key: string;
+  /** reads an argument: remembered for the function call in progress, else for the evaluation context */
+  args: boolean;
+  /** the builtins it calls: a policy that replaced one of them is left alone */
+  builtins: string[];
+}
 
-/** Marks the call terms of a function's body and value before they are planned (rules.ts planOf). */
+const memoCalls = new WeakMap<IRTerm, MemoCall>();
+
+/** Finds the memoisable calls of a function's body and value before they are planned (rules.ts planOf). */
 export function markFunctionBody(fnKey: string, args: IRTerm[], b: IRBody, value: IRTerm): void {
   const argOf = new Map<number, number>();
   args.forEach((a, i) => {
@@ -230,9 +234,12 @@ export function markFunctionBody(fnKey: string, args: IRTerm[], b: IRBody, value
   });
   const term = (t: IRTerm): void => {
     if (t.t === "call") {
-      inFunctions.add(t);
-      const k = shapeKey(t, argOf);
-      if (k?.includes("$")) argKeys.set(t, `${fnKey}\0${k}`);
+      const m: MemoCall = { key: "", args: false, builtins: [] };
+      const k = shapeKey(t, argOf, m);
+      if (k !== undefined) {
+        m.key = `${fnKey}\0${k}`;
+        memoCalls.set(t, m);
+      }
     }
     irTermChildren(t, term, body);
   };
@@ -244,96 +251,87 @@ export function markFunctionBody(fnKey: string, args: IRTerm[], b: IRBody, value
 }
 
 /**
- * A registry builtin called on constants and input alone (`object.get(input, "parameters", {})` in
- * the exempt_container lib, called once per container): its value cannot change within one
- * evaluation context, so it is kept in the context's memo. Time, randomness and network builtins
- * are left alone, as are builtins the policy replaced.
+ * A term's shape over constants, input and the arguments (`$i`), or undefined if it reads
+ * anything else; notes in `m` whether it reads an argument and which builtins it calls.
  */
-function closedBuiltinCall(t: IRTerm & { t: "call" }): boolean {
-  return memoBuiltin(t) && t.args.every(closed);
-}
-
-/** A registry builtin worth remembering: deterministic, and dearer than a map lookup. */
-function memoBuiltin(t: IRTerm & { t: "call" }): boolean {
-  const name = t.fn.name;
-  return t.fn.kind === "builtin" && BUILTINS.has(name) && !BINARY.has(name) && !nondeterministic(name);
-}
-
-/** Terms whose value depends on constants and input only. */
-function closed(t: IRTerm): boolean {
+function shapeKey(t: IRTerm, argOf: Map<number, number>, m: MemoCall): string | undefined {
   switch (t.t) {
     case "const":
-    case "input":
-      return true;
-    case "ref":
-      return t.head.t === "input" && t.path.every((p) => p.t === "const");
-    case "array":
-    case "set":
-      return t.items.every(closed);
-    case "object":
-      return t.entries.every(([k, v]) => closed(k) && closed(v));
-    case "call":
-      return closedBuiltinCall(t);
-    default:
-      return false;
-  }
-}
-
-/** A term's shape over constants, input and the arguments (`$i`), or undefined if it reads anything else. */
-function shapeKey(t: IRTerm, argOf: Map<number, number>): string | undefined {
-  switch (t.t) {
-    case "const":
-      return constKey(t.v);
+      return termString(t.v);
     case "input":
       return "input";
     case "local": {
       const i = argOf.get(t.slot);
-      return i === undefined ? undefined : `$${i}`;
+      if (i === undefined) return undefined;
+      m.args = true;
+      return `$${i}`;
     }
     case "ref": {
-      let k = t.head.t === "input" || t.head.t === "local" ? shapeKey(t.head, argOf) : undefined;
+      let k = t.head.t === "input" || t.head.t === "local" ? shapeKey(t.head, argOf, m) : undefined;
       for (let i = 0; k !== undefined && i < t.path.length; i++) {
         const p = t.path[i];
-        const pk = p.t === "const" ? constKey(p.v) : undefined;
-        k = pk === undefined ? undefined : `${k}[${pk}]`;
+        k = p.t === "const" ? `${k}[${termString(p.v)}]` : undefined;
       }
       return k;
     }
-    case "array": {
-      const ks = t.items.map((x) => shapeKey(x, argOf));
-      return ks.every((x) => x !== undefined) ? `[${ks.join(",")}]` : undefined;
-    }
+    case "array":
+    case "set":
+      return keys(t.t, t.items, argOf, m);
+    case "object":
+      return keys("object", t.entries.flat(), argOf, m);
     case "call": {
-      if (!memoBuiltin(t)) return undefined;
-      const ks = t.args.map((x) => shapeKey(x, argOf));
-      return ks.every((x) => x !== undefined) ? `${t.fn.name}(${ks.join(",")})` : undefined;
+      const name = t.fn.name;
+      // deterministic registry builtins dearer than a map lookup (not the comparisons)
+      if (t.fn.kind !== "builtin" || !BUILTINS.has(name) || BINARY.has(name) || nondeterministic(name))
+        return undefined;
+      m.builtins.push(name);
+      return keys(name, t.args, argOf, m);
     }
     default:
       return undefined;
   }
 }
 
-/** Scalars and arrays of them (a constant path), spelled so that 1 and "1" differ. */
-function constKey(v: Value): string | undefined {
-  if (v === null || typeof v === "string" || typeof v === "boolean" || typeof v === "number")
-    return JSON.stringify(v);
-  if (!Array.isArray(v)) return undefined;
-  const ks = v.map(constKey);
-  return ks.every((x) => x !== undefined) ? `[${ks.join(",")}]` : undefined;
+function keys(head: string, ts: IRTerm[], argOf: Map<number, number>, m: MemoCall): string | undefined {
+  const ks: string[] = [];
+  for (const x of ts) {
+    const k = shapeKey(x, argOf, m);
+    if (k === undefined) return undefined;
+    ks.push(k);
+  }
+  return `${head}(${ks.join(",")})`;
 }
 
 /**
- * The value of an argument-shaped call (argKeys) for the function call in progress: the
- * definitions of one call share its argument array (rules.ts evalChain), so an entry made by
- * one definition answers the others.
+ * A memoisable call (MemoCall). One that reads no argument cannot change within an evaluation
+ * context: it is kept in the context's memo (exempt_container's `object.get(input, ...)`, called
+ * once per container). One over the arguments is kept for the function call in progress: the
+ * definitions of one call share its argument array (rules.ts evalChain), so an entry made by one
+ * definition answers the others. `with` replacing a function, or a policy replacing one of the
+ * builtins, turns it off.
  */
-function memoOnArgs(key: string, one: One): One {
+function memoCall(t: IRTerm, m: MemoCall, one: One): One {
+  let native: boolean | undefined;
+  const off = (f: Frame): boolean => {
+    native ??= m.builtins.every((n) => isNative(n, f.c.sh));
+    return !native || f.c.fns !== undefined;
+  };
+  if (!m.args)
+    return (f) => {
+      if (off(f)) return one(f);
+      const c = f.c;
+      const hit = c.memo.get(t);
+      if (hit !== undefined) return hit === UNDEF ? undefined : (hit as Value);
+      const v = one(f);
+      if (v !== NOTDET) c.memo.set(t, v === undefined ? UNDEF : v);
+      return v;
+    };
+  const key = m.key;
   return (f) => {
-    const c = f.c;
     const a = f.args;
-    if (a === undefined || c.fns !== undefined) return one(f);
-    const m = (c.argMemo ??= new Map());
-    const e = m.get(key);
+    if (a === undefined || off(f)) return one(f);
+    const memo = (f.c.argMemo ??= new Map());
+    const e = memo.get(key);
     if (e !== undefined && e.args === a) return e.v === UNDEF ? undefined : e.v;
     const v = one(f);
     if (v === NOTDET) return v;
@@ -341,22 +339,7 @@ function memoOnArgs(key: string, one: One): One {
     if (e !== undefined) {
       e.args = a;
       e.v = w;
-    } else m.set(key, { args: a, v: w });
-    return v;
-  };
-}
-
-function memoClosed(t: IRTerm, one: One): One {
-  let native: boolean | undefined;
-  const name = (t as { fn: { name: string } }).fn.name;
-  return (f) => {
-    const c = f.c;
-    native ??= isNative(name, c.sh);
-    if (!native || c.fns !== undefined) return one(f);
-    const hit = c.memo.get(t);
-    if (hit !== undefined) return hit === UNDEF ? undefined : (hit as Value);
-    const v = one(f);
-    if (v !== NOTDET) c.memo.set(t, v === undefined ? UNDEF : v);
+    } else memo.set(key, { args: a, v: w });
     return v;
   };
 }
