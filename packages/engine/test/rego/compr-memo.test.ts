@@ -11,24 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OPA_PATH } from "../../fuzz/rego/opa.ts";
-import { type BuiltinDef, compile } from "../../src/rego/index.ts";
+import { compile } from "../../src/rego/index.ts";
 import { toJSON, type Value } from "../../src/rego/value.ts";
-
-/** A builtin that counts how often a comprehension body really ran. */
-function counter(): { def: BuiltinDef; calls: () => number } {
-  let n = 0;
-  return {
-    def: {
-      name: "test.counted",
-      arity: 1,
-      impl: ([x]) => {
-        n++;
-        return x;
-      },
-    },
-    calls: () => n,
-  };
-}
+import { counter } from "./helpers.ts";
 
 const LOOP = `package t
 import rego.v1

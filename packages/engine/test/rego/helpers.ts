@@ -1,5 +1,5 @@
 /** Shared helpers for the Rego evaluation tests. */
-import { compile, RegoError, type Value } from "../../src/rego/index.ts";
+import { type BuiltinDef, compile, RegoError, type Value } from "../../src/rego/index.ts";
 import { toJSON } from "../../src/rego/value.ts";
 
 export interface RunOptions {
@@ -27,4 +27,20 @@ export function errorOf(fn: () => unknown): RegoError {
     throw e;
   }
   throw new Error("expected a RegoError");
+}
+
+/** A builtin `test.counted(x)` that returns x and counts its calls (how often a body or operand really ran). */
+export function counter(): { def: BuiltinDef; calls: () => number } {
+  let n = 0;
+  return {
+    def: {
+      name: "test.counted",
+      arity: 1,
+      impl: ([x]) => {
+        n++;
+        return x;
+      },
+    },
+    calls: () => n,
+  };
 }

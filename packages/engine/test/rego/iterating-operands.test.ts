@@ -7,24 +7,9 @@
  * every such call ran twice.
  */
 import { describe, expect, it } from "vitest";
-import { type BuiltinDef, compile } from "../../src/rego/index.ts";
+import { compile } from "../../src/rego/index.ts";
 import { toJSON, type Value } from "../../src/rego/value.ts";
-
-/** A builtin that counts its calls and returns its argument. */
-function counter(): { def: BuiltinDef; calls: () => number } {
-  let n = 0;
-  return {
-    def: {
-      name: "test.counted",
-      arity: 1,
-      impl: ([x]) => {
-        n++;
-        return x;
-      },
-    },
-    calls: () => n,
-  };
-}
+import { counter } from "./helpers.ts";
 
 function run(src: string, query: string, input: Value): { result: unknown; calls: number } {
   const c = counter();

@@ -422,7 +422,6 @@ export class RuleResolver {
     }
   }
 
-  /** A body in its own scope (locals don't leak); `free` are the outer slots it reads. */
   /**
    * `not e` made a not-body (all of future.keywords): OPA still checks it as a negated expression,
    * so a var `e` itself would bind (`_` too, even in a nested call) is unsafe; comprehensions keep theirs.
@@ -443,6 +442,7 @@ export class RuleResolver {
     }
   }
 
+  /** A body in its own scope (locals don't leak); `free` are the outer slots it reads. */
   private closureBody(body: Body, scope: Scope): { body: IRBody; free: number[]; inner: Scope } {
     const inner = new Scope(scope);
     this.prescan(inner, body, []);
