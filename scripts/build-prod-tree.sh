@@ -2,6 +2,7 @@
 # Makes the production file tree that deploy/Dockerfile copies into the image:
 #
 #   OUT/entrypoint.mjs        picks the service (deploy/image/entrypoint.mjs)
+#   OUT/preload-engine.mjs    loads the engine compiled up front (deploy/image/preload-engine.mjs)
 #   OUT/sync/                 `pnpm deploy --prod` of @portcullis/sync
 #   OUT/webhook/              … of @portcullis/webhook
 #   OUT/audit/                … of @portcullis/audit (scheduler, worker, status writer)
@@ -30,7 +31,7 @@ for svc in sync webhook audit dashboard; do
   rm -rf "$OUT/$svc/test" "$OUT/$svc/vitest.config.ts"
   node -e 'const f=process.argv[1],fs=require("fs"),p=JSON.parse(fs.readFileSync(f,"utf8"));delete p.devDependencies;fs.writeFileSync(f,JSON.stringify(p,null,2)+"\n")' "$OUT/$svc/package.json"
 done
-cp deploy/image/entrypoint.mjs "$OUT/entrypoint.mjs"
+cp deploy/image/entrypoint.mjs deploy/image/preload-engine.mjs "$OUT/"
 # Types stripped now, not by every process at startup (scripts/strip-types.mjs).
 node --disable-warning=ExperimentalWarning scripts/strip-types.mjs "$OUT"
 echo "portcullis: production tree in $OUT ($(du -sh "$OUT" | cut -f1))" >&2

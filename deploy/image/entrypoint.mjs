@@ -17,11 +17,18 @@
  * (~30 MB RSS per process) is never loaded. In a tree made without that step,
  * the hook strips the files under node_modules (where Node will not) with
  * node:module's stripTypeScriptTypes, and Node strips the rest.
+ *
+ * The policy engine is loaded first, compiled up front, from the compile
+ * cache in /app/.compile-cache (preload-engine.mjs). The image build fills
+ * that cache with `entrypoint.mjs --prime`, run by the Node that runs the
+ * services: a cache made by another Node or other V8 flags is not used.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheDir, preloadEngine, useCompileCache } from "./preload-engine.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SERVICES = {
@@ -34,10 +41,11 @@ const SERVICES = {
 };
 
 const name = process.argv[2];
+const prime = name === "--prime";
 const service = SERVICES[name];
-if (!service) {
+if (!service && !prime) {
   process.stderr.write(
-    `usage: entrypoint <service> [flags…]\n  service: one of ${Object.keys(SERVICES).join(", ")}\n` +
+    `usage: entrypoint <service> [flags…] | entrypoint --prime\n  service: one of ${Object.keys(SERVICES).join(", ")}\n` +
       `  ${name === undefined ? "no service given" : `unknown service ${JSON.stringify(name)}`}\n`,
   );
   process.exit(2);
@@ -56,8 +64,41 @@ nodeModule.registerHooks({
   },
 });
 
+const mainOf = (svc) => join(here, svc.dir, "src", "main.ts");
+if (prime) {
+  // Each service's copy of the engine (each service has its own node_modules), each in a
+  // process of its own that loads it as the service will: V8 takes a cache only when its
+  // flags match those the cache was made with, and more than one --no-lazy round in one
+  // process leaves them differing.
+  const dir = cacheDir(here);
+  const only = process.argv[3];
+  if (only) {
+    const status = useCompileCache(dir);
+    await preloadEngine(mainOf({ dir: only }));
+    nodeModule.flushCompileCache();
+    process.stderr.write(`portcullis: compile cache ${dir} (${status}) primed for ${only}\n`);
+    process.exit(0);
+  }
+  const dirs = [...new Set(Object.values(SERVICES).map((s) => s.dir))].filter((d) =>
+    existsSync(join(here, d)),
+  );
+  for (const d of dirs) {
+    const res = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), "--prime", d],
+      {
+        stdio: "inherit",
+      },
+    );
+    if (res.status !== 0) process.exit(res.status ?? 1);
+  }
+  process.exit(0);
+}
+if (existsSync(cacheDir(here))) useCompileCache(cacheDir(here));
+await preloadEngine(mainOf(service));
+
 // The service parses process.argv.slice(2): drop the service name, and pass
 // the role through its environment variable (a --role flag would still win).
 process.argv.splice(2, 1);
 if (service.role && !process.env.PORTCULLIS_AUDIT_ROLE) process.env.PORTCULLIS_AUDIT_ROLE = service.role;
-await import(join(here, service.dir, "src", "main.ts"));
+await import(mainOf(service));

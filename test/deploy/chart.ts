@@ -53,9 +53,15 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  timeoutMs = 120_000,
+  env?: Record<string, string>,
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    const opts = { timeout: timeoutMs, maxBuffer: 64 << 20, env: env && { ...process.env, ...env } };
+    execFile(cmd, args, opts, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, stdout, stderr: err && code === 1 && !stderr ? String(err) : stderr });
     });

@@ -284,6 +284,27 @@ describe("install semantics: chart RBAC and webhook configuration, services from
     expect(usage).toMatch(/one of sync, webhook, audit-scheduler, audit-worker, status-writer, dashboard/);
   });
 
+  it("each service loads its engine from the compile cache the image build primed", async () => {
+    for (const svc of ["sync", "webhook", "audit-worker", "dashboard"]) {
+      // --help: the entrypoint loads the engine before the service parses its flags
+      const res = await run(process.execPath, [join(tree, "entrypoint.mjs"), svc, "--help"], 60_000, {
+        NODE_DEBUG_NATIVE: "COMPILE_CACHE",
+      });
+      const dir = svc === "audit-worker" ? "audit" : svc;
+      const engineFiles = new Set(
+        [...res.stderr.matchAll(/V8 code cache for ESM (\S+) was (\w+)/g)]
+          .filter((m) => m[1].includes(`/${dir}/node_modules/`) && m[1].includes("/@portcullis/engine/src/"))
+          .map((m) => `${m[2]} ${m[1].replace(/.*\/engine\/src\//, "")}`),
+      );
+      expect(
+        [...engineFiles].filter((f) => !f.startsWith("accepted ")),
+        svc,
+      ).toEqual([]);
+      expect(engineFiles.has("accepted index.ts"), `${svc}: ${res.stderr.slice(0, 2000)}`).toBe(true);
+      expect(engineFiles.size, svc).toBeGreaterThan(100);
+    }
+  });
+
   it("refuses what the chart did not grant (least privilege)", async () => {
     const can = async (sa: string, verb: string, resource: string, namespace = ns): Promise<string> =>
       (

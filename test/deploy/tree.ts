@@ -10,9 +10,12 @@ import { repoRoot } from "../harness/index.ts";
 import type { Manifest } from "./chart.ts";
 import { run } from "./chart.ts";
 
+/** The tree as deploy/Dockerfile makes the image's /app: built, then its engine compile cache primed. */
 export async function buildProdTree(out: string): Promise<void> {
   const res = await run("bash", [join(repoRoot, "scripts", "build-prod-tree.sh"), out], 300_000);
   if (res.code !== 0) throw new Error(`build-prod-tree.sh failed (${res.code}): ${res.stderr}`);
+  const prime = await run(process.execPath, [join(out, "entrypoint.mjs"), "--prime"], 120_000);
+  if (prime.code !== 0) throw new Error(`entrypoint.mjs --prime failed (${prime.code}): ${prime.stderr}`);
 }
 
 /** The env of a rendered Deployment's first container; fieldRefs resolved, secretKeyRefs left out. */
