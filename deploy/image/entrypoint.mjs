@@ -65,18 +65,18 @@ nodeModule.registerHooks({
 });
 
 const mainOf = (svc) => join(here, svc.dir, "src", "main.ts");
+const cache = cacheDir(here);
 if (prime) {
   // Each service's copy of the engine (each service has its own node_modules), each in a
   // process of its own that loads it as the service will: V8 takes a cache only when its
   // flags match those the cache was made with, and more than one --no-lazy round in one
   // process leaves them differing.
-  const dir = cacheDir(here);
   const only = process.argv[3];
   if (only) {
-    const status = useCompileCache(dir);
+    const status = useCompileCache(cache);
     await preloadEngine(mainOf({ dir: only }));
     nodeModule.flushCompileCache();
-    process.stderr.write(`portcullis: compile cache ${dir} (${status}) primed for ${only}\n`);
+    process.stderr.write(`portcullis: compile cache ${cache} (${status}) primed for ${only}\n`);
     process.exit(0);
   }
   const dirs = [...new Set(Object.values(SERVICES).map((s) => s.dir))].filter((d) =>
@@ -94,7 +94,7 @@ if (prime) {
   }
   process.exit(0);
 }
-if (existsSync(cacheDir(here))) useCompileCache(cacheDir(here));
+if (existsSync(cache)) useCompileCache(cache);
 await preloadEngine(mainOf(service));
 
 // The service parses process.argv.slice(2): drop the service name, and pass

@@ -160,18 +160,19 @@ function main(): void {
     const samples: number[] = [];
     let mean = Number.POSITIVE_INFINITY;
     let opaNs: number | undefined;
+    const withOpa = opa !== undefined && c.opa;
     try {
       const q = compile(c.modules, { regoVersion: 0 }).prepare(query);
       const data = c.data as Value;
       // Rounds alternate the two sides (ours, OPA, ours, OPA, ...) and each side keeps its lowest
       // mean, so a stretch in which the shared machine was slow costs either side one round at
       // most. Cases without OPA need one round.
-      const rounds = opa && c.opa ? args.rounds : 1;
+      const rounds = withOpa ? args.rounds : 1;
       for (let round = 0; round < rounds; round++) {
         const t = measure((input) => q.eval({ input, data }), c.input, args.ms);
         samples.push(...t.samples);
         mean = Math.min(mean, t.mean);
-        if (opa && c.opa) {
+        if (withOpa) {
           const ns = opaBench(opa, c.modules, c.data, c.input, query);
           if (ns !== undefined) opaNs = Math.min(opaNs ?? Number.POSITIVE_INFINITY, ns);
         }
@@ -185,7 +186,7 @@ function main(): void {
     all.push(...samples);
     const r: Result = { c, mean };
     let line = `${c.name.slice(-W).padEnd(W)} ${percentile(samples, 50).toFixed(2).padStart(9)} ${percentile(samples, 99).toFixed(2).padStart(9)} ${mean.toFixed(2).padStart(9)}`;
-    if (opa && c.opa) {
+    if (withOpa) {
       if (opaNs !== undefined) {
         // opa bench reports a mean (T/N), so compare it with our mean.
         r.opaUs = opaNs / 1000;
