@@ -7,7 +7,7 @@
  */
 import type { IRBody, IRExpr, IRTerm, IRWith } from "../compile/ir.ts";
 import { equal, isObject, NumText, objGet, type PlainObject, RObj, setOwn, type Value } from "../value.ts";
-import { BINARY, type Binary, callGen, isNative } from "./calls.ts";
+import { BINARY, type Binary, type CallArgs, callGen, type Invoker, invoker, isNative } from "./calls.ts";
 import { Ctx, type FnOverride, type Frame, type K, tick } from "./ctx.ts";
 import { compileOne, iteratesAlways, NOTDET, type One } from "./one.ts";
 import {
@@ -112,6 +112,19 @@ function testStep(t: IRTerm, next: Step): Step {
       return compareEach(g0, g1, op, next, f, k);
     };
   }
+  if (t.t === "call" && !(t.fn.kind === "builtin" && (t.fn.name === "walk" || t.fn.name === "print"))) {
+    // each combination of argument values goes to the callee, and its result is tested, in one continuation
+    const args = compileArgs(t.args);
+    const call = invoker(t.fn, t.loc);
+    return (f, k) => {
+      tick(f.c.sh);
+      if (one !== undefined) {
+        const v = one(f);
+        if (v !== NOTDET) return v !== undefined && v !== false && next(f, k);
+      }
+      return testCall(args, call, next, f, k);
+    };
+  }
   if (one) {
     const slow = genSlow(t);
     return (f, k) => {
@@ -133,6 +146,13 @@ function testStep(t: IRTerm, next: Step): Step {
 
 function testEach(g: Gen, next: Step, f: Frame, k: K): boolean {
   return g(f, (v) => v !== false && next(f, k));
+}
+
+function testCall(args: CallArgs, call: Invoker, next: Step, f: Frame, k: K): boolean {
+  return args(f, (a) => {
+    const v = call(a, f);
+    return v !== undefined && v !== false && next(f, k);
+  });
 }
 
 /** `x = t` for each value of t: bind x (or compare it, if bound). */

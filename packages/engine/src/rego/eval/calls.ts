@@ -55,9 +55,10 @@ export function callGen(fn: FnRef, args: CallArgs, loc: Location): (f: Frame, k:
           });
     }
   }
+  const call = invoker(fn, loc);
   return (f, k) =>
     args(f, (a) => {
-      const v = invoke(fn, a, f, loc);
+      const v = call(a, f);
       return v !== undefined && k(v);
     });
 }

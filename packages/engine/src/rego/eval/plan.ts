@@ -411,7 +411,32 @@ function compileArgsSlow(args: IRTerm[]): CallArgs {
     // a fresh array per solution: callees may keep their arguments (function memo)
     return k(out.slice());
   };
+  const last = n - 1;
+  // `f(x, coll[_])`: the leading arguments once, then each value of the last straight into a copy
+  const lead = args.slice(0, last).map((a) => (iteratesAlways(a) ? undefined : compileOne(a)));
+  if (last > 0 && ones[last] === undefined && lead.every((o) => o !== undefined)) {
+    const tail = items[last];
+    return (f, k) => {
+      const out: Value[] = new Array(n);
+      for (let i = 0; i < last; i++) {
+        const v = (lead[i] as One)(f);
+        if (v === undefined) return false;
+        if (v === NOTDET) return eachArg(items[i], i, from, f, out, k);
+        out[i] = v;
+      }
+      return eachLast(tail, last, f, out, k);
+    };
+  }
   return (f, k) => from(0, f, new Array(n), k);
+}
+
+function eachLast(g: Gen, i: number, f: Frame, out: Value[], k: (args: Value[]) => boolean): boolean {
+  return g(f, (v) => {
+    // a fresh array per solution: callees may keep their arguments (function memo)
+    const a = out.slice();
+    a[i] = v;
+    return k(a);
+  });
 }
 
 type ArgsFrom = (i: number, f: Frame, out: Value[], k: (args: Value[]) => boolean) => boolean;

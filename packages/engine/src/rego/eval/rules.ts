@@ -494,6 +494,9 @@ interface NodePlan {
   earlyExit: boolean;
   /** functions: cheaper to run again than to memoise a call with a composite argument (fn-light.ts) */
   light?: boolean;
+  /** functions: calls with a composite argument stored in, and answered from, the memo (see MEMO_TRIAL) */
+  memoStores: number;
+  memoHits: number;
 }
 
 function nodePlan(node: RNode): NodePlan {
@@ -504,6 +507,8 @@ function nodePlan(node: RNode): NodePlan {
       earlyExit: sameConstValue(
         node.complete.length ? node.complete : node.funcs.filter((r) => !r.isDefault),
       ),
+      memoStores: 0,
+      memoHits: 0,
     };
     node.plan = p;
   }
@@ -614,8 +619,9 @@ function rerunLink(e: unknown, p: RulePlan, c: Ctx, args: Value[] | undefined): 
 
 export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location): Value | undefined {
   if (!c.sh.memoFns) return callFunctionUncached(node, args, c, loc);
+  let np: NodePlan | undefined;
   if (hasComposite(args)) {
-    const np = nodePlan(node);
+    np = nodePlan(node);
     np.light ??= skipsMemo(node, c.sh.policy);
     if (np.light) return callFunctionUncached(node, args, c, loc);
   }
@@ -628,11 +634,23 @@ export function callFunction(node: RNode, args: Value[], c: Ctx, loc: Location):
     memos.set(node, m);
   }
   const hit = m.get(args);
-  if (hit !== undefined) return hit === UNDEF ? undefined : hit;
+  if (hit !== undefined) {
+    if (np !== undefined) np.memoHits++;
+    return hit === UNDEF ? undefined : hit;
+  }
   const v = callFunctionUncached(node, args, c, loc);
   m.put(args, v === undefined ? UNDEF : v);
+  if (np !== undefined && ++np.memoStores === MEMO_TRIAL && np.memoHits * 4 < MEMO_TRIAL) np.light = true;
   return v;
 }
+
+/**
+ * Calls with a composite argument stored before the memo is judged: if fewer
+ * than a quarter of them were answered from it (`has_field(c.securityContext, f)`
+ * with a distinct object per container), the stores cost more than the hits
+ * save, and later calls skip it, as for a light function.
+ */
+const MEMO_TRIAL = 256;
 
 function hasComposite(args: Value[]): boolean {
   for (let i = 0; i < args.length; i++) {
