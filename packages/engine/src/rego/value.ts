@@ -459,10 +459,12 @@ export class RSet extends Boxed {
       return xs;
     }
     // stable: of equal members, the first added is kept
-    if (xs.length > 12 && allPlainObjects(xs)) sortPlainObjects(xs as PlainObject[]);
-    else sortInPlace(xs, compare);
     let w = 1;
-    for (let r = 1; r < xs.length; r++) if (compare(xs[w - 1], xs[r]) !== 0) xs[w++] = xs[r];
+    if (xs.length > 12 && allPlainObjects(xs)) w = sortPlainObjects(xs as PlainObject[]);
+    else {
+      sortInPlace(xs, compare);
+      for (let r = 1; r < xs.length; r++) if (compare(xs[w - 1], xs[r]) !== 0) xs[w++] = xs[r];
+    }
     xs.length = w;
     this.clean = w;
     return xs;
@@ -846,15 +848,21 @@ function allPlainObjects(xs: Value[]): boolean {
 }
 
 /**
- * Sorts plain objects in Rego's order (stable), working out each one's key
- * order once: a sort compares each member about log2(n) times, and taking
- * the keys of both sides on every comparison (Object.keys) was most of the
- * cost of sorting a set of small objects such as violations.
+ * Sorts plain objects in Rego's order (stable) and drops duplicates, returning
+ * how many were kept. Each one's key order is worked out once: a sort
+ * compares each member about log2(n) times, and taking the keys of both sides
+ * on every comparison (Object.keys) was most of the cost of sorting a set of
+ * small objects such as violations.
  */
-function sortPlainObjects(xs: PlainObject[]): void {
+function sortPlainObjects(xs: PlainObject[]): number {
   const keyed = xs.map(keyedMember);
   keyed.sort(compareKeyedMembers);
-  for (let i = 0; i < keyed.length; i++) xs[i] = keyed[i].o;
+  // and drops duplicates (the first of equal members stays), comparing with the keys already worked out
+  xs[0] = keyed[0].o;
+  let w = 1;
+  for (let r = 1; r < keyed.length; r++)
+    if (compareKeyedMembers(keyed[r - 1], keyed[r]) !== 0) xs[w++] = keyed[r].o;
+  return w;
 }
 
 interface KeyedMember {
