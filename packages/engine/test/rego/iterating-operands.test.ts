@@ -77,4 +77,30 @@ q if test.counted(input.name) == input.prefixes[_]
     // three elements each, then the name against both prefixes: each counted operand once
     expect(r.calls).toBe(4);
   });
+
+  it("tests each value of a last iterating argument, with `with` and strict errors as OPA has them", () => {
+    // answers from opa eval 1.22: matched [0, 1], any_match and typed true, mocked undefined
+    const src = `package t
+import rego.v1
+matched contains i if startswith(input.images[i], input.prefixes[_])
+any_match if startswith(input.obj.image, input.prefixes[_])
+mocked if startswith(input.obj.image, input.prefixes[_]) with startswith as never
+never(_, _) := false
+typed if startswith(input.obj.image, input.mixed[_])
+`;
+    const input = {
+      images: ["registry/a", "docker.io/b", "quay.io/c"],
+      prefixes: ["docker.io/", "registry/"],
+      obj: { image: "registry/app:1" },
+      mixed: [1, "registry/"],
+    } as Value;
+    const q = compile([{ file: "t.rego", source: src }]);
+    expect(toJSON(q.prepare("x := data.t").eval({ input }) as Value)).toEqual([
+      { x: { any_match: true, matched: [0, 1], typed: true } },
+    ]);
+    // strict: the number is met first, and its type error ends the evaluation
+    expect(() => q.prepare("x := data.t.typed").eval({ input, strictBuiltinErrors: true })).toThrow(
+      /startswith: operand 2 must be string but got number/,
+    );
+  });
 });
