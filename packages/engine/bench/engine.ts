@@ -173,6 +173,8 @@ function main(): void {
     let mean = Number.POSITIVE_INFINITY;
     let opaNs: number | undefined;
     let used = 0;
+    /** the ratio after the base rounds, for a case that ran extra ones */
+    let baseRatio: number | undefined;
     const withOpa = opa !== undefined && c.opa;
     try {
       const q = compile(c.modules, { regoVersion: 0 }).prepare(query);
@@ -190,6 +192,7 @@ function main(): void {
         round++
       ) {
         used = round + 1;
+        if (round === args.rounds && opaNs !== undefined) baseRatio = opaNs / 1000 / mean;
         const t = measure((input) => q.eval({ input, data }), c.input, args.ms);
         samples.push(...t.samples);
         mean = Math.min(mean, t.mean);
@@ -212,7 +215,8 @@ function main(): void {
         // opa bench reports a mean (T/N), so compare it with our mean.
         r.opaUs = opaNs / 1000;
         line += ` ${r.opaUs.toFixed(2).padStart(10)}  ${(r.opaUs / mean).toFixed(2)}x`;
-        if (used > args.rounds) line += ` (${used} rounds)`;
+        if (used > args.rounds)
+          line += ` (${used} rounds; ${baseRatio?.toFixed(2) ?? "n/a"}x after ${args.rounds})`;
       } else line += ` ${"n/a".padStart(10)}`;
     }
     results.push(r);
