@@ -12,7 +12,8 @@
  * Only a function called from one place in the policy qualifies: one called
  * from several rules with the same container (`is_exempt(container)` in each
  * of containerlimits' rules) gains more from the memo's hits than the stores
- * cost.
+ * cost. Any other function is judged by its memo's answers instead
+ * (MEMO_TRIAL in rules.ts).
  */
 import type { CompiledPolicy } from "../compile/compiler.ts";
 import type { FnRef, IRBody, IRExpr, IRTerm } from "../compile/ir.ts";
