@@ -390,9 +390,7 @@ function compileArgsSlow(args: IRTerm[]): CallArgs {
     };
   }
   const items = args.map(gen);
-  const ones = args.map((a) =>
-    (a.t === "ref" || a.t === "call") && !iteratesAlways(a) ? compileOne(a) : undefined,
-  );
+  const ones = args.map((a) => (iteratesAlways(a) ? undefined : compileOne(a)));
   const n = items.length;
   /** Arguments from i on: single values are filled in place; only generating ones take a continuation. */
   const from = (i: number, f: Frame, out: Value[], k: (args: Value[]) => boolean): boolean => {
@@ -413,13 +411,12 @@ function compileArgsSlow(args: IRTerm[]): CallArgs {
   };
   const last = n - 1;
   // `f(x, coll[_])`: the leading arguments once, then each value of the last straight into a copy
-  const lead = args.slice(0, last).map((a) => (iteratesAlways(a) ? undefined : compileOne(a)));
-  if (last > 0 && ones[last] === undefined && lead.every((o) => o !== undefined)) {
+  if (last > 0 && ones[last] === undefined && ones.every((o, i) => i === last || o !== undefined)) {
     const tail = items[last];
     return (f, k) => {
       const out: Value[] = new Array(n);
       for (let i = 0; i < last; i++) {
-        const v = (lead[i] as One)(f);
+        const v = (ones[i] as One)(f);
         if (v === undefined) return false;
         if (v === NOTDET) return eachArg(items[i], i, from, f, out, k);
         out[i] = v;
