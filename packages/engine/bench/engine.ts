@@ -185,14 +185,15 @@ function main(): void {
       // A case whose ratio is still under CLOSE_RATIO gets up to `--extra-rounds` more, alternating
       // as before: the worst case decides opa_ratio_min, and one slow stretch should not decide it.
       const rounds = withOpa ? args.rounds : 1;
-      const close = () => opaNs !== undefined && opaNs / 1000 / mean < CLOSE_RATIO;
+      const ratio = () => (opaNs === undefined ? undefined : opaNs / 1000 / mean);
+      const close = () => (ratio() ?? Number.POSITIVE_INFINITY) < CLOSE_RATIO;
       for (
         let round = 0;
         round < rounds || (withOpa && round < rounds + args.extraRounds && close());
         round++
       ) {
         used = round + 1;
-        if (round === args.rounds && opaNs !== undefined) baseRatio = opaNs / 1000 / mean;
+        if (round === args.rounds) baseRatio = ratio();
         const t = measure((input) => q.eval({ input, data }), c.input, args.ms);
         samples.push(...t.samples);
         mean = Math.min(mean, t.mean);
